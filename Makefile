@@ -1,0 +1,138 @@
+# hsmcert - plain Makefile (STYLE.md section 8)
+#
+#   make            build libhsmcert.a and hsmcert
+#   make demo       install missing packages, make the dev token, run the lifecycle
+#   make check      install missing packages, run every test level
+#   make SAN=1 ...  ASan + UBSan build (in build-san/)
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+ifeq ($(SAN),1)
+B        = build-san
+OPT      = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+LDOPT    = -fsanitize=address,undefined
+else
+B        = build
+OPT      = -O2 -g -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+           -fstack-clash-protection -fcf-protection=full
+LDOPT    =
+endif
+
+CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN     = -Wall -Wextra -Werror -Wformat=2 -Werror=format-security -Wshadow \
+           -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough
+HARDEN   = -fPIE
+LDHARDEN = -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+DEPS     = -MMD -MP
+PKGS     = libp11 libcrypto inih jansson p11-kit-1
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(HARDEN) $(DEPS) -fvisibility=hidden \
+           -Iinclude -Isrc $(PKG_CFLAGS)
+LDFLAGS += $(LDOPT) $(LDHARDEN)
+LIBS    += $(PKG_LIBS) -ldl
+
+LIB_SRC  = $(wildcard src/core/*.c src/ops/*.c)
+CLI_SRC  = $(wildcard src/cli/*.c)
+LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ  = $(CLI_SRC:%.c=$(B)/%.o)
+LIB      = $(B)/libhsmcert.a
+BIN      = $(B)/hsmcert
+
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+TOKEN_SRC = $(wildcard tests/token/test_*.c)
+COMMON_SRC = $(wildcard tests/common/*.c)
+UNIT_BIN  = $(UNIT_SRC:%.c=$(B)/%)
+TOKEN_BIN = $(TOKEN_SRC:%.c=$(B)/%)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
+TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
+
+.PHONY: all demo check check-unit check-token check-cli check-layering \
+        check-secrets deps valgrind install uninstall clean token tests
+
+all: $(BIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) -lcmocka
+
+$(B)/tests/token/%: $(B)/tests/token/%.o $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_OBJ) $(LIB) $(LIBS) -lcmocka
+
+tests: $(UNIT_BIN) $(TOKEN_BIN) $(BIN)
+
+# Missing Debian packages are installed (as root) or the apt-get line printed.
+deps:
+	@hsm/deps.sh
+
+# The development token lives in hsm/token (git-ignored), PIN in hsm/user.pin.
+token: deps
+	@hsm/mktoken.sh
+
+demo: deps $(BIN) token
+	@hsm/demo.sh $(BIN)
+
+check: deps
+	@$(MAKE) --no-print-directory check-layering check-secrets
+	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory check-unit check-token check-cli
+
+check-unit: $(UNIT_BIN)
+	@tests/run-cmocka.sh unit $(UNIT_BIN)
+
+check-token: $(TOKEN_BIN)
+	@tests/run-cmocka.sh token $(TOKEN_BIN)
+
+check-cli: $(BIN)
+	@HSMCERT=$(abspath $(BIN)) tests/cli/run.sh
+
+valgrind: $(TOKEN_BIN) $(UNIT_BIN)
+	@VALGRIND="valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp" \
+		tests/run-cmocka.sh valgrind $(UNIT_BIN) $(TOKEN_BIN)
+
+check-layering:
+	@! grep -rlE '#include [<"]([^>"]*/)?(libp11|pkcs11)\.h' src include | grep -v '^src/core/token\.c$$'
+	@! grep -rnE '#include [<"]p11-kit/' src include | grep -v '^src/core/token\.c:'
+	@! grep -rnE '\b(exit|_exit|abort)\(' src | grep -v '^src/cli/main\.c:'
+	@! grep -rnE '\b(printf|fprintf|puts|fputs|perror)\(' src/core src/ops
+	@! grep -rnE '\b(atoi|atol|sprintf|vsprintf|strcpy|strcat|gets|strtok|system|popen)\(' src include
+	@echo "check-layering: ok"
+
+check-secrets:
+	@! grep -rn 'hc_secret_get0_buf' src | grep -vE '^src/core/(token|pkcs12|secret)\.[ch]:'
+	@echo "check-secrets: ok"
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/hsmcert
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/hsmcert
+	install -m 0644 conf/hsmcert.conf.example $(DESTDIR)$(SYSCONFDIR)/hsmcert/hsmcert.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/hsmcert
+	rm -f $(DESTDIR)$(SYSCONFDIR)/hsmcert/hsmcert.conf.example
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOKEN_BIN:=.d) $(COMMON_OBJ:.o=.d)

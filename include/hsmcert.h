@@ -1,0 +1,269 @@
+/* hsmcert.h - the public API of libhsmcert
+ *
+ * hsmcert manages TLS certificates whose private keys are generated and kept
+ * on a PKCS#11 token. This header is the only public one: it includes neither
+ * libp11 nor pkcs11.h. Every fallible function returns 0 / -1 (or a pointer /
+ * NULL) and takes an hc_err as its last parameter.
+ */
+#ifndef HSMCERT_H
+#define HSMCERT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define HC_API __attribute__((visibility("default")))
+
+#define HC_VERSION "0.1.0"
+
+/** Error codes: the process exit statuses of SPEC section 6. */
+enum hc_code {
+	HC_OK = 0,
+	HC_E_FAIL = 1,		/**< token, I/O or crypto failure */
+	HC_E_USAGE = 2,		/**< usage or input error */
+	HC_E_NOTFOUND = 3,	/**< not found or ambiguous */
+	HC_E_DENIED = 4,	/**< denied by policy or by the token's flags */
+	HC_E_VERIFY = 5,	/**< verification or plan check failed */
+	HC_E_PIN = 6,		/**< wrong, locked or exhausted PIN */
+	HC_E_CANCEL = 7,	/**< cancelled at a confirmation */
+};
+
+/**
+ * An error: code (enum hc_code), a message complete enough to print as it
+ * is, and the PKCS#11 return value / OpenSSL error code behind it, if any.
+ * Zero-initialise before use (hc_err err = { 0 };).
+ */
+typedef struct hc_err {
+	int code;
+	char msg[512];
+	unsigned long ckr;
+	unsigned long ossl;
+} hc_err;
+
+/* ------------------------------------------------------------------ */
+/* Secrets                                                              */
+
+/** A PIN or password; wiped with OPENSSL_cleanse when freed. Opaque. */
+typedef struct hc_secret hc_secret;
+
+/**
+ * Copy len bytes of buf into a new secret. The caller still wipes buf.
+ * Returns the secret (caller frees with hc_secret_free) or NULL (HC_E_FAIL).
+ */
+HC_API hc_secret *hc_secret_new(const char *buf, size_t len, hc_err *err);
+
+/** Length of the secret in bytes. */
+HC_API size_t hc_secret_len(const hc_secret *s);
+
+/** Wipe and free. NULL-safe. */
+HC_API void hc_secret_free(hc_secret *s);
+
+/**
+ * Asked by the library when it needs a secret. `what` says which
+ * ("PIN for token 'x'", "password for FILE"); `source` is the configured
+ * source (env:VAR, file:PATH, fd:N, prompt) or NULL for the default.
+ * Returns 0 with *out set, or -1 with err set.
+ */
+typedef int (*hc_secret_cb)(void *arg, const char *what, const char *source,
+			    hc_secret **out, hc_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Context                                                              */
+
+/** Everything one command needs: configuration, token, warnings. Opaque. */
+typedef struct hc_ctx hc_ctx;
+
+/** Global options; NULL fields take the configuration's values. */
+typedef struct hc_ctx_opts {
+	const char *config;	/**< --config, else $HSMCERT_CONFIG, else /etc */
+	const char *module;	/**< --module */
+	const char *token;	/**< --token: a label or a pkcs11: URI */
+	const char *pin_source;	/**< --pin-source */
+	int verbose;
+	int assume_yes;		/**< --yes */
+	int interactive;	/**< a terminal is available for questions */
+} hc_ctx_opts;
+
+/**
+ * Load the configuration. The token is opened lazily, on first use.
+ * Returns a context (free with hc_ctx_free) or NULL: HC_E_USAGE for a
+ * missing, unreadable or invalid configuration.
+ */
+HC_API hc_ctx *hc_ctx_new(const hc_ctx_opts *opts, hc_err *err);
+
+/** Close the token, wipe cached secrets, free. NULL-safe. */
+HC_API void hc_ctx_free(hc_ctx *ctx);
+
+/** Install the callback that supplies PINs and passwords. */
+HC_API void hc_ctx_set_secret_cb(hc_ctx *ctx, hc_secret_cb cb, void *arg);
+
+/**
+ * Asked before a destructive or overwriting change. Returns 1 for yes, 0 for
+ * no, -1 with err set (HC_E_CANCEL when there is no terminal).
+ */
+typedef int (*hc_confirm_cb)(void *arg, const char *question, hc_err *err);
+
+/** Install the confirmation callback. */
+HC_API void hc_ctx_set_confirm_cb(hc_ctx *ctx, hc_confirm_cb cb, void *arg);
+
+/** Number of warnings collected so far. */
+HC_API size_t hc_ctx_warning_count(const hc_ctx *ctx);
+
+/** Warning i. borrowed: valid until hc_ctx_free(). */
+HC_API const char *hc_ctx_warning(const hc_ctx *ctx, size_t i);
+
+/* ------------------------------------------------------------------ */
+/* Entries: what list and show return                                   */
+
+enum hc_kind {
+	HC_KIND_CERT,		/**< a certificate with its key on the token */
+	HC_KIND_REQUEST,	/**< a pending request */
+	HC_KIND_ORPHAN,		/**< a key with neither certificate nor request */
+	HC_KIND_CA,		/**< a stored CA certificate (list --ca) */
+};
+
+enum hc_status {
+	HC_STATUS_VALID,
+	HC_STATUS_EXPIRED,
+	HC_STATUS_NOTYETVALID,
+	HC_STATUS_PENDING,
+	HC_STATUS_UNTRUSTED,
+	HC_STATUS_INVALID,
+	HC_STATUS_ORPHAN,
+};
+
+enum hc_root_type {
+	HC_ROOT_NONE,		/**< does not apply (request, orphan) */
+	HC_ROOT_SELFSIGNED,
+	HC_ROOT_THIRDPARTY,
+	HC_ROOT_PRIVATE,
+	HC_ROOT_UNKNOWN,
+};
+
+/** Tri-state for fields that may not apply (JSON null). */
+enum hc_tri { HC_NA = -1, HC_FALSE = 0, HC_TRUE = 1 };
+
+/** Built-in services, in Exchange's flag order I P U W S. */
+enum hc_service_bit {
+	HC_SVC_IMAP = 1 << 0,
+	HC_SVC_POP = 1 << 1,
+	HC_SVC_UM = 1 << 2,
+	HC_SVC_HTTPS = 1 << 3,
+	HC_SVC_SMTP = 1 << 4,
+	HC_SVC_CUSTOM = 1 << 5,
+};
+
+/** One certificate above the leaf. */
+typedef struct hc_chain_link {
+	char *subject;
+	char thumbprint[41];
+} hc_chain_link;
+
+/** Every field of SPEC section 1 (list/show). Strings are owned. */
+typedef struct hc_entry {
+	enum hc_kind kind;
+	char *friendly_name;
+	char *subject;		/**< RFC 4514-like, as openssl prints it */
+	char *issuer;		/**< NULL for a request / orphan */
+	char **domains;		/**< CertificateDomains */
+	size_t ndomains;
+	time_t not_before;	/**< valid when has_dates */
+	time_t not_after;
+	int has_dates;
+	int is_self_signed;	/**< enum hc_tri */
+	enum hc_root_type root_ca_type;
+	enum hc_status status;
+	unsigned services;	/**< enum hc_service_bit mask */
+	char **service_names;	/**< every bound service, built-ins first */
+	size_t nservices;
+	char thumbprint[41];	/**< SHA-1, or the key id for request/orphan */
+	char sha256[65];	/**< empty when it does not apply */
+	char *serial;		/**< hex, NULL for request / orphan */
+	char key_id[41];
+	char *key_algorithm;	/**< "RSA" or "EC" */
+	int key_size;		/**< bits */
+	char *curve;		/**< "P-256"/"P-384", NULL for RSA */
+	int has_private_key;
+	int exportable;		/**< enum hc_tri */
+	char *key_provenance;	/**< NULL when no private key */
+	char *key_uri;
+	char *cert_uri;		/**< NULL for request / orphan */
+	hc_chain_link *chain;
+	size_t nchain;
+	char *signature_algorithm;
+	char *status_reason;	/**< why Untrusted/Invalid; may be NULL */
+} hc_entry;
+
+/** Free every owned field; e is left zeroed. NULL-safe. */
+HC_API void hc_entry_release(hc_entry *e);
+
+/** A list of entries. */
+typedef struct hc_entry_list {
+	hc_entry *v;
+	size_t n;
+} hc_entry_list;
+
+/** Release every entry and the array. NULL-safe. */
+HC_API void hc_entry_list_release(hc_entry_list *l);
+
+/** Name of a status as SPEC spells it ("PendingRequest"). */
+HC_API const char *hc_status_name(enum hc_status s);
+
+/** Name of a RootCAType ("SelfSigned"), or NULL for HC_ROOT_NONE. */
+HC_API const char *hc_root_type_name(enum hc_root_type r);
+
+/* ------------------------------------------------------------------ */
+/* Operations                                                           */
+
+/** new (and, later, request): what to create. */
+typedef struct hc_new_req {
+	const char *subject;		/**< the DN, required */
+	const char *const *domains;	/**< --domain values, each may hold commas */
+	size_t ndomains;
+	int include_autodiscover;
+	int include_accepted;
+	const char *key;		/**< "rsa:2048" etc., NULL for the default */
+	const char *friendly_name;	/**< NULL: the subject CN */
+	int exportable;
+	long days;			/**< 0: the default */
+	const char *plan;		/**< a namespace plan file, or NULL */
+	int force;			/**< override the plan check */
+} hc_new_req;
+
+/**
+ * Generate a key pair on the token and a self-signed certificate for it.
+ * On success *out describes the new certificate (caller releases it).
+ * Errors: HC_E_USAGE (bad DN, names, days), HC_E_DENIED (policy),
+ * HC_E_VERIFY (plan), HC_E_PIN, HC_E_FAIL. Nothing is left on the token
+ * after a failure.
+ */
+HC_API int hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out,
+		  hc_err *err);
+
+/** Filters of list (SPEC section 1); zero means "no filter". */
+typedef struct hc_list_filter {
+	const char *domain;
+	const char *thumbprint;		/**< hex prefix */
+	const char *status;		/**< a status name, case-insensitive */
+	int self_signed;
+	int pending;
+	int expiring;			/**< days; 0 = off (use has_expiring) */
+	int has_expiring;
+	int ca;				/**< list the stored CA certificates */
+} hc_list_filter;
+
+/**
+ * List certificates with keys, pending requests and orphan keys (or the CA
+ * certificates with filter->ca), filtered. Sorted by NotAfter, then
+ * thumbprint. Errors: HC_E_USAGE (bad filter), HC_E_PIN, HC_E_FAIL.
+ */
+HC_API int hc_list(hc_ctx *ctx, const hc_list_filter *filter,
+		   hc_entry_list *out, hc_err *err);
+
+/**
+ * Every field of one certificate, request or orphan key. id is a thumbprint
+ * or key id prefix (>= 6 hex digits, ':' allowed). Errors: HC_E_USAGE (bad
+ * id), HC_E_NOTFOUND (no match, or ambiguous: the message lists them).
+ */
+HC_API int hc_show(hc_ctx *ctx, const char *id, hc_entry *out, hc_err *err);
+
+#endif

@@ -1,0 +1,186 @@
+/* util.c - small shared helpers */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "util.h"
+
+static int
+strlist_grow(struct hc_strlist *l, hc_err *err)
+{
+	size_t ncap;
+	char **nv;
+
+	if (l->n + 1 < l->cap)
+		return 0;
+	ncap = l->cap ? l->cap * 2 : 8;
+	nv = realloc(l->v, ncap * sizeof(*nv));
+	if (nv == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	l->v = nv;
+	l->cap = ncap;
+	return 0;
+}
+
+static int
+strlist_take(struct hc_strlist *l, char *s, hc_err *err)
+{
+	if (s == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (strlist_grow(l, err) != 0) {
+		free(s);
+		return -1;
+	}
+	l->v[l->n++] = s;
+	l->v[l->n] = NULL;
+	return 0;
+}
+
+int
+hc_strlist_push(struct hc_strlist *l, const char *s, hc_err *err)
+{
+	return strlist_take(l, strdup(s), err);
+}
+
+int
+hc_strlist_pushf(struct hc_strlist *l, hc_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return hc_err_set(err, HC_E_FAIL, "internal: bad format");
+	s = malloc((size_t)n + 1);
+	if (s == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	va_start(ap, fmt);
+	n = vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	(void)n;
+	return strlist_take(l, s, err);
+}
+
+long
+hc_strlist_find_ci(const struct hc_strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (hc_strcaseeq(l->v[i], s))
+			return (long)i;
+	return -1;
+}
+
+void
+hc_strlist_release(struct hc_strlist *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	l->cap = 0;
+}
+
+int
+hc_parse_long(const char *s, long min, long max, const char *what, long *out,
+	      hc_err *err)
+{
+	char *end = NULL;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return hc_err_set(err, HC_E_USAGE, "%s: a number is required",
+				  what);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return hc_err_set(err, HC_E_USAGE, "%s: '%s' is not a number",
+				  what, s);
+	if (v < min || v > max)
+		return hc_err_set(err, HC_E_USAGE,
+				  "%s: %ld is out of range (%ld to %ld)", what,
+				  v, min, max);
+	*out = v;
+	return 0;
+}
+
+void
+hc_hex(const unsigned char *buf, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[buf[i] >> 4];
+		out[2 * i + 1] = digits[buf[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+hc_unhex(const char *s, unsigned char *out, size_t cap)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *s != '\0'; s++) {
+		int v;
+
+		if (*s == ':')
+			continue;
+		v = hexval((unsigned char)*s);
+		if (v < 0)
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n >= cap)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return -1;
+	return (long)n;
+}
+
+char *
+hc_strdup0(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+int
+hc_strcaseeq(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+	return *a == *b;
+}

@@ -66,6 +66,13 @@ HC_API void hc_secret_free(hc_secret *s);
 typedef int (*hc_secret_cb)(void *arg, const char *what, const char *source,
 			    hc_secret **out, hc_err *err);
 
+/**
+ * Parse a base-10 integer in [min, max] from the whole of s. Returns 0, or
+ * -1 with HC_E_USAGE naming `what` ("--days: 'x' is not a number").
+ */
+HC_API int hc_parse_long(const char *s, long min, long max, const char *what,
+			 long *out, hc_err *err);
+
 /* ------------------------------------------------------------------ */
 /* Context                                                              */
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "util.h"
@@ -183,4 +184,87 @@ hc_strcaseeq(const char *a, const char *b)
 		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
 			return 0;
 	return *a == *b;
+}
+
+long long
+hc_timegm(const struct tm *tm)
+{
+	/* days from civil, Howard Hinnant's algorithm */
+	long long y = (long long)tm->tm_year + 1900;
+	long long m = tm->tm_mon + 1;
+	long long era, yoe, doy, doe, days;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + tm->tm_mday - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	days = era * 146097 + doe - 719468;
+	return days * 86400 + tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec;
+}
+
+void
+hc_rfc3339(long long t, char out[21])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		memcpy(out, "0000-00-00T00:00:00Z", 21);
+}
+
+int
+hc_parse_date(const char *s, const char *what, long long *out, hc_err *err)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, oh = 0, om = 0;
+	char sign = 0;
+	const char *orig = s;
+	long long t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+		goto bad;
+	s += n;
+	if (*s == 'T' || *s == 't' || *s == ' ') {
+		n = 0;
+		if (sscanf(s + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3)
+			goto bad;
+		s += 1 + n;
+		if (*s == '.')
+			for (s++; *s >= '0' && *s <= '9'; s++)
+				;
+		if (*s == 'Z' || *s == 'z') {
+			s++;
+		} else if (*s == '+' || *s == '-') {
+			sign = *s;
+			n = 0;
+			if (sscanf(s + 1, "%2d:%2d%n", &oh, &om, &n) != 2)
+				goto bad;
+			s += 1 + n;
+		} else {
+			goto bad;
+		}
+	}
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60 || oh > 23 || om > 59)
+		goto bad;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = hc_timegm(&tm);
+	if (sign == '+')
+		t -= oh * 3600 + om * 60;
+	else if (sign == '-')
+		t += oh * 3600 + om * 60;
+	*out = t;
+	return 0;
+bad:
+	return hc_err_set(err, HC_E_USAGE,
+			  "%s: '%s' is not a date (YYYY-MM-DD or RFC 3339)",
+			  what, orig);
 }

@@ -46,6 +46,19 @@ long hc_unhex(const char *s, unsigned char *out, size_t cap);
 /** strdup that returns NULL on NULL. */
 char *hc_strdup0(const char *s);
 
+/** UTC struct tm to time_t (timegm is not POSIX). */
+struct tm;
+long long hc_timegm(const struct tm *tm);
+
+/** Format t as RFC 3339 UTC ("2026-11-22T14:00:00Z") into out[21]. */
+void hc_rfc3339(long long t, char out[21]);
+
+/**
+ * Parse YYYY-MM-DD or RFC 3339 (Z or +hh:mm) into a time. Returns 0 or -1
+ * with HC_E_USAGE naming `what`.
+ */
+int hc_parse_date(const char *s, const char *what, long long *out, hc_err *err);
+
 /** Case-insensitive ASCII string compare (locale independent). */
 int hc_strcaseeq(const char *a, const char *b);
 

@@ -1,0 +1,88 @@
+/* cli.h - what the command files share (the binary, not the library) */
+#ifndef HC_CLI_CLI_H
+#define HC_CLI_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "hsmcert.h"
+
+/* Global options (SPEC section 2), accepted before or after the command. */
+enum {
+	OPT_CONFIG = 0x1000, OPT_MODULE, OPT_TOKEN, OPT_PIN_SOURCE,
+	OPT_FORMAT, OPT_YES, OPT_QUIET, OPT_VERBOSE, OPT_HELP,
+	OPT_CMD_BASE = 0x1100,	/* a command's own long options start here */
+};
+
+#define CLI_GLOBAL_OPTIONS \
+	{ "config", required_argument, NULL, OPT_CONFIG }, \
+	{ "module", required_argument, NULL, OPT_MODULE }, \
+	{ "token", required_argument, NULL, OPT_TOKEN }, \
+	{ "pin-source", required_argument, NULL, OPT_PIN_SOURCE }, \
+	{ "format", required_argument, NULL, OPT_FORMAT }, \
+	{ "yes", no_argument, NULL, OPT_YES }, \
+	{ "quiet", no_argument, NULL, OPT_QUIET }, \
+	{ "verbose", no_argument, NULL, OPT_VERBOSE }, \
+	{ "help", no_argument, NULL, OPT_HELP }
+
+/** Does this global option take a value? (for main.c's scan) */
+int cli_global_takes_arg(const char *arg);
+
+enum cli_format { FMT_DEFAULT, FMT_TABLE, FMT_LIST, FMT_JSON, FMT_TEXT, FMT_HTML };
+
+struct cli {
+	hc_ctx_opts opts;
+	enum cli_format format;
+	const char *format_arg;
+	int quiet;
+	int help;
+};
+
+/** One line of a command's usage. */
+struct cli_usage {
+	const char *opt;
+	const char *text;
+};
+
+/**
+ * Handle a global option. Returns 1 when c was one, 0 when it was not,
+ * -1 (after printing the error) for a bad value.
+ */
+int cli_global(struct cli *g, int c, const char *arg);
+
+/** Print usage: synopsis, the command's options, then the global ones. */
+void cli_usage(FILE *f, const char *synopsis, const struct cli_usage *u);
+
+/** Print "hsmcert: error: MSG" and return code (2 for usage errors). */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/**
+ * Make the context for a command: configuration, secret and confirmation
+ * callbacks. NULL with err set.
+ */
+hc_ctx *cli_ctx_new(struct cli *g, hc_err *err);
+
+/**
+ * Print the collected warnings and the error, if any, free the context,
+ * and return the exit status.
+ */
+int cli_finish(struct cli *g, hc_ctx *ctx, const hc_err *err);
+
+/* prompt.c */
+int prompt_secret(void *arg, const char *what, const char *source,
+		  hc_secret **out, hc_err *err);
+int prompt_confirm(void *arg, const char *question, hc_err *err);
+
+/* render.c: the only place that prints results */
+int render_entries(const struct cli *g, const hc_entry_list *l);
+int render_entry(const struct cli *g, const hc_entry *e);
+void render_warning(const char *msg);
+void render_error(const char *msg);
+
+/* the commands */
+int cmd_new(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+#endif

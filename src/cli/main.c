@@ -1,0 +1,131 @@
+/* main.c - the command table, the lookup, and the exit status */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "new", cmd_new, "Generate a key pair on the token and a self-signed certificate" },
+	{ "list", cmd_list, "List certificates, pending requests and orphan keys" },
+	{ "show", cmd_show, "Show every field of one certificate, request or key" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+main_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: hsmcert [global options] COMMAND [options]\n\n"
+		   "Commands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f, "  %-10s %s\n", "help", "Show the usage of a command");
+	fprintf(f, "\nGlobal options (before or after the command):\n"
+		   "  --config FILE       configuration (else $HSMCERT_CONFIG, else /etc/hsmcert/hsmcert.conf)\n"
+		   "  --module PATH       PKCS#11 module\n"
+		   "  --token LABEL|URI   token label or pkcs11: token URI\n"
+		   "  --pin-source SRC    env:VAR, file:PATH, fd:N or prompt\n"
+		   "  --format FMT        table, list or json\n"
+		   "  --yes               answer yes to confirmations\n"
+		   "  --quiet, --verbose\n"
+		   "\nExit codes: 0 ok, 1 failure, 2 usage/input, 3 not found, 4 denied,\n"
+		   "5 verification failed, 6 PIN error, 7 cancelled.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *cmd = NULL;
+	char **nargv = NULL;
+	int i, cmdpos = -1, nargc = 0, rc;
+
+	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+	/* the command is the first word that is not a global option's */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (argv[i][0] == '-') {
+			if (strchr(argv[i], '=') == NULL &&
+			    cli_global_takes_arg(argv[i]))
+				i++;
+			continue;
+		}
+		cmdpos = i;
+		break;
+	}
+	if (cmdpos < 0) {
+		for (i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--version") == 0) {
+				printf("hsmcert %s\n", HC_VERSION);
+				exit(0);
+			}
+			if (strcmp(argv[i], "--help") == 0 ||
+			    strcmp(argv[i], "-h") == 0) {
+				main_usage(stdout);
+				exit(0);
+			}
+		}
+		main_usage(stderr);
+		exit(HC_E_USAGE);
+	}
+	if (strcmp(argv[cmdpos], "help") == 0) {
+		if (cmdpos + 1 >= argc) {
+			main_usage(stdout);
+			exit(0);
+		}
+		cmd = find_command(argv[cmdpos + 1]);
+		if (cmd == NULL) {
+			fprintf(stderr, "hsmcert: error: unknown command '%s'\n",
+				argv[cmdpos + 1]);
+			exit(HC_E_USAGE);
+		}
+		{
+			char *hargv[] = { (char *)cmd->name, (char *)"--help", NULL };
+
+			exit(cmd->fn(2, hargv));
+		}
+	}
+	cmd = find_command(argv[cmdpos]);
+	if (cmd == NULL) {
+		fprintf(stderr, "hsmcert: error: unknown command '%s' (see hsmcert --help)\n",
+			argv[cmdpos]);
+		exit(HC_E_USAGE);
+	}
+	nargv = calloc((size_t)argc + 1, sizeof(*nargv));
+	if (nargv == NULL) {
+		fprintf(stderr, "hsmcert: error: out of memory\n");
+		exit(HC_E_FAIL);
+	}
+	nargv[nargc++] = argv[cmdpos];
+	for (i = 1; i < argc; i++)
+		if (i != cmdpos)
+			nargv[nargc++] = argv[i];
+	rc = cmd->fn(nargc, nargv);
+	free(nargv);
+	if (rc < 0 || rc > HC_E_CANCEL)
+		rc = HC_E_FAIL;
+	exit(rc);
+}

@@ -1,0 +1,262 @@
+/* render.c - table, list and JSON output: the only place that prints results */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "core/util.h"
+
+void
+render_warning(const char *msg)
+{
+	fprintf(stderr, "hsmcert: warning: %s\n", msg);
+}
+
+void
+render_error(const char *msg)
+{
+	fprintf(stderr, "hsmcert: error: %s\n", msg);
+}
+
+/* Exchange's flag string: I P U W S, '.' where not bound, '+' for custom. */
+static void
+flags_text(unsigned svc, char out[8])
+{
+	static const struct {
+		unsigned bit;
+		char c;
+	} order[] = {
+		{ HC_SVC_IMAP, 'I' }, { HC_SVC_POP, 'P' }, { HC_SVC_UM, 'U' },
+		{ HC_SVC_HTTPS, 'W' }, { HC_SVC_SMTP, 'S' },
+	};
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		out[i] = (svc & order[i].bit) ? order[i].c : '.';
+	out[5] = (svc & HC_SVC_CUSTOM) ? '+' : '\0';
+	out[6] = '\0';
+}
+
+static void
+date_text(const hc_entry *e, time_t t, char out[21])
+{
+	if (!e->has_dates) {
+		memcpy(out, "-", 2);
+		return;
+	}
+	hc_rfc3339((long long)t, out);
+}
+
+static json_t *
+jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+jtri(int v)
+{
+	return v == HC_NA ? json_null() : json_boolean(v == HC_TRUE);
+}
+
+static json_t *
+jdate(const hc_entry *e, time_t t)
+{
+	char buf[21];
+
+	if (!e->has_dates)
+		return json_null();
+	hc_rfc3339((long long)t, buf);
+	return json_string(buf);
+}
+
+static json_t *
+entry_json(const hc_entry *e)
+{
+	json_t *o = json_object();
+	json_t *doms = json_array(), *svcs = json_array(), *chain = json_array();
+	size_t i;
+
+	for (i = 0; i < e->ndomains; i++)
+		json_array_append_new(doms, json_string(e->domains[i]));
+	for (i = 0; i < e->nservices; i++)
+		json_array_append_new(svcs, json_string(e->service_names[i]));
+	for (i = 0; i < e->nchain; i++) {
+		json_t *c = json_object();
+
+		json_object_set_new(c, "Subject", jstr(e->chain[i].subject));
+		json_object_set_new(c, "Thumbprint",
+				    json_string(e->chain[i].thumbprint));
+		json_array_append_new(chain, c);
+	}
+	json_object_set_new(o, "FriendlyName", jstr(e->friendly_name));
+	json_object_set_new(o, "Subject", jstr(e->subject));
+	json_object_set_new(o, "Issuer", jstr(e->issuer));
+	json_object_set_new(o, "CertificateDomains", doms);
+	json_object_set_new(o, "NotBefore", jdate(e, e->not_before));
+	json_object_set_new(o, "NotAfter", jdate(e, e->not_after));
+	json_object_set_new(o, "IsSelfSigned", jtri(e->is_self_signed));
+	json_object_set_new(o, "RootCAType", jstr(hc_root_type_name(e->root_ca_type)));
+	json_object_set_new(o, "Status", json_string(hc_status_name(e->status)));
+	json_object_set_new(o, "Services", svcs);
+	json_object_set_new(o, "Thumbprint", json_string(e->thumbprint));
+	json_object_set_new(o, "Sha256Fingerprint",
+			    e->sha256[0] ? json_string(e->sha256) : json_null());
+	json_object_set_new(o, "SerialNumber", jstr(e->serial));
+	json_object_set_new(o, "KeyId", json_string(e->key_id));
+	json_object_set_new(o, "KeyAlgorithm", jstr(e->key_algorithm));
+	json_object_set_new(o, "KeySize",
+			    e->key_size > 0 ? json_integer(e->key_size) : json_null());
+	json_object_set_new(o, "HasPrivateKey", json_boolean(e->has_private_key));
+	json_object_set_new(o, "PrivateKeyExportable", jtri(e->exportable));
+	json_object_set_new(o, "KeyProvenance", jstr(e->key_provenance));
+	json_object_set_new(o, "KeyUri", jstr(e->key_uri));
+	json_object_set_new(o, "CertUri", jstr(e->cert_uri));
+	json_object_set_new(o, "Chain", chain);
+	return o;
+}
+
+static int
+print_json(json_t *j)
+{
+	int r = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	json_decref(j);
+	if (r != 0)
+		return HC_E_FAIL;
+	fputc('\n', stdout);
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}
+
+static void
+print_list_entry(const hc_entry *e)
+{
+	char flags[8], nb[21], na[21];
+	size_t i;
+
+	flags_text(e->services, flags);
+	date_text(e, e->not_before, nb);
+	date_text(e, e->not_after, na);
+#define F(name, ...) do { printf("%-21s: ", name); printf(__VA_ARGS__); putchar('\n'); } while (0)
+	F("FriendlyName", "%s", e->friendly_name ? e->friendly_name : "");
+	F("Subject", "%s", e->subject ? e->subject : "");
+	F("Issuer", "%s", e->issuer ? e->issuer : "");
+	printf("%-21s: {", "CertificateDomains");
+	for (i = 0; i < e->ndomains; i++)
+		printf("%s%s", i ? ", " : "", e->domains[i]);
+	printf("}\n");
+	F("NotBefore", "%s", nb);
+	F("NotAfter", "%s", na);
+	F("IsSelfSigned", "%s", e->is_self_signed == HC_NA ? "" :
+	  e->is_self_signed ? "True" : "False");
+	F("RootCAType", "%s", hc_root_type_name(e->root_ca_type) ?
+	  hc_root_type_name(e->root_ca_type) : "");
+	F("Status", "%s", hc_status_name(e->status));
+	if (e->status_reason != NULL)
+		F("StatusReason", "%s", e->status_reason);
+	printf("%-21s: %s", "Services", flags);
+	for (i = 0; i < e->nservices; i++)
+		printf("%s%s", i ? ", " : " (", e->service_names[i]);
+	printf("%s\n", e->nservices ? ")" : "");
+	F("Thumbprint", "%s", e->thumbprint);
+	F("Sha256Fingerprint", "%s", e->sha256);
+	F("SerialNumber", "%s", e->serial ? e->serial : "");
+	F("KeyId", "%s", e->key_id);
+	if (e->curve != NULL)
+		F("KeyAlgorithm", "%s (%s)", e->key_algorithm, e->curve);
+	else
+		F("KeyAlgorithm", "%s", e->key_algorithm ? e->key_algorithm : "");
+	F("KeySize", "%d", e->key_size);
+	F("HasPrivateKey", "%s", e->has_private_key ? "True" : "False");
+	F("PrivateKeyExportable", "%s", e->exportable == HC_NA ? "" :
+	  e->exportable ? "True" : "False");
+	F("KeyProvenance", "%s", e->key_provenance ? e->key_provenance : "");
+	F("KeyUri", "%s", e->key_uri ? e->key_uri : "");
+	F("CertUri", "%s", e->cert_uri ? e->cert_uri : "");
+	printf("%-21s: {", "Chain");
+	for (i = 0; i < e->nchain; i++)
+		printf("%s%s [%s]", i ? ", " : "", e->chain[i].subject,
+		       e->chain[i].thumbprint);
+	printf("}\n");
+#undef F
+}
+
+static void
+print_table(const hc_entry_list *l)
+{
+	size_t i, w = strlen("Subject");
+	char flags[8], na[21];
+
+	for (i = 0; i < l->n; i++) {
+		size_t s = l->v[i].subject ? strlen(l->v[i].subject) : 0;
+
+		if (s > w)
+			w = s;
+	}
+	printf("%-40s  %-8s  %-*s  %-20s  %s\n", "Thumbprint", "Services",
+	       (int)w, "Subject", "NotAfter", "Status");
+	printf("%-40s  %-8s  %-*s  %-20s  %s\n", "----------", "--------",
+	       (int)w, "-------", "--------", "------");
+	for (i = 0; i < l->n; i++) {
+		const hc_entry *e = &l->v[i];
+
+		flags_text(e->services, flags);
+		date_text(e, e->not_after, na);
+		printf("%-40s  %-8s  %-*s  %-20s  %s\n", e->thumbprint, flags,
+		       (int)w, e->subject ? e->subject : "", na,
+		       hc_status_name(e->status));
+	}
+}
+
+int
+render_entries(const struct cli *g, const hc_entry_list *l)
+{
+	size_t i;
+
+	switch (g->format) {
+	case FMT_JSON: {
+		json_t *a = json_array();
+
+		for (i = 0; i < l->n; i++)
+			json_array_append_new(a, entry_json(&l->v[i]));
+		return print_json(a);
+	}
+	case FMT_LIST:
+		for (i = 0; i < l->n; i++) {
+			if (i)
+				putchar('\n');
+			print_list_entry(&l->v[i]);
+		}
+		break;
+	case FMT_DEFAULT:
+	case FMT_TABLE:
+	case FMT_TEXT:
+	case FMT_HTML:
+		print_table(l);
+		break;
+	}
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}
+
+int
+render_entry(const struct cli *g, const hc_entry *e)
+{
+	switch (g->format) {
+	case FMT_JSON:
+		return print_json(entry_json(e));
+	case FMT_TABLE: {
+		hc_entry_list l = { (hc_entry *)e, 1 };
+
+		print_table(&l);
+		break;
+	}
+	case FMT_DEFAULT:
+	case FMT_LIST:
+	case FMT_TEXT:
+	case FMT_HTML:
+		print_list_entry(e);
+		break;
+	}
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}

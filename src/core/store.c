@@ -1,0 +1,293 @@
+/* store.c - the certificate store on the token, joined by CKA_ID */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "core/error.h"
+#include "core/store.h"
+#include "core/util.h"
+#include "core/x509.h"
+
+static int
+id_cmp(const unsigned char *a, size_t alen, const unsigned char *b,
+       size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = memcmp(a, b, n);
+
+	if (c != 0)
+		return c;
+	return (alen > blen) - (alen < blen);
+}
+
+static int
+item_cmp(const void *a, const void *b)
+{
+	const struct hc_store_item *x = a, *y = b;
+
+	return id_cmp(x->id, x->id_len, y->id, y->id_len);
+}
+
+struct hc_store_item *
+hc_store_find_id(struct hc_store *s, const unsigned char *id, size_t len)
+{
+	struct hc_store_item key;
+
+	if (len > HC_ID_MAX || s->nitems == 0)
+		return NULL;
+	memcpy(key.id, id, len);
+	key.id_len = len;
+	return bsearch(&key, s->items, s->nitems, sizeof(*s->items), item_cmp);
+}
+
+/*
+ * Items are made from the private keys (sorted by id), then the other
+ * classes are attached by binary search: O(N log N) in all.
+ */
+static int
+build_items(struct hc_store *s, hc_err *err)
+{
+	size_t i, n = 0;
+
+	s->items = calloc(s->privs.n ? s->privs.n : 1, sizeof(*s->items));
+	if (s->items == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	for (i = 0; i < s->privs.n; i++) {
+		struct hc_tobj *o = &s->privs.v[i];
+
+		if (o->id_len == 0)
+			continue;
+		s->items[n].priv = o;
+		memcpy(s->items[n].id, o->id, o->id_len);
+		s->items[n].id_len = o->id_len;
+		n++;
+	}
+	s->nitems = n;
+	qsort(s->items, n, sizeof(*s->items), item_cmp);
+	/* Two private keys with one id: keep the first, the token is odd. */
+	for (i = 1, n = s->nitems ? 1 : 0; i < s->nitems; i++)
+		if (item_cmp(&s->items[i], &s->items[n - 1]) != 0)
+			s->items[n++] = s->items[i];
+	s->nitems = n;
+	for (i = 0; i < s->pubs.n; i++) {
+		struct hc_store_item *it = hc_store_find_id(s, s->pubs.v[i].id,
+							   s->pubs.v[i].id_len);
+
+		if (it != NULL && it->pub == NULL)
+			it->pub = &s->pubs.v[i];
+	}
+	return 0;
+}
+
+static int
+push_ca(struct hc_store *s, struct hc_tobj *o, X509 *x, hc_err *err)
+{
+	struct hc_store_item *nv = realloc(s->cas, (s->ncas + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	s->cas = nv;
+	memset(&s->cas[s->ncas], 0, sizeof(*nv));
+	s->cas[s->ncas].kind = HC_KIND_CA;
+	s->cas[s->ncas].cert = o;
+	s->cas[s->ncas].x509 = x;
+	memcpy(s->cas[s->ncas].id, o->id, o->id_len);
+	s->cas[s->ncas].id_len = o->id_len;
+	hc_x509_thumbprint(x, s->cas[s->ncas].ident);
+	s->ncas++;
+	if (!sk_X509_push(s->ca_stack, x))
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	return 0;
+}
+
+static int
+attach_certs(struct hc_store *s, hc_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < s->certs.n; i++) {
+		struct hc_tobj *o = &s->certs.v[i];
+		struct hc_store_item *it = NULL;
+		X509 *x;
+
+		x = hc_x509_from_der(o->value, o->value_len, NULL);
+		if (x == NULL) {
+			ERR_clear_error();
+			continue;	/* not ours to judge: skip garbage */
+		}
+		if (o->cert_category != HC_CAT_AUTHORITY && o->id_len > 0)
+			it = hc_store_find_id(s, o->id, o->id_len);
+		if (it != NULL && it->cert == NULL) {
+			it->cert = o;
+			it->x509 = x;
+			continue;
+		}
+		if (push_ca(s, o, x, err) != 0) {
+			X509_free(x);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+attach_requests(struct hc_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->reqs.n; i++) {
+		struct hc_tobj *o = &s->reqs.v[i];
+		const unsigned char *p = o->value;
+		struct hc_store_item *it;
+		unsigned char id[20];
+		X509_REQ *req;
+		EVP_PKEY *pk;
+
+		if (o->value == NULL || o->value_len > 0x7fffffff)
+			continue;
+		req = d2i_X509_REQ(NULL, &p, (long)o->value_len);
+		pk = req != NULL ? X509_REQ_get0_pubkey(req) : NULL;
+		if (pk == NULL || hc_x509_key_id(pk, id, NULL) != 0) {
+			X509_REQ_free(req);
+			ERR_clear_error();
+			continue;
+		}
+		it = hc_store_find_id(s, id, sizeof(id));
+		if (it == NULL || it->req != NULL) {
+			X509_REQ_free(req);
+			continue;
+		}
+		it->req = o;
+		it->x509_req = req;
+	}
+	return 0;
+}
+
+int
+hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->ca_stack = sk_X509_new_null();
+	if (s->ca_stack == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (hc_token_find(t, HC_OBJ_PRIVKEY, NULL, 0, NULL, &s->privs, err) ||
+	    hc_token_find(t, HC_OBJ_PUBKEY, NULL, 0, NULL, &s->pubs, err) ||
+	    hc_token_find(t, HC_OBJ_CERT, NULL, 0, NULL, &s->certs, err) ||
+	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_REQUEST_APP, &s->reqs,
+			  err))
+		goto fail;
+	if (build_items(s, err) != 0 || attach_certs(s, err) != 0 ||
+	    attach_requests(s) != 0)
+		goto fail;
+	for (i = 0; i < s->nitems; i++) {
+		struct hc_store_item *it = &s->items[i];
+
+		if (it->x509 != NULL) {
+			it->kind = HC_KIND_CERT;
+			hc_x509_thumbprint(it->x509, it->ident);
+		} else {
+			it->kind = it->req != NULL ? HC_KIND_REQUEST :
+				   HC_KIND_ORPHAN;
+			hc_hex(it->id, it->id_len > 20 ? 20 : it->id_len,
+			       it->ident);
+		}
+	}
+	return 0;
+fail:
+	hc_store_release(s);
+	return -1;
+}
+
+void
+hc_store_release(struct hc_store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nitems; i++) {
+		X509_free(s->items[i].x509);
+		X509_REQ_free(s->items[i].x509_req);
+	}
+	for (i = 0; i < s->ncas; i++)
+		X509_free(s->cas[i].x509);
+	sk_X509_free(s->ca_stack);
+	free(s->items);
+	free(s->cas);
+	hc_tobj_list_release(&s->certs);
+	hc_tobj_list_release(&s->privs);
+	hc_tobj_list_release(&s->pubs);
+	hc_tobj_list_release(&s->reqs);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+hc_store_parse_id(const char *arg, char norm[41], hc_err *err)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = arg; *p != '\0'; p++) {
+		if (*p == ':')
+			continue;
+		if (!isxdigit((unsigned char)*p))
+			return hc_err_set(err, HC_E_USAGE,
+					  "invalid ID '%s': '%c' is not a hex digit",
+					  arg, *p);
+		if (n >= 40)
+			return hc_err_set(err, HC_E_USAGE,
+					  "invalid ID '%s': longer than 40 hex digits",
+					  arg);
+		norm[n++] = (char)tolower((unsigned char)*p);
+	}
+	norm[n] = '\0';
+	if (n < 6)
+		return hc_err_set(err, HC_E_USAGE,
+				  "ID '%s' is too short: give at least 6 hex digits",
+				  arg);
+	return 0;
+}
+
+int
+hc_store_lookup(struct hc_store *s, const char *arg, int ca,
+		struct hc_store_item **out, hc_err *err)
+{
+	struct hc_store_item *v = ca ? s->cas : s->items;
+	size_t n = ca ? s->ncas : s->nitems;
+	struct hc_store_item *found = NULL;
+	char norm[41], list[400] = "";
+	size_t i, plen, used = 0;
+	int matches = 0;
+
+	if (hc_store_parse_id(arg, norm, err) != 0)
+		return -1;
+	plen = strlen(norm);
+	for (i = 0; i < n; i++) {
+		if (strncmp(v[i].ident, norm, plen) != 0)
+			continue;
+		matches++;
+		found = &v[i];
+		if (used + 44 < sizeof(list)) {
+			memcpy(list + used, "\n  ", 3);
+			memcpy(list + used + 3, v[i].ident, 40);
+			used += 43;
+			list[used] = '\0';
+		}
+	}
+	if (matches == 0)
+		return hc_err_set(err, HC_E_NOTFOUND,
+				  "no %s matches ID '%s'",
+				  ca ? "CA certificate" :
+				  "certificate, request or key", arg);
+	if (matches > 1)
+		return hc_err_set(err, HC_E_NOTFOUND,
+				  "ID '%s' is ambiguous, %d match:%s", arg,
+				  matches, list);
+	*out = found;
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* store.h - the certificate store on the token, joined by CKA_ID (internal)
+ *
+ * One C_FindObjects pass per object class, attributes in batches, then a
+ * join by key id in memory: certificates with keys, pending requests,
+ * orphan keys, and the CA certificates kept for chain building.
+ */
+#ifndef HC_CORE_STORE_H
+#define HC_CORE_STORE_H
+
+#include <openssl/x509.h>
+
+#include "hsmcert.h"
+#include "core/token.h"
+
+#define HC_REQUEST_APP "hsmcert-request"
+
+/** One key id's objects (any may be NULL). */
+struct hc_store_item {
+	enum hc_kind kind;
+	unsigned char id[HC_ID_MAX];
+	size_t id_len;
+	struct hc_tobj *priv;		/* borrowed from the lists below */
+	struct hc_tobj *pub;
+	struct hc_tobj *cert;
+	struct hc_tobj *req;
+	X509 *x509;			/* owned: parsed cert */
+	X509_REQ *x509_req;		/* owned: parsed request */
+	char ident[41];			/* thumbprint, or key id */
+};
+
+struct hc_store {
+	struct hc_tobj_list certs, privs, pubs, reqs;
+	struct hc_store_item *items;
+	size_t nitems;
+	struct hc_store_item *cas;	/* authority / key-less certificates */
+	size_t ncas;
+	STACK_OF(X509) *ca_stack;	/* the CA X509s (borrowed refs) */
+};
+
+/** Read every object of the token and join them. */
+int hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err);
+
+/** Free everything. NULL-safe. */
+void hc_store_release(struct hc_store *s);
+
+/**
+ * Normalise an ID argument: strip ':' separators, check hex digits and a
+ * length of 6 to 40 digits, lowercase into norm. HC_E_USAGE otherwise.
+ */
+int hc_store_parse_id(const char *arg, char norm[41], hc_err *err);
+
+/**
+ * Find the single item whose identifier (thumbprint for a certificate, key
+ * id for a request or orphan) starts with the prefix. With ca set, search
+ * the CA certificates instead. HC_E_NOTFOUND when none or several match
+ * (the message lists them).
+ */
+int hc_store_lookup(struct hc_store *s, const char *arg, int ca,
+		    struct hc_store_item **out, hc_err *err);
+
+/** Find the item of a key id (exact). NULL when absent. */
+struct hc_store_item *hc_store_find_id(struct hc_store *s,
+				       const unsigned char *id, size_t len);
+
+#endif

@@ -1,0 +1,195 @@
+/* token.h - every PKCS#11 call of hsmcert goes through token.c (internal)
+ *
+ * libp11 supplies the EVP_PKEY that signs; the module's own function list
+ * does what libp11 0.4.12 cannot (keygen with exact attributes, EC keys,
+ * data objects, attribute reads and writes). No PKCS#11 type appears here.
+ */
+#ifndef HC_CORE_TOKEN_H
+#define HC_CORE_TOKEN_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "hsmcert.h"
+#include "core/policy.h"
+
+#define HC_ID_MAX 64
+
+struct hc_token;
+
+/** What C_GetTokenInfo says, as C strings (blank padding removed). */
+struct hc_token_info {
+	char label[33];
+	char manufacturer[33];
+	char model[17];
+	char serial[17];
+	char hw_version[8];
+	char fw_version[8];
+	int count_low;		/**< CKF_USER_PIN_COUNT_LOW */
+	int final_try;		/**< CKF_USER_PIN_FINAL_TRY */
+	int locked;		/**< CKF_USER_PIN_LOCKED */
+	int to_be_changed;	/**< CKF_USER_PIN_TO_BE_CHANGED */
+	int login_required;
+};
+
+enum hc_obj_class {
+	HC_OBJ_CERT,
+	HC_OBJ_PRIVKEY,
+	HC_OBJ_PUBKEY,
+	HC_OBJ_DATA,
+};
+
+enum hc_cert_category {
+	HC_CAT_UNSPECIFIED = 0,
+	HC_CAT_USER = 1,
+	HC_CAT_AUTHORITY = 2,
+	HC_CAT_OTHER = 3,
+};
+
+/** One token object with the attributes hsmcert reads, copied out. */
+struct hc_tobj {
+	unsigned long handle;
+	enum hc_obj_class cls;
+	unsigned char id[HC_ID_MAX];
+	size_t id_len;
+	char *label;
+	unsigned char *value;		/**< certificate DER or data value */
+	size_t value_len;
+	char *application;		/**< data objects */
+	int cert_category;		/**< enum hc_cert_category */
+	int key_kind;			/**< HC_KEY_RSA / HC_KEY_EC, 0 unknown */
+	int key_bits;			/**< RSA modulus or EC field bits */
+	/* -1 where the token does not say */
+	int local;
+	int always_sensitive;
+	int never_extractable;
+	int extractable;
+	int sensitive;
+};
+
+struct hc_tobj_list {
+	struct hc_tobj *v;
+	size_t n;
+};
+
+/** Release every object's copies and the array. NULL-safe. */
+void hc_tobj_list_release(struct hc_tobj_list *l);
+
+/**
+ * Load the module at path and pick the token by label or pkcs11: URI (never
+ * by slot id). With selector NULL the only initialised token is taken.
+ * Returns 0 with *out set (free with hc_token_free), or -1: HC_E_USAGE
+ * (module cannot be loaded, bad URI), HC_E_NOTFOUND (no such token, or
+ * several match), HC_E_FAIL.
+ */
+int hc_token_open(const char *module, const char *selector,
+		  struct hc_token **out, hc_err *err);
+
+/** Close sessions, unload the module. NULL-safe. */
+void hc_token_free(struct hc_token *t);
+
+/** Token information, read fresh. Returns 0 or -1 (HC_E_FAIL). */
+int hc_token_get_info(struct hc_token *t, struct hc_token_info *info,
+		      hc_err *err);
+
+/** borrowed: the information read at open (label, serial...). */
+const struct hc_token_info *hc_token_get0_info(const struct hc_token *t);
+
+/**
+ * Log the user in: exactly one C_Login, never retried. A wrong, locked or
+ * badly sized PIN is HC_E_PIN with the token's count-low / final-try /
+ * locked flags in the message.
+ */
+int hc_token_login(struct hc_token *t, const hc_secret *pin, hc_err *err);
+
+/** Is the user logged in (by this process)? */
+int hc_token_is_logged_in(const struct hc_token *t);
+
+/** A freshly generated key pair. */
+struct hc_keypair {
+	unsigned char id[20];		/**< SHA-1 of the public key bits */
+	unsigned long priv;		/**< object handles */
+	unsigned long pub;
+	EVP_PKEY *pubkey;		/**< owned: the public half */
+};
+
+/** Free the public key copy; handles are left alone. NULL-safe. */
+void hc_keypair_release(struct hc_keypair *kp);
+
+/**
+ * Generate a key pair on the token with the attributes of SPEC section 5:
+ * private key CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE true, CKA_EXTRACTABLE =
+ * exportable; public key CKA_PRIVATE false; both CKA_LABEL = label and
+ * CKA_ID = SHA-1 of the public key bits. On failure nothing is left.
+ */
+int hc_token_generate_keypair(struct hc_token *t, const struct hc_keyspec *k,
+			      const char *label, int exportable,
+			      struct hc_keypair *out, hc_err *err);
+
+/**
+ * Find objects of one class, with id (when id_len > 0) and, for data
+ * objects, CKA_APPLICATION = application (when not NULL). Attributes are
+ * fetched several per call. Returns 0 or -1 (HC_E_FAIL).
+ */
+int hc_token_find(struct hc_token *t, enum hc_obj_class cls,
+		  const unsigned char *id, size_t id_len,
+		  const char *application, struct hc_tobj_list *out,
+		  hc_err *err);
+
+/**
+ * Store a certificate object: CKA_ID, CKA_LABEL, CKA_SUBJECT, CKA_ISSUER,
+ * CKA_SERIAL_NUMBER, CKA_VALUE, CKA_PRIVATE false, CKA_CERTIFICATE_CATEGORY
+ * = category. *handle receives the new object.
+ */
+int hc_token_store_cert(struct hc_token *t, X509 *x, const char *label,
+			const unsigned char *id, size_t id_len, int category,
+			unsigned long *handle, hc_err *err);
+
+/**
+ * Store a CKO_DATA object (CKA_PRIVATE false, CKA_APPLICATION, CKA_LABEL,
+ * CKA_VALUE). *handle receives the new object.
+ */
+int hc_token_store_data(struct hc_token *t, const char *application,
+			const char *label, const unsigned char *value,
+			size_t len, unsigned long *handle, hc_err *err);
+
+/** Destroy one object. Returns 0 or -1 (HC_E_FAIL). */
+int hc_token_destroy(struct hc_token *t, unsigned long handle, hc_err *err);
+
+/**
+ * An EVP_PKEY that signs with the private key whose CKA_ID is id (libp11).
+ * The caller frees it with EVP_PKEY_free. HC_E_NOTFOUND if no such key.
+ */
+EVP_PKEY *hc_token_get_signer(struct hc_token *t, const unsigned char *id,
+			      size_t id_len, hc_err *err);
+
+/**
+ * The RFC 7512 URI of an object on this token (token, manufacturer, model,
+ * serial, id, object label, type), without any PIN. cls is HC_OBJ_PRIVKEY
+ * or HC_OBJ_CERT. Returns a malloc'd string (caller frees) or NULL.
+ */
+char *hc_token_object_uri(const struct hc_token *t, enum hc_obj_class cls,
+			  const unsigned char *id, size_t id_len,
+			  const char *label, hc_err *err);
+
+/**
+ * Build an EVP_PKEY from a public key object's attributes (modulus and
+ * exponent, or EC parameters and point). Returns the key (caller frees)
+ * or NULL.
+ */
+EVP_PKEY *hc_token_read_pubkey(struct hc_token *t, unsigned long handle,
+			       hc_err *err);
+
+/**
+ * Set the error from a PKCS#11 return value: message, then " (CKR_NAME)".
+ * Returns -1.
+ */
+int hc_err_ckr(hc_err *err, int code, unsigned long rv, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/** Symbolic name of a CKR value ("CKR_PIN_INCORRECT"), or "CKR_0x...". */
+const char *hc_token_rv_name(unsigned long rv, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,102 @@
+/* x509.h - certificates and requests with OpenSSL (internal) */
+#ifndef HC_CORE_X509_H
+#define HC_CORE_X509_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "hsmcert.h"
+#include "core/names.h"
+#include "core/util.h"
+
+/**
+ * RFC 5280 key identifier, method 1: SHA-1 of the subjectPublicKey BIT
+ * STRING contents. This is every key pair's CKA_ID.
+ */
+int hc_x509_key_id(EVP_PKEY *pk, unsigned char out[20], hc_err *err);
+
+/** What a new self-signed certificate carries. */
+struct hc_cert_params {
+	const struct hc_dn *dn;
+	const struct hc_strlist *names;	/**< SAN list: DNS names or IPs */
+	long days;
+	const char *digest;		/**< "SHA256" ... */
+	EVP_PKEY *pubkey;		/**< the key pair's public half */
+	const unsigned char *key_id;	/**< 20 bytes: SKI and AKI */
+};
+
+/**
+ * A self-signed TLS server certificate: random 128-bit serial, SAN,
+ * basicConstraints CA:FALSE, keyUsage, EKU serverAuth+clientAuth, SKI/AKI,
+ * signed by signer (the token key). Returns the certificate or NULL.
+ */
+X509 *hc_x509_self_signed(const struct hc_cert_params *p, EVP_PKEY *signer,
+			  hc_err *err);
+
+/** X509_NAME from a parsed DN (attributes in the DN's order). */
+X509_NAME *hc_x509_name_from_dn(const struct hc_dn *dn, hc_err *err);
+
+/** "CN=x, O=y, C=z" (most specific first, as Exchange shows). malloc'd. */
+char *hc_x509_name_text(const X509_NAME *name);
+
+/** SHA-1 / SHA-256 fingerprint of the DER certificate, lowercase hex. */
+void hc_x509_thumbprint(X509 *x, char out[41]);
+void hc_x509_sha256(X509 *x, char out[65]);
+
+/** Is x self-signed (issuer = subject and its own key verifies it)? */
+int hc_x509_is_self_signed(X509 *x);
+
+/** Is x a CA certificate (basicConstraints CA:TRUE)? */
+int hc_x509_is_ca(X509 *x);
+
+/**
+ * Fill the certificate fields of an entry from x: Subject, Issuer,
+ * CertificateDomains, dates, IsSelfSigned, Thumbprint, Sha256Fingerprint,
+ * SerialNumber, KeyAlgorithm, KeySize, signature algorithm.
+ */
+int hc_x509_fill_entry(X509 *x, hc_entry *e, hc_err *err);
+
+/** Key algorithm name and size of a public key into the entry. */
+int hc_x509_fill_key(EVP_PKEY *pk, hc_entry *e, hc_err *err);
+
+/** Parse one DER certificate. NULL with HC_E_USAGE on garbage. */
+X509 *hc_x509_from_der(const unsigned char *der, size_t len, hc_err *err);
+
+/** Write x as PEM into a malloc'd NUL-terminated string. */
+char *hc_x509_to_pem(X509 *x, hc_err *err);
+
+/** Where trust comes from: the system store and the configured anchors. */
+struct hc_chain_ctx {
+	X509_STORE *system;		/**< the OpenSSL default paths */
+	X509_STORE *private;		/**< [paths] trust-anchors */
+	STACK_OF(X509) *untrusted;	/**< CA certificates from the token */
+};
+
+/**
+ * Load the trust anchors. trust_anchors may be NULL; token_cas (borrowed,
+ * may be NULL) are chain material only, never trusted. Release with
+ * hc_chain_ctx_release().
+ */
+int hc_chain_ctx_init(struct hc_chain_ctx *c, const char *trust_anchors,
+		      STACK_OF(X509) *token_cas, hc_err *err);
+void hc_chain_ctx_release(struct hc_chain_ctx *c);
+
+/** The outcome of building a chain for one certificate. */
+struct hc_chain_result {
+	enum hc_root_type root;		/**< SelfSigned/ThirdParty/Private/Unknown */
+	int trusted;			/**< a path reaches an anchor */
+	STACK_OF(X509) *chain;		/**< above the leaf, up to the anchor or
+					     as far as it could be built; owned */
+	char *missing_issuer;		/**< untrusted: the issuer to install */
+	char *reason;			/**< untrusted: OpenSSL's reason */
+};
+void hc_chain_result_release(struct hc_chain_result *r);
+
+/**
+ * Build the chain of leaf (validity dates are not checked here: the
+ * caller reports them). Returns 0 with *r filled, -1 on internal failure.
+ */
+int hc_chain_build(struct hc_chain_ctx *c, X509 *leaf,
+		   struct hc_chain_result *r, hc_err *err);
+
+#endif

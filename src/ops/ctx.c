@@ -1,0 +1,209 @@
+/* ctx.c - the context: configuration, token, secrets, warnings */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "ops/ops.h"
+
+#define HC_DEFAULT_CONFIG "/etc/hsmcert/hsmcert.conf"
+
+static int
+set_str(char **dst, const char *a, const char *b, hc_err *err)
+{
+	const char *v = a != NULL ? a : b;
+
+	free(*dst);
+	*dst = NULL;
+	if (v == NULL)
+		return 0;
+	*dst = strdup(v);
+	if (*dst == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	return 0;
+}
+
+hc_ctx *
+hc_ctx_new(const hc_ctx_opts *opts, hc_err *err)
+{
+	hc_ctx *ctx = calloc(1, sizeof(*ctx));
+	const char *path;
+
+	if (ctx == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		return NULL;
+	}
+	hc_config_init(&ctx->cfg);
+	path = opts->config;
+	if (path == NULL)
+		path = getenv("HSMCERT_CONFIG");
+	if (path == NULL || *path == '\0')
+		path = HC_DEFAULT_CONFIG;
+	if (hc_config_load(path, &ctx->cfg, err) != 0)
+		goto fail;
+	if (set_str(&ctx->module, opts->module, ctx->cfg.module, err) != 0 ||
+	    set_str(&ctx->token_sel, opts->token, ctx->cfg.label, err) != 0 ||
+	    set_str(&ctx->pin_source, opts->pin_source, ctx->cfg.pin_source,
+		    err) != 0)
+		goto fail;
+	ctx->verbose = opts->verbose;
+	ctx->assume_yes = opts->assume_yes;
+	ctx->interactive = opts->interactive;
+	return ctx;
+fail:
+	hc_ctx_free(ctx);
+	return NULL;
+}
+
+void
+hc_ctx_free(hc_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	hc_token_free(ctx->tok);
+	hc_config_release(&ctx->cfg);
+	free(ctx->module);
+	free(ctx->token_sel);
+	free(ctx->pin_source);
+	hc_strlist_release(&ctx->warnings);
+	free(ctx);
+}
+
+void
+hc_ctx_set_secret_cb(hc_ctx *ctx, hc_secret_cb cb, void *arg)
+{
+	ctx->secret_cb = cb;
+	ctx->secret_arg = arg;
+}
+
+void
+hc_ctx_set_confirm_cb(hc_ctx *ctx, hc_confirm_cb cb, void *arg)
+{
+	ctx->confirm_cb = cb;
+	ctx->confirm_arg = arg;
+}
+
+size_t
+hc_ctx_warning_count(const hc_ctx *ctx)
+{
+	return ctx->warnings.n;
+}
+
+const char *
+hc_ctx_warning(const hc_ctx *ctx, size_t i)
+{
+	return i < ctx->warnings.n ? ctx->warnings.v[i] : NULL;
+}
+
+void
+hc_ctx_warn(hc_ctx *ctx, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	/* a warning that cannot be stored is not worth failing for */
+	if (hc_strlist_push(&ctx->warnings, buf, NULL) != 0)
+		return;
+}
+
+void
+hc_ctx_warn_list(hc_ctx *ctx, struct hc_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		hc_ctx_warn(ctx, "%s", l->v[i]);
+	hc_strlist_release(l);
+}
+
+int
+hc_ctx_confirm(hc_ctx *ctx, const char *question, hc_err *err)
+{
+	if (ctx->assume_yes)
+		return 1;
+	if (ctx->confirm_cb == NULL)
+		return hc_err_set(err, HC_E_CANCEL,
+				  "%s needs confirmation: no terminal; pass --yes to answer yes",
+				  question);
+	return ctx->confirm_cb(ctx->confirm_arg, question, err);
+}
+
+struct hc_token *
+hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
+{
+	hc_secret *pin = NULL;
+	char what[128];
+	int r;
+
+	if (ctx->tok == NULL) {
+		/*
+		 * SoftHSM2 finds its token directory through SOFTHSM2_CONF; the
+		 * configuration may name it, the environment wins.
+		 */
+		if (ctx->cfg.softhsm2_conf != NULL &&
+		    getenv("SOFTHSM2_CONF") == NULL &&
+		    setenv("SOFTHSM2_CONF", ctx->cfg.softhsm2_conf, 1) != 0) {
+			hc_err_set(err, HC_E_FAIL, "cannot set SOFTHSM2_CONF");
+			return NULL;
+		}
+		if (hc_token_open(ctx->module, ctx->token_sel, &ctx->tok,
+				  err) != 0)
+			return NULL;
+	}
+	if (!login || hc_token_is_logged_in(ctx->tok))
+		return ctx->tok;
+	if (ctx->secret_cb == NULL) {
+		hc_err_set(err, HC_E_PIN, "no way to ask for the token PIN");
+		return NULL;
+	}
+	r = snprintf(what, sizeof(what), "PIN for token '%s'",
+		     hc_token_get0_info(ctx->tok)->label);
+	(void)r;
+	if (ctx->secret_cb(ctx->secret_arg, what, ctx->pin_source, &pin,
+			   err) != 0)
+		return NULL;
+	r = hc_token_login(ctx->tok, pin, err);
+	hc_secret_free(pin);
+	return r == 0 ? ctx->tok : NULL;
+}
+
+void
+hc_txn_init(struct hc_txn *tx, struct hc_token *tok)
+{
+	memset(tx, 0, sizeof(*tx));
+	tx->tok = tok;
+}
+
+int
+hc_txn_add(struct hc_txn *tx, unsigned long handle, hc_err *err)
+{
+	if (tx->n >= sizeof(tx->handles) / sizeof(tx->handles[0]))
+		return hc_err_set(err, HC_E_FAIL,
+				  "internal: too many objects in one operation");
+	tx->handles[tx->n++] = handle;
+	return 0;
+}
+
+void
+hc_txn_rollback(struct hc_txn *tx)
+{
+	while (tx->n > 0) {
+		tx->n--;
+		/* best effort: the original error is what the user needs */
+		if (hc_token_destroy(tx->tok, tx->handles[tx->n], NULL) != 0)
+			continue;
+	}
+}
+
+void
+hc_txn_commit(struct hc_txn *tx)
+{
+	tx->n = 0;
+}

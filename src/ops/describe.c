@@ -1,0 +1,296 @@
+/* describe.c - a store item as an hc_entry: every field of list / show */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "core/error.h"
+#include "core/x509.h"
+#include "ops/ops.h"
+
+const char *
+hc_status_name(enum hc_status s)
+{
+	switch (s) {
+	case HC_STATUS_VALID:
+		return "Valid";
+	case HC_STATUS_EXPIRED:
+		return "Expired";
+	case HC_STATUS_NOTYETVALID:
+		return "NotYetValid";
+	case HC_STATUS_PENDING:
+		return "PendingRequest";
+	case HC_STATUS_UNTRUSTED:
+		return "Untrusted";
+	case HC_STATUS_INVALID:
+		return "Invalid";
+	case HC_STATUS_ORPHAN:
+		return "OrphanKey";
+	}
+	return "Unknown";
+}
+
+const char *
+hc_root_type_name(enum hc_root_type r)
+{
+	switch (r) {
+	case HC_ROOT_NONE:
+		return NULL;
+	case HC_ROOT_SELFSIGNED:
+		return "SelfSigned";
+	case HC_ROOT_THIRDPARTY:
+		return "ThirdParty";
+	case HC_ROOT_PRIVATE:
+		return "Private";
+	case HC_ROOT_UNKNOWN:
+		return "Unknown";
+	}
+	return NULL;
+}
+
+void
+hc_entry_release(hc_entry *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return;
+	free(e->friendly_name);
+	free(e->subject);
+	free(e->issuer);
+	for (i = 0; i < e->ndomains; i++)
+		free(e->domains[i]);
+	free(e->domains);
+	for (i = 0; i < e->nservices; i++)
+		free(e->service_names[i]);
+	free(e->service_names);
+	free(e->serial);
+	free(e->key_algorithm);
+	free(e->curve);
+	free(e->key_provenance);
+	free(e->key_uri);
+	free(e->cert_uri);
+	for (i = 0; i < e->nchain; i++)
+		free(e->chain[i].subject);
+	free(e->chain);
+	free(e->signature_algorithm);
+	free(e->status_reason);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+hc_entry_list_release(hc_entry_list *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		hc_entry_release(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* SPEC section 1: KeyProvenance from the four attributes. */
+static const char *
+provenance(const struct hc_tobj *k)
+{
+	if (k->local == 1) {
+		if (k->extractable == 1)
+			return "generated-on-token, exportable";
+		if (k->never_extractable == 1)
+			return "generated-on-token, never-extractable";
+		return "generated-on-token, locked";
+	}
+	if (k->extractable == 1)
+		return "imported, exportable";
+	return "imported, not-extractable";
+}
+
+static int
+fill_key_fields(struct hc_token *tok, struct hc_store_item *it, hc_entry *e,
+		hc_err *err)
+{
+	char hex[2 * HC_ID_MAX + 1];
+
+	hc_hex(it->id, it->id_len, hex);
+	memcpy(e->key_id, hex, it->id_len >= 20 ? 40 : 2 * it->id_len);
+	e->key_id[it->id_len >= 20 ? 40 : 2 * it->id_len] = '\0';
+	e->has_private_key = it->priv != NULL;
+	e->exportable = HC_NA;
+	if (it->priv == NULL)
+		return 0;
+	e->exportable = it->priv->extractable == 1 ? HC_TRUE : HC_FALSE;
+	e->key_provenance = strdup(provenance(it->priv));
+	e->key_uri = hc_token_object_uri(tok, HC_OBJ_PRIVKEY, it->id,
+					 it->id_len, it->priv->label, err);
+	if (e->key_uri == NULL || e->key_provenance == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	return 0;
+}
+
+static int
+fill_chain(struct hc_chain_result *r, hc_entry *e, hc_err *err)
+{
+	int i, n = r->chain != NULL ? sk_X509_num(r->chain) : 0;
+
+	if (n == 0)
+		return 0;
+	e->chain = calloc((size_t)n, sizeof(*e->chain));
+	if (e->chain == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	for (i = 0; i < n; i++) {
+		X509 *x = sk_X509_value(r->chain, i);
+
+		e->chain[i].subject = hc_x509_name_text(X509_get_subject_name(x));
+		hc_x509_thumbprint(x, e->chain[i].thumbprint);
+		e->nchain++;
+		if (e->chain[i].subject == NULL)
+			return hc_err_set(err, HC_E_FAIL, "out of memory");
+	}
+	return 0;
+}
+
+static int
+describe_cert(struct hc_token *tok, struct hc_store_item *it,
+	      struct hc_chain_ctx *chain, time_t now, hc_entry *e, hc_err *err)
+{
+	struct hc_chain_result cr;
+	EVP_PKEY *pk = X509_get0_pubkey(it->x509);
+	unsigned char kid[20];
+	int ret = -1;
+
+	memset(&cr, 0, sizeof(cr));
+	if (hc_x509_fill_entry(it->x509, e, err) != 0)
+		goto out;
+	e->cert_uri = hc_token_object_uri(tok, HC_OBJ_CERT, it->id, it->id_len,
+					  it->cert->label, err);
+	if (e->cert_uri == NULL)
+		goto out;
+	e->status = HC_STATUS_VALID;
+	e->root_ca_type = HC_ROOT_UNKNOWN;
+	if (chain != NULL) {
+		if (hc_chain_build(chain, it->x509, &cr, err) != 0)
+			goto out;
+		e->root_ca_type = cr.root;
+		if (fill_chain(&cr, e, err) != 0)
+			goto out;
+		if (!cr.trusted) {
+			e->status = HC_STATUS_UNTRUSTED;
+			if (cr.missing_issuer != NULL)
+				e->status_reason = hc_strdup0(cr.missing_issuer);
+		}
+	}
+	/* Status precedence: Invalid, Expired/NotYetValid, Untrusted, Valid */
+	if (now < e->not_before)
+		e->status = HC_STATUS_NOTYETVALID;
+	else if (now > e->not_after)
+		e->status = HC_STATUS_EXPIRED;
+	if (pk == NULL || hc_x509_key_id(pk, kid, NULL) != 0 ||
+	    it->id_len != sizeof(kid) || memcmp(kid, it->id, sizeof(kid)) != 0) {
+		ERR_clear_error();
+		e->status = HC_STATUS_INVALID;
+		free(e->status_reason);
+		e->status_reason = strdup("the certificate's public key does not match the key on the token");
+	}
+	ret = 0;
+out:
+	hc_chain_result_release(&cr);
+	return ret;
+}
+
+int
+hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
+	    struct hc_chain_ctx *chain, time_t now, hc_entry *out, hc_err *err)
+{
+	hc_entry e;
+	EVP_PKEY *pk = NULL;
+	const char *label;
+	int ret = -1;
+
+	(void)ctx;
+	memset(&e, 0, sizeof(e));
+	e.kind = it->kind;
+	e.is_self_signed = HC_NA;
+	e.root_ca_type = HC_ROOT_NONE;
+	label = it->cert ? it->cert->label :
+		it->priv ? it->priv->label : it->req ? it->req->label : "";
+	e.friendly_name = strdup(label ? label : "");
+	if (e.friendly_name == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	if (fill_key_fields(tok, it, &e, err) != 0)
+		goto out;
+	switch (it->kind) {
+	case HC_KIND_CERT:
+	case HC_KIND_CA:
+		if (describe_cert(tok, it, chain, now, &e, err) != 0)
+			goto out;
+		break;
+	case HC_KIND_REQUEST:
+		e.status = HC_STATUS_PENDING;
+		memcpy(e.thumbprint, it->ident, sizeof(e.thumbprint));
+		e.subject = hc_x509_name_text(X509_REQ_get_subject_name(it->x509_req));
+		pk = X509_REQ_get0_pubkey(it->x509_req);
+		if (e.subject == NULL ||
+		    (pk != NULL && hc_x509_fill_key(pk, &e, err) != 0))
+			goto out;
+		{
+			STACK_OF(X509_EXTENSION) *exts =
+				X509_REQ_get_extensions(it->x509_req);
+			GENERAL_NAMES *gens = X509V3_get_d2i(exts,
+					NID_subject_alt_name, NULL, NULL);
+			int i;
+
+			for (i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
+				GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+				char **nv;
+
+				if (g->type != GEN_DNS)
+					continue;
+				nv = realloc(e.domains, (e.ndomains + 1) * sizeof(*nv));
+				if (nv == NULL)
+					break;
+				e.domains = nv;
+				e.domains[e.ndomains] = strndup(
+					(const char *)ASN1_STRING_get0_data(g->d.dNSName),
+					(size_t)ASN1_STRING_length(g->d.dNSName));
+				if (e.domains[e.ndomains] != NULL)
+					e.ndomains++;
+			}
+			GENERAL_NAMES_free(gens);
+			sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+			ERR_clear_error();
+		}
+		break;
+	case HC_KIND_ORPHAN:
+		e.status = HC_STATUS_ORPHAN;
+		memcpy(e.thumbprint, it->ident, sizeof(e.thumbprint));
+		e.subject = strdup("");
+		if (it->pub != NULL) {
+			EVP_PKEY *opk = hc_token_read_pubkey(tok, it->pub->handle,
+							     NULL);
+
+			if (opk != NULL)
+				hc_x509_fill_key(opk, &e, NULL);
+			EVP_PKEY_free(opk);
+			ERR_clear_error();
+		}
+		if (e.key_algorithm == NULL && it->priv != NULL) {
+			e.key_algorithm = strdup(it->priv->key_kind == HC_KEY_EC ?
+						 "EC" : "RSA");
+			e.key_size = it->priv->key_bits;
+		}
+		break;
+	}
+	*out = e;
+	memset(&e, 0, sizeof(e));
+	ret = 0;
+out:
+	hc_entry_release(&e);
+	return ret;
+}

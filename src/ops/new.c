@@ -1,0 +1,279 @@
+/* new.c - a key pair on the token and a self-signed certificate for it */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "core/error.h"
+#include "core/names.h"
+#include "core/x509.h"
+#include "ops/new.h"
+#include "ops/ops.h"
+
+#define HC_FRIENDLY_MAX 64
+
+void
+hc_subject_plan_release(struct hc_subject_plan *p)
+{
+	if (p == NULL)
+		return;
+	hc_dn_release(&p->dn);
+	hc_strlist_release(&p->names);
+	free(p->friendly_name);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Count UTF-8 characters; -1 when the text is not valid UTF-8. */
+static long
+utf8_len(const char *s)
+{
+	long n = 0;
+
+	while (*s != '\0') {
+		unsigned char c = (unsigned char)*s;
+		int extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 :
+			    (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+
+		if (extra < 0)
+			return -1;
+		s++;
+		while (extra-- > 0) {
+			if (((unsigned char)*s & 0xc0) != 0x80)
+				return -1;
+			s++;
+		}
+		n++;
+	}
+	return n;
+}
+
+int
+hc_plan_subject(hc_ctx *ctx, const struct hc_names_input *in,
+		struct hc_subject_plan *out, hc_err *err)
+{
+	struct hc_subject_plan p;
+	struct hc_strlist warnings = { 0 }, planned = { 0 }, problems = { 0 };
+	struct hc_names_opts no;
+	const char *cn = NULL;
+	int ret = -1, nprob;
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	memset(&no, 0, sizeof(no));
+	if (in->subject != NULL) {
+		if (hc_names_parse_dn(in->subject, &p.dn, err) != 0)
+			goto out;
+		cn = hc_dn_get0(&p.dn, "CN");
+	}
+	no.cn = cn;
+	no.domains = in->domains;
+	no.ndomains = in->ndomains;
+	no.include_autodiscover = in->include_autodiscover;
+	no.include_accepted = in->include_accepted;
+	no.accepted = (const char *const *)ctx->cfg.accepted_domains.v;
+	no.naccepted = ctx->cfg.accepted_domains.n;
+	if (in->include_accepted && ctx->cfg.accepted_domains.n == 0)
+		hc_strlist_push(&warnings,
+				"--include-accepted-domains: the configuration has no [names] accepted-domains",
+				NULL);
+	if (hc_names_build(&no, &p.names, &warnings, err) != 0)
+		goto out;
+	if (in->plan != NULL) {
+		if (hc_plan_load(in->plan, &planned, err) != 0)
+			goto out;
+		nprob = hc_plan_check(&planned, &p.names, &problems, &warnings,
+				      err);
+		if (nprob < 0)
+			goto out;
+		if (nprob > 0 && !in->force) {
+			char msg[400] = "";
+			size_t used = 0;
+
+			for (i = 0; i < problems.n && used + 4 < sizeof(msg); i++) {
+				int r = snprintf(msg + used, sizeof(msg) - used,
+						 "%s%s", i ? "; " : "",
+						 problems.v[i]);
+
+				if (r < 0)
+					break;
+				used += (size_t)r;
+				if (used >= sizeof(msg))
+					used = sizeof(msg) - 1;
+			}
+			hc_ctx_warn_list(ctx, &warnings);
+			hc_err_set(err, HC_E_VERIFY,
+				   "the names do not match the plan %s: %s (use --force to override)",
+				   in->plan, msg);
+			goto out;
+		}
+		for (i = 0; i < problems.n; i++)
+			hc_strlist_pushf(&warnings, NULL,
+					 "--force: %s", problems.v[i]);
+	}
+	if (in->friendly_name != NULL) {
+		long n = utf8_len(in->friendly_name);
+
+		if (n < 0) {
+			hc_err_set(err, HC_E_USAGE,
+				   "--friendly-name is not valid UTF-8");
+			goto out;
+		}
+		if (n == 0 || n > HC_FRIENDLY_MAX) {
+			hc_err_set(err, HC_E_USAGE,
+				   "--friendly-name must be 1 to %d characters (got %ld)",
+				   HC_FRIENDLY_MAX, n);
+			goto out;
+		}
+		p.friendly_name = strdup(in->friendly_name);
+	} else if (cn != NULL) {
+		/* the CN, cut at 64 characters on a character boundary */
+		size_t len = strlen(cn), cut = 0;
+		long chars = 0;
+
+		while (cut < len && chars < HC_FRIENDLY_MAX) {
+			cut++;
+			while (cut < len && ((unsigned char)cn[cut] & 0xc0) == 0x80)
+				cut++;
+			chars++;
+		}
+		p.friendly_name = strndup(cn, cut);
+	} else if (p.names.n > 0) {
+		p.friendly_name = strdup(p.names.v[0]);
+	} else {
+		p.friendly_name = strdup("hsmcert");
+	}
+	if (p.friendly_name == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	hc_ctx_warn_list(ctx, &warnings);
+	*out = p;
+	memset(&p, 0, sizeof(p));
+	ret = 0;
+out:
+	hc_subject_plan_release(&p);
+	hc_strlist_release(&warnings);
+	hc_strlist_release(&planned);
+	hc_strlist_release(&problems);
+	return ret;
+}
+
+int
+hc_key_choice(hc_ctx *ctx, const char *key, struct hc_keyspec *out,
+	      hc_err *err)
+{
+	if (hc_keyspec_parse(key != NULL ? key : "rsa:2048", out, err) != 0)
+		return -1;
+	return hc_policy_check_key(&ctx->cfg.policy, out, err);
+}
+
+/* P-384 keys are signed with SHA-384 at least: never a weaker digest. */
+const char *
+hc_sign_digest(hc_ctx *ctx, const struct hc_keyspec *k)
+{
+	if (k->kind == HC_KEY_EC && k->bits >= 384 &&
+	    ctx->cfg.policy.digest == HC_DIGEST_SHA256)
+		return "SHA384";
+	return hc_policy_digest_name(&ctx->cfg.policy);
+}
+
+int
+hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
+{
+	struct hc_subject_plan sp;
+	struct hc_names_input in;
+	struct hc_keyspec ks;
+	struct hc_keypair kp;
+	struct hc_cert_params cp;
+	struct hc_txn tx;
+	struct hc_store s;
+	struct hc_chain_ctx chain;
+	struct hc_store_item *it;
+	struct hc_token *tok;
+	EVP_PKEY *signer = NULL;
+	X509 *x = NULL;
+	unsigned long h;
+	long days;
+	int ret = -1, have_store = 0;
+
+	memset(&sp, 0, sizeof(sp));
+	memset(&kp, 0, sizeof(kp));
+	memset(&tx, 0, sizeof(tx));
+	if (req->subject == NULL || *req->subject == '\0')
+		return hc_err_set(err, HC_E_USAGE, "--subject is required");
+	/* Everything is checked before the token is touched. */
+	if (hc_key_choice(ctx, req->key, &ks, err) != 0)
+		return -1;
+	days = req->days ? req->days : hc_policy_default_days(&ctx->cfg.policy);
+	if (hc_policy_check_days(&ctx->cfg.policy, days, err) != 0)
+		return -1;
+	memset(&in, 0, sizeof(in));
+	in.subject = req->subject;
+	in.domains = req->domains;
+	in.ndomains = req->ndomains;
+	in.include_autodiscover = req->include_autodiscover;
+	in.include_accepted = req->include_accepted;
+	in.friendly_name = req->friendly_name;
+	in.plan = req->plan;
+	in.force = req->force;
+	if (hc_plan_subject(ctx, &in, &sp, err) != 0)
+		return -1;
+	if (req->exportable && !ctx->cfg.policy.allow_export)
+		hc_ctx_warn(ctx, "--exportable: the policy forbids every private-key export anyway (allow-export = false)");
+	tok = hc_ctx_token(ctx, 1, err);
+	if (tok == NULL)
+		goto out;
+	hc_txn_init(&tx, tok);
+	if (hc_token_generate_keypair(tok, &ks, sp.friendly_name,
+				      req->exportable, &kp, err) != 0)
+		goto out;
+	if (hc_txn_add(&tx, kp.pub, err) != 0 ||
+	    hc_txn_add(&tx, kp.priv, err) != 0)
+		goto out;
+	signer = hc_token_get_signer(tok, kp.id, sizeof(kp.id), err);
+	if (signer == NULL)
+		goto out;
+	memset(&cp, 0, sizeof(cp));
+	cp.dn = &sp.dn;
+	cp.names = &sp.names;
+	cp.days = days;
+	cp.digest = hc_sign_digest(ctx, &ks);
+	cp.pubkey = kp.pubkey;
+	cp.key_id = kp.id;
+	x = hc_x509_self_signed(&cp, signer, err);
+	if (x == NULL)
+		goto out;
+	if (hc_token_store_cert(tok, x, sp.friendly_name, kp.id, sizeof(kp.id),
+				HC_CAT_USER, &h, err) != 0)
+		goto out;
+	if (hc_txn_add(&tx, h, err) != 0)
+		goto out;
+	hc_txn_commit(&tx);
+	/* describe what is now on the token, as list would */
+	if (hc_store_load(tok, &s, err) != 0)
+		goto done;
+	have_store = 1;
+	if (hc_chain_ctx_init(&chain, ctx->cfg.trust_anchors, s.ca_stack,
+			      err) != 0)
+		goto done;
+	it = hc_store_find_id(&s, kp.id, sizeof(kp.id));
+	if (it == NULL)
+		hc_err_set(err, HC_E_FAIL,
+			   "internal: the new certificate is not on the token");
+	else if (hc_describe(ctx, tok, it, &chain, time(NULL), out, err) == 0)
+		ret = 0;
+	hc_chain_ctx_release(&chain);
+	goto done;
+out:
+	hc_txn_rollback(&tx);
+done:
+	if (have_store)
+		hc_store_release(&s);
+	X509_free(x);
+	EVP_PKEY_free(signer);
+	hc_keypair_release(&kp);
+	hc_subject_plan_release(&sp);
+	return ret;
+}

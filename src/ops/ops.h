@@ -1,0 +1,68 @@
+/* ops.h - the operations' shared internals: the context (internal) */
+#ifndef HC_OPS_OPS_H
+#define HC_OPS_OPS_H
+
+#include <time.h>
+
+#include "hsmcert.h"
+#include "core/config.h"
+#include "core/store.h"
+#include "core/token.h"
+#include "core/x509.h"
+#include "core/util.h"
+
+struct hc_ctx {
+	struct hc_config cfg;
+	char *module;			/* effective: --module or config */
+	char *token_sel;		/* effective: --token or config */
+	char *pin_source;		/* effective: --pin-source or config */
+	int verbose;
+	int assume_yes;
+	int interactive;
+	struct hc_token *tok;
+	hc_secret_cb secret_cb;
+	void *secret_arg;
+	hc_confirm_cb confirm_cb;
+	void *confirm_arg;
+	struct hc_strlist warnings;
+};
+
+/**
+ * The token, opened on first use; with login set the user is logged in
+ * (the PIN comes from the secret callback, once). borrowed.
+ */
+struct hc_token *hc_ctx_token(hc_ctx *ctx, int login, hc_err *err);
+
+/** Record a warning for the CLI to print. */
+void hc_ctx_warn(hc_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/** Move every string of l into the warnings; l is emptied. */
+void hc_ctx_warn_list(hc_ctx *ctx, struct hc_strlist *l);
+
+/** Ask a yes/no question through the confirmation callback. */
+int hc_ctx_confirm(hc_ctx *ctx, const char *question, hc_err *err);
+
+/** Objects an operation created, destroyed in reverse order on failure. */
+struct hc_txn {
+	struct hc_token *tok;
+	unsigned long handles[16];
+	size_t n;
+};
+
+void hc_txn_init(struct hc_txn *tx, struct hc_token *tok);
+int hc_txn_add(struct hc_txn *tx, unsigned long handle, hc_err *err);
+/** Destroy what was created, newest first. Errors are ignored. */
+void hc_txn_rollback(struct hc_txn *tx);
+/** Keep what was created. */
+void hc_txn_commit(struct hc_txn *tx);
+
+/**
+ * Describe one store item as an entry: every SPEC field, the chain and the
+ * status at time `now`. chain may be NULL for no chain building.
+ */
+int hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
+		struct hc_chain_ctx *chain, time_t now, hc_entry *out,
+		hc_err *err);
+
+#endif

@@ -59,26 +59,46 @@ TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 all: $(BIN)
 
+V ?= 0
+ifeq ($(V),1)
+Q =
+E = @:
+else
+Q = @
+E = @echo
+endif
+
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(E) "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
 
 $(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+
+# render.c lives in the binary; its unit test links it in.
+$(B)/tests/unit/test_render: $(B)/tests/unit/test_render.o $(B)/src/cli/render.o $(LIB)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) -lcmocka
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) -lcmocka
 
 $(B)/tests/token/%: $(B)/tests/token/%.o $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_OBJ) $(LIB) $(LIBS) -lcmocka
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(COMMON_OBJ) $(LIB) $(LIBS) -lcmocka
 
 tests: $(UNIT_BIN) $(TOKEN_BIN) $(BIN)
 
@@ -90,7 +110,9 @@ deps:
 token: deps
 	@hsm/mktoken.sh
 
-demo: deps $(BIN) token
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@hsm/mktoken.sh
 	@hsm/demo.sh $(BIN)
 
 check: deps

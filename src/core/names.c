@@ -246,8 +246,9 @@ dn_fail(const char *text, size_t at, const char *hint, hc_err *err,
 	if (n < 0)
 		what[0] = '\0';
 	dn_excerpt(text, at, ex, sizeof(ex));
-	return hc_err_set(err, HC_E_USAGE, "subject: %s at position %zu: '%s'%s%s%s",
-			  what, dn_column(text, at), ex, hint ? " (" : "",
+	return hc_err_set(err, HC_E_USAGE,
+			  "subject: %s at position %zu: '%s'%s%s%s", what,
+			  dn_column(text, at), ex, hint ? " (" : "",
 			  hint ? hint : "", hint ? ")" : "");
 }
 
@@ -488,6 +489,11 @@ dn_attr(const char *text, size_t *posp, char *val, struct hc_dn *dn,
 	if (dn_check_value(text, vstart, k, given, val, vlen, err) != 0)
 		return -1;
 	if (k->unique && hc_dn_get0(dn, k->key) != NULL) {
+		if (strcmp(k->key, "ST") == 0)
+			return dn_fail(text, kstart, NULL, err,
+				       "duplicate attribute '%s' (only one ST "
+				       "is allowed; S and ST both mean state)",
+				       given);
 		if (strcmp(k->key, given) == 0)
 			return dn_fail(text, kstart, NULL, err,
 				       "duplicate attribute '%s' (only one is "
@@ -581,7 +587,8 @@ hc_dn_get0(const struct hc_dn *dn, const char *key)
 	if (dn == NULL || key == NULL)
 		return NULL;
 	for (i = 0; i < dn->n; i++)
-		if (dn->attrs[i].key != NULL && hc_strcaseeq(dn->attrs[i].key, key))
+		if (dn->attrs[i].key != NULL &&
+		    hc_strcaseeq(dn->attrs[i].key, key))
 			return dn->attrs[i].value;
 	return NULL;
 }

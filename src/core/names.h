@@ -99,7 +99,7 @@ struct hc_names_opts {
 	size_t ndomains;
 	int include_autodiscover;
 	int include_accepted;
-	const char *const *accepted;	/**< accepted-domains, may hold commas */
+	const char *const *accepted;	/**< accepted-domains, commas allowed */
 	size_t naccepted;
 };
 

@@ -312,7 +312,8 @@ test_names_dn_error_shows_position(void **state)
 	assert_has(err.msg, "known: ");
 
 	/* positions count characters, not bytes */
-	dn_fails("L=M\xc3\xbcnchen, Q=x", "unknown attribute 'Q' at position 12");
+	dn_fails("L=M\xc3\xbcnchen, Q=x",
+		 "unknown attribute 'Q' at position 12");
 	dn_fails("C=US, Common Name=x", "unknown attribute 'Common Name'");
 }
 
@@ -325,7 +326,8 @@ test_names_dn_error_long_excerpt(void **state)
 
 	(void)state;
 	snprintf(text, sizeof(text), "GN=%0150d, OU=x, Q=y, CN=z", 0);
-	snprintf(want, sizeof(want), "unknown attribute 'Q' at position %zu: '...",
+	snprintf(want, sizeof(want),
+		 "unknown attribute 'Q' at position %zu: '...",
 		 (size_t)(strstr(text, "Q=") - text) + 1);
 	assert_int_equal(hc_names_parse_dn(text, &dn, &err), -1);
 	assert_int_equal(err.code, HC_E_USAGE);
@@ -388,8 +390,10 @@ test_names_dn_quote_errors(void **state)
 {
 	(void)state;
 	dn_fails("O=\"a\" b, CN=x",
-		 "unexpected text after the closing quote of 'O' at position 7");
-	dn_fails("O=a\"b\"", "unexpected '\"' in the value of 'O' at position 4");
+		 "unexpected text after the closing quote of 'O' at "
+		 "position 7");
+	dn_fails("O=a\"b\"",
+		 "unexpected '\"' in the value of 'O' at position 4");
 }
 
 static void
@@ -432,7 +436,9 @@ test_names_dn_duplicate_rejected(void **state)
 	(void)state;
 	dn_fails("CN=a, CN=b", "duplicate attribute 'CN' (only one is allowed) "
 		 "at position 7");
-	dn_fails("ST=x, S=y", "duplicate attribute 'S' (only one ST is allowed)");
+	dn_fails("ST=x, S=y", "duplicate attribute 'S' (only one ST is "
+		 "allowed; S and ST both mean state) at position 7");
+	dn_fails("S=x, st=y", "duplicate attribute 'st' (only one ST");
 	dn_fails("C=US, C=CA", "duplicate attribute 'C'");
 	dn_fails("L=a, l=b", "duplicate attribute 'l'");
 	/* several OU, O, DC are fine */
@@ -761,7 +767,8 @@ static void
 test_names_cn_among_domains_keeps_position(void **state)
 {
 	static const char *const d[] = { "autodiscover.contoso.com",
-					 "MAIL.contoso.com", "owa.contoso.com" };
+					 "MAIL.contoso.com",
+					 "owa.contoso.com" };
 	struct hc_names_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 
@@ -1255,7 +1262,8 @@ test_names_plan_bad_name_names_line(void **state)
 			 "'mail..contoso.com': empty label");
 	t = "a.contoso.com b.contoso.com\n";
 	plan_parse_fails(t, strlen(t), "plan.txt:1: invalid name "
-			 "'a.contoso.com b.contoso.com': invalid character ' '");
+			 "'a.contoso.com b.contoso.com': invalid character "
+			 "' '");
 }
 
 static void

@@ -233,8 +233,20 @@ typedef struct hc_new_req {
 	int exportable;
 	long days;			/**< 0: the default */
 	const char *plan;		/**< a namespace plan file, or NULL */
-	int force;			/**< override the plan check */
+	int force;			/**< override the plan check; for
+					     request also overwrite --out */
+	const char *out;		/**< request: write the PKCS#10 here */
+	int der;			/**< request: DER instead of PEM */
 } hc_new_req;
+
+/** Bytes owned by the caller. */
+typedef struct hc_blob {
+	unsigned char *data;
+	size_t len;
+} hc_blob;
+
+/** Free the bytes; b is left empty. NULL-safe. */
+HC_API void hc_blob_release(hc_blob *b);
 
 /**
  * Generate a key pair on the token and a self-signed certificate for it.
@@ -245,6 +257,34 @@ typedef struct hc_new_req {
  */
 HC_API int hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out,
 		  hc_err *err);
+
+/**
+ * Generate a key pair on the token and a PKCS#10 request for it, signed on
+ * the token; the request stays pending on the token. With req->out the
+ * request is written there (atomically; an existing file only with force),
+ * else *csr receives it (PEM, or DER with req->der). Errors as hc_new;
+ * nothing is left on the token after a failure.
+ */
+HC_API int hc_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out,
+		      hc_blob *csr, hc_err *err);
+
+/** A list of owned strings. */
+typedef struct hc_strings {
+	char **v;
+	size_t n;
+} hc_strings;
+
+/** Free every string and the array. NULL-safe. */
+HC_API void hc_strings_release(hc_strings *s);
+
+/**
+ * The SAN list new/request would use for req (subject optional), with the
+ * warnings in the context. With req->plan, a missing or mistyped planned
+ * name is HC_E_VERIFY (each problem also a warning) and *out is still
+ * filled. Nothing touches the token.
+ */
+HC_API int hc_names(hc_ctx *ctx, const hc_new_req *req, hc_strings *out,
+		    hc_err *err);
 
 /** Filters of list (SPEC section 1); zero means "no filter". */
 typedef struct hc_list_filter {

@@ -77,6 +77,10 @@ int prompt_confirm(void *arg, const char *question, hc_err *err);
 /* render.c: the only place that prints results */
 int render_entries(const struct cli *g, const hc_entry_list *l);
 int render_entry(const struct cli *g, const hc_entry *e);
+int render_blob(const hc_blob *b);
+int render_strings(const struct cli *g, const hc_strings *s);
+int render_request_written(const struct cli *g, const hc_entry *e,
+			   const char *path);
 void render_warning(const char *msg);
 void render_error(const char *msg);
 
@@ -84,5 +88,7 @@ void render_error(const char *msg);
 int cmd_new(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_request(int argc, char **argv);
+int cmd_names(int argc, char **argv);
 
 #endif

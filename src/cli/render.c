@@ -260,3 +260,43 @@ render_entry(const struct cli *g, const hc_entry *e)
 	}
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
+
+int
+render_blob(const hc_blob *b)
+{
+	if (fwrite(b->data, 1, b->len, stdout) != b->len)
+		return HC_E_FAIL;
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}
+
+int
+render_request_written(const struct cli *g, const hc_entry *e,
+		       const char *path)
+{
+	if (g->quiet)
+		return 0;
+	if (g->format == FMT_JSON)
+		return print_json(entry_json(e));
+	printf("Request for %s written to %s\n", e->subject ? e->subject : "",
+	       path);
+	printf("Pending on the token under key id %s (%s)\n", e->key_id,
+	       e->friendly_name ? e->friendly_name : "");
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}
+
+int
+render_strings(const struct cli *g, const hc_strings *s)
+{
+	size_t i;
+
+	if (g->format == FMT_JSON) {
+		json_t *a = json_array();
+
+		for (i = 0; i < s->n; i++)
+			json_array_append_new(a, json_string(s->v[i]));
+		return print_json(a);
+	}
+	for (i = 0; i < s->n; i++)
+		printf("%s\n", s->v[i]);
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}

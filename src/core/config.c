@@ -81,17 +81,17 @@ static const struct {
 struct cfg_parser {
 	struct hc_config *cfg;		/* being filled */
 	const char *origin;		/* the file, for messages */
-	const char *base_dir;		/* resolves relative paths, or NULL */
-	const char *pos;		/* the next line to hand to libinih */
-	long lineno;			/* the line libinih is working on */
+	const char *base_dir;		/* for relative paths, or NULL */
+	const char *pos;		/* the next line for libinih */
+	long lineno;			/* the line libinih is on */
 	int indented;			/* it starts with white space */
-	int have_key;			/* mirrors libinih's prev_name: a key
-					   was seen since the section line */
+	/* mirrors libinih's prev_name: a key since the section line */
+	int have_key;
 	enum cfg_section sec;
 	char sec_raw[64];		/* the section as libinih passes it */
 	char sec_name[64];		/* trimmed, for messages */
 	size_t svc;			/* the current [service] */
-	long sec_first[SEC_SERVICE];	/* first line of each fixed section */
+	long sec_first[SEC_SERVICE];	/* first line of [token] etc. */
 	long *svc_first;		/* first line of each [service] */
 	struct hc_strlist keys;		/* keys seen in this section */
 	int archive_set;
@@ -161,8 +161,8 @@ span_caseeq(const char *s, size_t n, const char *lit)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (lit[i] == '\0' ||
-		    tolower((unsigned char)s[i]) != tolower((unsigned char)lit[i]))
+		if (lit[i] == '\0' || tolower((unsigned char)s[i]) !=
+				       tolower((unsigned char)lit[i]))
 			return 0;
 	return lit[n] == '\0';
 }
@@ -218,8 +218,6 @@ cfg_take(struct cfg_parser *ps, char **field, char *v)
 int
 hc_config_check_secret_source(const char *what, const char *src, hc_err *err)
 {
-	const char *p;
-
 	if (what == NULL)
 		what = "secret source";
 	if (src == NULL || *src == '\0')
@@ -233,14 +231,12 @@ hc_config_check_secret_source(const char *what, const char *src, hc_err *err)
 		if (src[5] != '\0')
 			return 0;
 	} else if (strncmp(src, "fd:", 3) == 0) {
-		long fd = 0;
+		hc_err scratch = { 0 };
+		long fd;
 
-		for (p = src + 3; isdigit((unsigned char)*p); p++) {
-			fd = fd * 10 + (*p - '0');
-			if (fd > INT_MAX)
-				break;
-		}
-		if (p > src + 3 && *p == '\0')
+		/* digits only: hc_parse_long() would take " 3" and "+3" */
+		if (isdigit((unsigned char)src[3]) &&
+		    hc_parse_long(src + 3, 0, INT_MAX, what, &fd, &scratch) == 0)
 			return 0;
 	}
 	return hc_err_set(err, HC_E_USAGE,
@@ -277,7 +273,6 @@ set_domains(struct cfg_parser *ps, const char *value)
 {
 	struct hc_strlist l = { 0 };
 	const char *item = value, *comma;
-	char *one;
 	size_t n;
 	int ok = 0;
 
@@ -285,18 +280,10 @@ set_domains(struct cfg_parser *ps, const char *value)
 		comma = strchr(item, ',');
 		n = comma != NULL ? (size_t)(comma - item) : strlen(item);
 		trim_span(&item, &n);
-		if (n > 0) {
-			one = strndup(item, n);
-			if (one == NULL) {
-				cfg_oom(ps);
-				goto out;
-			}
-			if (hc_strlist_push(&l, one, &ps->err) != 0) {
-				free(one);
-				cfg_fail_set(ps);
-				goto out;
-			}
-			free(one);
+		if (n > 0 && hc_strlist_pushf(&l, &ps->err, "%.*s", (int)n,
+					      item) != 0) {
+			cfg_fail_set(ps);
+			goto out;
 		}
 		item = comma != NULL ? comma + 1 : NULL;
 	}

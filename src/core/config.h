@@ -14,35 +14,36 @@
 /** Longest service name ([a-z0-9_-]{1,32}). */
 #define HC_SERVICE_NAME_MAX 32
 
-/** A [service NAME] section. Every string is owned; files may be NULL. */
+/** A [service NAME]. Strings are owned; all but name may be NULL. */
 struct hc_service_conf {
-	char *name;		/**< [a-z0-9_-]{1,32}; "iis" is stored as "https" */
-	char *cert_file;	/**< PEM leaf + chain written here, or NULL */
-	char *key_uri_file;	/**< the key's PKCS#11 URI written here, or NULL */
-	char *reload;		/**< command run after a change, or NULL */
+	/** [a-z0-9_-]{1,32}; [service iis] is stored as "https" */
+	char *name;
+	char *cert_file;	/**< PEM leaf + chain go here */
+	char *key_uri_file;	/**< the key's PKCS#11 URI goes here */
+	char *reload;		/**< command run after a change */
 };
 
 /**
  * The configuration. Every string is owned by the struct and freed by
- * hc_config_release().
+ * hc_config_release(); the comments give the key and the default.
  */
 struct hc_config {
-	char *path;		/**< the file loaded; NULL from hc_config_parse */
-	char *module;		/**< [token] module */
-	char *label;		/**< [token] label: a token label or a pkcs11:
-				     URI; NULL = not configured */
+	char *path;		/**< the file loaded; NULL from parse */
+	char *module;		/**< [token] module; HC_CONFIG_DEFAULT_MODULE */
+	/** [token] label: a token label or a pkcs11: URI; default NULL */
+	char *label;
 	char *pin_source;	/**< [token] pin-source; NULL = default */
-	char *softhsm2_conf;	/**< [token] softhsm2-conf: exported as
-				     SOFTHSM2_CONF when that is unset; or NULL */
-	struct hc_policy policy;	/**< [policy] */
-	struct hc_strlist accepted_domains;	/**< [names] accepted-domains */
-	char *state_dir;	/**< [paths] state-dir */
-	char *archive_dir;	/**< [paths] archive-dir, default
-				     <state-dir>/archive */
-	char *audit_log;	/**< [paths] audit-log, default
-				     <state-dir>/audit.log */
-	char *trust_anchors;	/**< [paths] trust-anchors: a PEM bundle, or NULL */
-	struct hc_service_conf *services;	/**< [service NAME], file order */
+	/** [token] softhsm2-conf: exported as SOFTHSM2_CONF when that is
+	 *  unset; default NULL */
+	char *softhsm2_conf;
+	struct hc_policy policy;		/**< [policy] */
+	struct hc_strlist accepted_domains;	/**< [names] */
+	char *state_dir;	/**< [paths] /var/lib/hsmcert */
+	char *archive_dir;	/**< [paths] <state-dir>/archive */
+	char *audit_log;	/**< [paths] <state-dir>/audit.log */
+	char *trust_anchors;	/**< [paths] trust-anchors (PEM) or NULL */
+	/** [service NAME] sections, in file order */
+	struct hc_service_conf *services;
 	size_t nservices;
 };
 

@@ -53,9 +53,9 @@ enum hc_digest {
 /** The [policy] section. Fill with hc_policy_init(); owns no memory. */
 struct hc_policy {
 	int min_rsa_bits;		/**< 2048 */
+	/** default rsa:2048,rsa:3072,rsa:4096,ec:p256,ec:p384 */
 	struct hc_keyspec key_types[HC_POLICY_MAX_KEY_TYPES];
-	size_t nkey_types;		/**< default rsa:2048,rsa:3072,rsa:4096,
-					     ec:p256,ec:p384 */
+	size_t nkey_types;
 	long max_days;			/**< 1825 */
 	int allow_export;		/**< 1 */
 	int min_password_length;	/**< 12 */

@@ -112,16 +112,17 @@ add_ext(X509 *x, X509V3_CTX *v3, int nid, const char *value, hc_err *err)
 	return 0;
 }
 
-/* The SAN extension built with the typed API, so no name is re-parsed. */
-static int
-add_san(X509 *x, const struct hc_strlist *names, hc_err *err)
+/* The SAN list with the typed API, so no name is re-parsed. */
+static GENERAL_NAMES *
+san_names(const struct hc_strlist *names, hc_err *err)
 {
 	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
 	size_t i;
-	int ret = -1;
 
-	if (gens == NULL)
-		return hc_err_ossl(err, HC_E_FAIL, "out of memory");
+	if (gens == NULL) {
+		hc_err_ossl(err, HC_E_FAIL, "out of memory");
+		return NULL;
+	}
 	for (i = 0; i < names->n; i++) {
 		GENERAL_NAME *g = NULL;
 		ASN1_OCTET_STRING *ip = a2i_IPADDRESS(names->v[i]);
@@ -153,15 +154,178 @@ add_san(X509 *x, const struct hc_strlist *names, hc_err *err)
 			goto ossl;
 		}
 	}
-	if (!X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0,
-			       X509V3_ADD_DEFAULT))
-		goto ossl;
-	ret = 0;
-	goto out;
+	return gens;
 ossl:
 	hc_err_ossl(err, HC_E_FAIL, "cannot build the subjectAltName extension");
-out:
 	GENERAL_NAMES_free(gens);
+	return NULL;
+}
+
+static int
+add_san(X509 *x, const struct hc_strlist *names, hc_err *err)
+{
+	GENERAL_NAMES *gens = san_names(names, err);
+	int ret = 0;
+
+	if (gens == NULL)
+		return -1;
+	if (!X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0,
+			       X509V3_ADD_DEFAULT))
+		ret = hc_err_ossl(err, HC_E_FAIL,
+				  "cannot add the subjectAltName extension");
+	GENERAL_NAMES_free(gens);
+	return ret;
+}
+
+X509_REQ *
+hc_x509_make_csr(const X509_NAME *name, const struct hc_strlist *names,
+		 EVP_PKEY *pubkey, const char *digest, EVP_PKEY *signer,
+		 hc_err *err)
+{
+	X509_REQ *req = NULL, *ret = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	GENERAL_NAMES *gens = NULL;
+	X509_EXTENSION *ext = NULL;
+	const EVP_MD *md = EVP_get_digestbyname(digest);
+
+	if (md == NULL) {
+		hc_err_set(err, HC_E_USAGE, "unknown digest %s", digest);
+		return NULL;
+	}
+	req = X509_REQ_new();
+	exts = sk_X509_EXTENSION_new_null();
+	if (req == NULL || exts == NULL ||
+	    !X509_REQ_set_version(req, 0) ||
+	    !X509_REQ_set_subject_name(req, name) ||
+	    !X509_REQ_set_pubkey(req, pubkey))
+		goto fail;
+	if (names->n > 0) {
+		gens = san_names(names, err);
+		if (gens == NULL)
+			goto out;
+		ext = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens);
+		if (ext == NULL || !sk_X509_EXTENSION_push(exts, ext))
+			goto fail;
+		ext = NULL;
+		if (!X509_REQ_add_extensions(req, exts))
+			goto fail;
+	}
+	if (X509_REQ_sign(req, signer, md) <= 0) {
+		hc_err_ossl(err, HC_E_FAIL,
+			    "signing the request on the token failed");
+		goto out;
+	}
+	ret = req;
+	req = NULL;
+	goto out;
+fail:
+	hc_err_ossl(err, HC_E_FAIL, "cannot build the certificate request");
+out:
+	X509_REQ_free(req);
+	X509_EXTENSION_free(ext);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	GENERAL_NAMES_free(gens);
+	return ret;
+}
+
+int
+hc_x509_req_der(X509_REQ *req, unsigned char **der, size_t *len, hc_err *err)
+{
+	unsigned char *p = NULL;
+	int n = i2d_X509_REQ(req, &p);
+	unsigned char *copy;
+
+	if (n <= 0)
+		return hc_err_ossl(err, HC_E_FAIL, "cannot encode the request");
+	copy = malloc((size_t)n);
+	if (copy == NULL) {
+		OPENSSL_free(p);
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	}
+	memcpy(copy, p, (size_t)n);
+	OPENSSL_free(p);
+	*der = copy;
+	*len = (size_t)n;
+	return 0;
+}
+
+static char *
+bio_string(BIO *b, hc_err *err)
+{
+	char *data = NULL, *s;
+	long len = BIO_get_mem_data(b, &data);
+
+	if (len < 0) {
+		hc_err_set(err, HC_E_FAIL, "internal: empty buffer");
+		return NULL;
+	}
+	s = malloc((size_t)len + 1);
+	if (s == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		return NULL;
+	}
+	memcpy(s, data, (size_t)len);
+	s[len] = '\0';
+	return s;
+}
+
+char *
+hc_x509_req_to_pem(X509_REQ *req, hc_err *err)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL;
+
+	if (b == NULL || !PEM_write_bio_X509_REQ(b, req))
+		hc_err_ossl(err, HC_E_FAIL, "cannot write the request as PEM");
+	else
+		s = bio_string(b, err);
+	BIO_free(b);
+	return s;
+}
+
+int
+hc_x509_names(X509 *x, X509_REQ *req, struct hc_strlist *l, hc_err *err)
+{
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	GENERAL_NAMES *gens;
+	int i, ret = 0;
+
+	if (x != NULL) {
+		gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	} else {
+		exts = X509_REQ_get_extensions(req);
+		gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	}
+	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens) && ret == 0;
+	     i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		char ip[INET6_ADDRSTRLEN];
+
+		if (g->type == GEN_DNS) {
+			const ASN1_STRING *s = g->d.dNSName;
+			char *c = strndup((const char *)ASN1_STRING_get0_data(s),
+					  (size_t)ASN1_STRING_length(s));
+
+			if (c == NULL) {
+				ret = hc_err_set(err, HC_E_FAIL, "out of memory");
+				break;
+			}
+			ret = hc_strlist_push(l, c, err);
+			free(c);
+		} else if (g->type == GEN_IPADD) {
+			const ASN1_OCTET_STRING *o = g->d.iPAddress;
+			int len = ASN1_STRING_length(o);
+
+			if ((len == 4 || len == 16) &&
+			    inet_ntop(len == 4 ? AF_INET : AF_INET6,
+				      ASN1_STRING_get0_data(o), ip,
+				      sizeof(ip)) != NULL)
+				ret = hc_strlist_push(l, ip, err);
+		}
+	}
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	ERR_clear_error();
 	return ret;
 }
 
@@ -192,7 +356,6 @@ hc_x509_self_signed(const struct hc_cert_params *p, EVP_PKEY *signer,
 		    hc_err *err)
 {
 	X509 *x = NULL, *ret = NULL;
-	X509_NAME *name = NULL;
 	ASN1_OCTET_STRING *skid = NULL;
 	AUTHORITY_KEYID *akid = NULL;
 	const EVP_MD *md;
@@ -205,13 +368,12 @@ hc_x509_self_signed(const struct hc_cert_params *p, EVP_PKEY *signer,
 		goto out;
 	}
 	x = X509_new();
-	name = hc_x509_name_from_dn(p->dn, err);
-	if (x == NULL || name == NULL)
+	if (x == NULL)
 		goto fail;
 	if (!X509_set_version(x, X509_VERSION_3) ||
 	    random_serial(x, err) != 0 ||
-	    !X509_set_subject_name(x, name) ||
-	    !X509_set_issuer_name(x, name) ||
+	    !X509_set_subject_name(x, p->name) ||
+	    !X509_set_issuer_name(x, p->name) ||
 	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
 	    X509_time_adj_ex(X509_getm_notAfter(x), (int)p->days, 0, NULL) == NULL ||
 	    !X509_set_pubkey(x, p->pubkey))
@@ -248,7 +410,6 @@ fail:
 	hc_err_ossl(err, HC_E_FAIL, "cannot build the certificate");
 out:
 	X509_free(x);
-	X509_NAME_free(name);
 	ASN1_OCTET_STRING_free(skid);
 	AUTHORITY_KEYID_free(akid);
 	return ret;

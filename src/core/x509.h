@@ -17,7 +17,7 @@ int hc_x509_key_id(EVP_PKEY *pk, unsigned char out[20], hc_err *err);
 
 /** What a new self-signed certificate carries. */
 struct hc_cert_params {
-	const struct hc_dn *dn;
+	const X509_NAME *name;		/**< subject (= issuer) */
 	const struct hc_strlist *names;	/**< SAN list: DNS names or IPs */
 	long days;
 	const char *digest;		/**< "SHA256" ... */
@@ -32,6 +32,24 @@ struct hc_cert_params {
  */
 X509 *hc_x509_self_signed(const struct hc_cert_params *p, EVP_PKEY *signer,
 			  hc_err *err);
+
+/**
+ * A PKCS#10 request: subject, the SAN list as a requested extension, the
+ * public key, signed by signer (the token key) with digest.
+ */
+X509_REQ *hc_x509_make_csr(const X509_NAME *name,
+			   const struct hc_strlist *names, EVP_PKEY *pubkey,
+			   const char *digest, EVP_PKEY *signer, hc_err *err);
+
+/** DER of a request into a malloc'd buffer. */
+int hc_x509_req_der(X509_REQ *req, unsigned char **der, size_t *len,
+		    hc_err *err);
+
+/** PEM of a request, NUL-terminated, malloc'd. */
+char *hc_x509_req_to_pem(X509_REQ *req, hc_err *err);
+
+/** The SAN DNS names and IPs of a certificate or request into l. */
+int hc_x509_names(X509 *x, X509_REQ *req, struct hc_strlist *l, hc_err *err);
 
 /** X509_NAME from a parsed DN (attributes in the DN's order). */
 X509_NAME *hc_x509_name_from_dn(const struct hc_dn *dn, hc_err *err);

@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include "core/error.h"
+#include "core/fileio.h"
 #include "core/names.h"
 #include "core/x509.h"
 #include "ops/new.h"
@@ -179,36 +180,154 @@ hc_sign_digest(hc_ctx *ctx, const struct hc_keyspec *k)
 	return hc_policy_digest_name(&ctx->cfg.policy);
 }
 
-int
-hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
+void
+hc_blob_release(hc_blob *b)
 {
-	struct hc_subject_plan sp;
-	struct hc_names_input in;
-	struct hc_keyspec ks;
+	if (b == NULL)
+		return;
+	OPENSSL_clear_free(b->data, b->len);
+	b->data = NULL;
+	b->len = 0;
+}
+
+int
+hc_create_on_token(hc_ctx *ctx, const struct hc_create *c,
+		   struct hc_created *out, hc_err *err)
+{
 	struct hc_keypair kp;
 	struct hc_cert_params cp;
 	struct hc_txn tx;
-	struct hc_store s;
-	struct hc_chain_ctx chain;
-	struct hc_store_item *it;
 	struct hc_token *tok;
 	EVP_PKEY *signer = NULL;
 	X509 *x = NULL;
+	X509_REQ *req = NULL;
+	unsigned char *der = NULL;
+	size_t derlen = 0;
 	unsigned long h;
-	long days;
-	int ret = -1, have_store = 0;
+	int ret = -1;
 
-	memset(&sp, 0, sizeof(sp));
 	memset(&kp, 0, sizeof(kp));
 	memset(&tx, 0, sizeof(tx));
+	tok = hc_ctx_token(ctx, 1, err);
+	if (tok == NULL)
+		return -1;
+	hc_txn_init(&tx, tok);
+	if (hc_token_generate_keypair(tok, &c->key, c->label, c->exportable,
+				      &kp, err) != 0)
+		goto out;
+	if (hc_txn_add(&tx, kp.pub, err) != 0 ||
+	    hc_txn_add(&tx, kp.priv, err) != 0)
+		goto out;
+	signer = hc_token_get_signer(tok, kp.id, sizeof(kp.id), err);
+	if (signer == NULL)
+		goto out;
+	if (c->request) {
+		req = hc_x509_make_csr(c->name, c->names, kp.pubkey,
+				       hc_sign_digest(ctx, &c->key), signer,
+				       err);
+		if (req == NULL ||
+		    hc_x509_req_der(req, &der, &derlen, err) != 0)
+			goto out;
+		if (hc_token_store_data(tok, HC_REQUEST_APP, c->label, der,
+					derlen, &h, err) != 0 ||
+		    hc_txn_add(&tx, h, err) != 0)
+			goto out;
+	} else {
+		memset(&cp, 0, sizeof(cp));
+		cp.name = c->name;
+		cp.names = c->names;
+		cp.days = c->days;
+		cp.digest = hc_sign_digest(ctx, &c->key);
+		cp.pubkey = kp.pubkey;
+		cp.key_id = kp.id;
+		x = hc_x509_self_signed(&cp, signer, err);
+		if (x == NULL)
+			goto out;
+		if (hc_token_store_cert(tok, x, c->label, kp.id, sizeof(kp.id),
+					HC_CAT_USER, &h, err) != 0 ||
+		    hc_txn_add(&tx, h, err) != 0)
+			goto out;
+	}
+	/* the last step that can fail: the caller's own (writing --out) */
+	if (c->before_commit != NULL &&
+	    c->before_commit(c->arg, x, req, err) != 0)
+		goto out;
+	hc_txn_commit(&tx);
+	memcpy(out->id, kp.id, sizeof(kp.id));
+	out->cert = x;
+	out->req = req;
+	x = NULL;
+	req = NULL;
+	ret = 0;
+out:
+	if (ret != 0)
+		hc_txn_rollback(&tx);
+	free(der);
+	X509_free(x);
+	X509_REQ_free(req);
+	EVP_PKEY_free(signer);
+	hc_keypair_release(&kp);
+	return ret;
+}
+
+void
+hc_created_release(struct hc_created *c)
+{
+	if (c == NULL)
+		return;
+	X509_free(c->cert);
+	X509_REQ_free(c->req);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+hc_describe_id(hc_ctx *ctx, const unsigned char *id, size_t id_len,
+	       hc_entry *out, hc_err *err)
+{
+	struct hc_token *tok = hc_ctx_token(ctx, 1, err);
+	struct hc_store s;
+	struct hc_chain_ctx chain;
+	struct hc_store_item *it;
+	int ret = -1;
+
+	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+		return -1;
+	if (hc_chain_ctx_init(&chain, ctx->cfg.trust_anchors, s.ca_stack,
+			      err) != 0) {
+		hc_store_release(&s);
+		return -1;
+	}
+	it = hc_store_find_id(&s, id, id_len);
+	if (it == NULL)
+		hc_err_set(err, HC_E_FAIL,
+			   "internal: the new object is not on the token");
+	else if (hc_describe(ctx, tok, it, &chain, time(NULL), out, err) == 0)
+		ret = 0;
+	hc_chain_ctx_release(&chain);
+	hc_store_release(&s);
+	return ret;
+}
+
+/* new and request check everything before the token is touched. */
+static int
+prepare(hc_ctx *ctx, const hc_new_req *req, int request,
+	struct hc_subject_plan *sp, struct hc_create *c, hc_err *err)
+{
+	struct hc_names_input in;
+	long days;
+
+	memset(c, 0, sizeof(*c));
 	if (req->subject == NULL || *req->subject == '\0')
 		return hc_err_set(err, HC_E_USAGE, "--subject is required");
-	/* Everything is checked before the token is touched. */
-	if (hc_key_choice(ctx, req->key, &ks, err) != 0)
+	if (hc_key_choice(ctx, req->key, &c->key, err) != 0)
 		return -1;
-	days = req->days ? req->days : hc_policy_default_days(&ctx->cfg.policy);
-	if (hc_policy_check_days(&ctx->cfg.policy, days, err) != 0)
-		return -1;
+	if (!request) {
+		days = req->days ? req->days :
+		       hc_policy_default_days(&ctx->cfg.policy);
+		if (hc_policy_check_days(&ctx->cfg.policy, days, err) != 0)
+			return -1;
+		c->days = days;
+	}
 	memset(&in, 0, sizeof(in));
 	in.subject = req->subject;
 	in.domains = req->domains;
@@ -218,62 +337,119 @@ hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
 	in.friendly_name = req->friendly_name;
 	in.plan = req->plan;
 	in.force = req->force;
-	if (hc_plan_subject(ctx, &in, &sp, err) != 0)
+	if (hc_plan_subject(ctx, &in, sp, err) != 0)
 		return -1;
+	c->owned_name = hc_x509_name_from_dn(&sp->dn, err);
+	if (c->owned_name == NULL)
+		return -1;
+	c->name = c->owned_name;
+	c->names = &sp->names;
+	c->label = sp->friendly_name;
+	c->exportable = req->exportable;
+	c->request = request;
 	if (req->exportable && !ctx->cfg.policy.allow_export)
 		hc_ctx_warn(ctx, "--exportable: the policy forbids every private-key export anyway (allow-export = false)");
-	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL)
+	return 0;
+}
+
+int
+hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
+{
+	struct hc_subject_plan sp;
+	struct hc_create c;
+	struct hc_created made;
+	int ret = -1;
+
+	memset(&sp, 0, sizeof(sp));
+	memset(&made, 0, sizeof(made));
+	if (prepare(ctx, req, 0, &sp, &c, err) != 0)
 		goto out;
-	hc_txn_init(&tx, tok);
-	if (hc_token_generate_keypair(tok, &ks, sp.friendly_name,
-				      req->exportable, &kp, err) != 0)
+	if (hc_create_on_token(ctx, &c, &made, err) != 0)
 		goto out;
-	if (hc_txn_add(&tx, kp.pub, err) != 0 ||
-	    hc_txn_add(&tx, kp.priv, err) != 0)
-		goto out;
-	signer = hc_token_get_signer(tok, kp.id, sizeof(kp.id), err);
-	if (signer == NULL)
-		goto out;
-	memset(&cp, 0, sizeof(cp));
-	cp.dn = &sp.dn;
-	cp.names = &sp.names;
-	cp.days = days;
-	cp.digest = hc_sign_digest(ctx, &ks);
-	cp.pubkey = kp.pubkey;
-	cp.key_id = kp.id;
-	x = hc_x509_self_signed(&cp, signer, err);
-	if (x == NULL)
-		goto out;
-	if (hc_token_store_cert(tok, x, sp.friendly_name, kp.id, sizeof(kp.id),
-				HC_CAT_USER, &h, err) != 0)
-		goto out;
-	if (hc_txn_add(&tx, h, err) != 0)
-		goto out;
-	hc_txn_commit(&tx);
-	/* describe what is now on the token, as list would */
-	if (hc_store_load(tok, &s, err) != 0)
-		goto done;
-	have_store = 1;
-	if (hc_chain_ctx_init(&chain, ctx->cfg.trust_anchors, s.ca_stack,
-			      err) != 0)
-		goto done;
-	it = hc_store_find_id(&s, kp.id, sizeof(kp.id));
-	if (it == NULL)
-		hc_err_set(err, HC_E_FAIL,
-			   "internal: the new certificate is not on the token");
-	else if (hc_describe(ctx, tok, it, &chain, time(NULL), out, err) == 0)
-		ret = 0;
-	hc_chain_ctx_release(&chain);
-	goto done;
+	ret = hc_describe_id(ctx, made.id, sizeof(made.id), out, err);
 out:
-	hc_txn_rollback(&tx);
-done:
-	if (have_store)
-		hc_store_release(&s);
-	X509_free(x);
-	EVP_PKEY_free(signer);
-	hc_keypair_release(&kp);
+	X509_NAME_free(c.owned_name);
+	hc_created_release(&made);
+	hc_subject_plan_release(&sp);
+	return ret;
+}
+
+struct request_out {
+	const hc_new_req *req;
+	hc_blob *csr;
+};
+
+/* Encode the request; write --out before the objects are committed. */
+static int
+request_output(void *arg, X509 *x, X509_REQ *req, hc_err *err)
+{
+	struct request_out *ro = arg;
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char *pem = NULL;
+	hc_blob b = { NULL, 0 };
+	int ret = -1;
+
+	(void)x;
+	if (ro->req->der) {
+		if (hc_x509_req_der(req, &der, &len, err) != 0)
+			goto out;
+		b.data = der;
+		b.len = len;
+		der = NULL;
+	} else {
+		pem = hc_x509_req_to_pem(req, err);
+		if (pem == NULL)
+			goto out;
+		b.len = strlen(pem);
+		b.data = (unsigned char *)pem;
+		pem = NULL;
+	}
+	if (ro->req->out != NULL) {
+		if (hc_file_write_atomic(ro->req->out, b.data, b.len, 0644,
+					 ro->req->force, err) != 0)
+			goto out;
+	} else {
+		*ro->csr = b;
+		b.data = NULL;
+		b.len = 0;
+	}
+	ret = 0;
+out:
+	free(der);
+	free(pem);
+	hc_blob_release(&b);
+	return ret;
+}
+
+int
+hc_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_blob *csr,
+	   hc_err *err)
+{
+	struct hc_subject_plan sp;
+	struct hc_create c;
+	struct hc_created made;
+	struct request_out ro = { req, csr };
+	int ret = -1;
+
+	memset(&sp, 0, sizeof(sp));
+	memset(&made, 0, sizeof(made));
+	memset(&c, 0, sizeof(c));
+	if (req->out != NULL && !req->force && hc_file_exists(req->out)) {
+		hc_err_set(err, HC_E_USAGE,
+			   "%s exists; use --force to overwrite it", req->out);
+		goto out;
+	}
+	if (prepare(ctx, req, 1, &sp, &c, err) != 0)
+		goto out;
+	c.before_commit = request_output;
+	c.arg = &ro;
+	if (hc_create_on_token(ctx, &c, &made, err) != 0)
+		goto out;
+	ret = hc_describe_id(ctx, made.id, sizeof(made.id), out, err);
+out:
+	X509_NAME_free(c.owned_name);
+	hc_created_release(&made);
 	hc_subject_plan_release(&sp);
 	return ret;
 }

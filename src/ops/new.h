@@ -7,6 +7,8 @@
 #include "core/policy.h"
 #include "core/util.h"
 
+#include <openssl/x509.h>
+
 /** The name inputs of new / request / names. */
 struct hc_names_input {
 	const char *subject;		/* may be NULL for names */
@@ -42,5 +44,41 @@ int hc_key_choice(hc_ctx *ctx, const char *key, struct hc_keyspec *out,
 
 /** The digest to sign with for this key under the policy. */
 const char *hc_sign_digest(hc_ctx *ctx, const struct hc_keyspec *k);
+
+/** What hc_create_on_token makes: a key pair and a certificate or request. */
+struct hc_create {
+	const X509_NAME *name;
+	const struct hc_strlist *names;
+	struct hc_keyspec key;
+	const char *label;
+	int exportable;
+	long days;			/* self-signed validity */
+	int request;			/* a pending request, not a certificate */
+	/* last step before commit (e.g. writing --out); may be NULL */
+	int (*before_commit)(void *arg, X509 *cert, X509_REQ *req,
+			     hc_err *err);
+	void *arg;
+	X509_NAME *owned_name;		/* freed by the caller */
+};
+
+struct hc_created {
+	unsigned char id[20];
+	X509 *cert;			/* owned */
+	X509_REQ *req;			/* owned */
+};
+
+void hc_created_release(struct hc_created *c);
+
+/**
+ * Log in, generate the key pair, sign the certificate or request on the
+ * token and store it; every object is destroyed again when a later step
+ * fails.
+ */
+int hc_create_on_token(hc_ctx *ctx, const struct hc_create *c,
+		       struct hc_created *out, hc_err *err);
+
+/** Describe the store item of a key id, as list would. */
+int hc_describe_id(hc_ctx *ctx, const unsigned char *id, size_t id_len,
+		   hc_entry *out, hc_err *err);
 
 #endif

@@ -1,0 +1,97 @@
+/* cmd_names.c - hsmcert names: print and lint the SAN list of a request */
+#include <stdlib.h>
+
+#include "cli/cli.h"
+
+enum {
+	O_SUBJECT = OPT_CMD_BASE, O_DOMAIN, O_AUTODISCOVER, O_ACCEPTED, O_PLAN,
+};
+
+static const struct option longopts[] = {
+	CLI_GLOBAL_OPTIONS,
+	{ "subject", required_argument, NULL, O_SUBJECT },
+	{ "domain", required_argument, NULL, O_DOMAIN },
+	{ "include-autodiscover", no_argument, NULL, O_AUTODISCOVER },
+	{ "include-accepted-domains", no_argument, NULL, O_ACCEPTED },
+	{ "plan", required_argument, NULL, O_PLAN },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct cli_usage usage[] = {
+	{ "--subject DN", "the subject; its CN is a name too" },
+	{ "--domain NAME[,NAME...]", "names (repeatable)" },
+	{ "--include-autodiscover", "add autodiscover.D for each name's domain D" },
+	{ "--include-accepted-domains", "add [names] accepted-domains" },
+	{ "--plan FILE", "check against a namespace plan (exit 5 on a problem)" },
+	{ NULL, NULL },
+};
+
+#define SYNOPSIS "hsmcert names [--subject DN] [--domain NAME[,NAME...]]... [--include-autodiscover]\n" \
+	"            [--include-accepted-domains] [--plan FILE]"
+
+int
+cmd_names(int argc, char **argv)
+{
+	struct cli g = { 0 };
+	hc_new_req req = { 0 };
+	hc_strings names = { NULL, 0 };
+	const char **domains;
+	hc_err err = { 0 };
+	hc_ctx *ctx = NULL;
+	int c, r;
+
+	domains = calloc((size_t)argc + 1, sizeof(*domains));
+	if (domains == NULL)
+		return HC_E_FAIL;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		r = cli_global(&g, c, optarg);
+		if (r < 0)
+			goto usage_fail;
+		if (r > 0)
+			continue;
+		switch (c) {
+		case O_SUBJECT:
+			req.subject = optarg;
+			break;
+		case O_DOMAIN:
+			domains[req.ndomains++] = optarg;
+			break;
+		case O_AUTODISCOVER:
+			req.include_autodiscover = 1;
+			break;
+		case O_ACCEPTED:
+			req.include_accepted = 1;
+			break;
+		case O_PLAN:
+			req.plan = optarg;
+			break;
+		default:
+			cli_usage_error("names", "unknown option");
+			goto usage_fail;
+		}
+	}
+	if (g.help) {
+		cli_usage(stdout, SYNOPSIS, usage);
+		free(domains);
+		return 0;
+	}
+	if (optind < argc) {
+		cli_usage_error("names", "unexpected argument '%s'",
+				argv[optind]);
+		goto usage_fail;
+	}
+	req.domains = domains;
+	ctx = cli_ctx_new(&g, &err);
+	if (ctx != NULL) {
+		hc_names(ctx, &req, &names, &err);
+		r = render_strings(&g, &names);
+		if (r != 0 && err.code == HC_OK)
+			err.code = r;
+	}
+	hc_strings_release(&names);
+	free(domains);
+	return cli_finish(&g, ctx, &err);
+usage_fail:
+	free(domains);
+	return HC_E_USAGE;
+}

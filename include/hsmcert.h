@@ -286,6 +286,43 @@ HC_API void hc_strings_release(hc_strings *s);
 HC_API int hc_names(hc_ctx *ctx, const hc_new_req *req, hc_strings *out,
 		    hc_err *err);
 
+/** One line of verify. */
+enum hc_check_result { HC_CHECK_OK, HC_CHECK_WARN, HC_CHECK_FAIL };
+
+typedef struct hc_check {
+	enum hc_check_result result;
+	char *name;		/**< "private key", "chain", ... */
+	char *reason;
+} hc_check;
+
+typedef struct hc_check_list {
+	hc_check *v;
+	size_t n;
+} hc_check_list;
+
+/** Free every check. NULL-safe. */
+HC_API void hc_check_list_release(hc_check_list *l);
+
+/** verify: what to check. */
+typedef struct hc_verify_req {
+	const char *id;
+	const char *plan;	/**< namespace plan, or NULL */
+	const char *at;		/**< YYYY-MM-DD or RFC 3339, NULL for now */
+	long warn_days;		/**< warn this close to expiry (default 30) */
+	int has_warn_days;
+} hc_verify_req;
+
+/**
+ * Check a certificate before and after a change window: key present and
+ * pairing (a signature made on the token verifies with the certificate's
+ * key), issued-to, validity, names and plan, chain, key and signature
+ * against the policy, TLS server use, bound services. The checks are
+ * returned in *out (and *entry describes the certificate) whatever the
+ * outcome; the call fails with HC_E_VERIFY when any check FAILs.
+ */
+HC_API int hc_verify(hc_ctx *ctx, const hc_verify_req *req, hc_entry *entry,
+		     hc_check_list *out, hc_err *err);
+
 /** Filters of list (SPEC section 1); zero means "no filter". */
 typedef struct hc_list_filter {
 	const char *domain;

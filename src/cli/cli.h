@@ -79,6 +79,8 @@ int render_entries(const struct cli *g, const hc_entry_list *l);
 int render_entry(const struct cli *g, const hc_entry *e);
 int render_blob(const hc_blob *b);
 int render_strings(const struct cli *g, const hc_strings *s);
+int render_checks(const struct cli *g, const hc_entry *e,
+		  const hc_check_list *l);
 int render_request_written(const struct cli *g, const hc_entry *e,
 			   const char *path);
 void render_warning(const char *msg);
@@ -90,5 +92,6 @@ int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_request(int argc, char **argv);
 int cmd_names(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

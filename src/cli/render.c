@@ -300,3 +300,53 @@ render_strings(const struct cli *g, const hc_strings *s)
 		printf("%s\n", s->v[i]);
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
+
+static const char *
+check_word(enum hc_check_result r)
+{
+	switch (r) {
+	case HC_CHECK_OK:
+		return "ok";
+	case HC_CHECK_WARN:
+		return "warn";
+	case HC_CHECK_FAIL:
+		return "FAIL";
+	}
+	return "?";
+}
+
+int
+render_checks(const struct cli *g, const hc_entry *e, const hc_check_list *l)
+{
+	size_t i, fails = 0, warns = 0;
+
+	for (i = 0; i < l->n; i++) {
+		fails += l->v[i].result == HC_CHECK_FAIL;
+		warns += l->v[i].result == HC_CHECK_WARN;
+	}
+	if (g->format == FMT_JSON) {
+		json_t *o = json_object(), *a = json_array();
+
+		for (i = 0; i < l->n; i++) {
+			json_t *c = json_object();
+
+			json_object_set_new(c, "Check", json_string(l->v[i].name));
+			json_object_set_new(c, "Result",
+					    json_string(check_word(l->v[i].result)));
+			json_object_set_new(c, "Reason", jstr(l->v[i].reason));
+			json_array_append_new(a, c);
+		}
+		json_object_set_new(o, "Thumbprint", json_string(e->thumbprint));
+		json_object_set_new(o, "Subject", jstr(e->subject));
+		json_object_set_new(o, "Passed", json_boolean(fails == 0));
+		json_object_set_new(o, "Checks", a);
+		return print_json(o);
+	}
+	printf("Verifying %s  %s\n", e->thumbprint, e->subject ? e->subject : "");
+	for (i = 0; i < l->n; i++)
+		printf("  %-4s  %-12s %s\n", check_word(l->v[i].result),
+		       l->v[i].name, l->v[i].reason);
+	printf("%zu check%s: %zu failed, %zu warning%s\n", l->n,
+	       l->n == 1 ? "" : "s", fails, warns, warns == 1 ? "" : "s");
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}

@@ -688,6 +688,7 @@ hc_chain_result_release(struct hc_chain_result *r)
 		return;
 	sk_X509_pop_free(r->chain, X509_free);
 	free(r->missing_issuer);
+	free(r->untrusted_root);
 	free(r->reason);
 	memset(r, 0, sizeof(*r));
 }
@@ -697,16 +698,19 @@ hc_chain_result_release(struct hc_chain_result *r)
  * not (the longest chain built in *out, the error in *verr), -1 on failure.
  */
 static int
-chain_try(X509_STORE *store, STACK_OF(X509) *untrusted, X509 *leaf,
+chain_try(struct hc_chain_ctx *c, X509_STORE *store, X509 *leaf,
 	  STACK_OF(X509) **out, int *verr)
 {
 	X509_STORE_CTX *sc = X509_STORE_CTX_new();
 	STACK_OF(X509) *ch;
 	int ok, ret = -1;
 
-	if (sc == NULL || !X509_STORE_CTX_init(sc, store, leaf, untrusted))
+	if (sc == NULL || !X509_STORE_CTX_init(sc, store, leaf, c->untrusted))
 		goto out;
-	X509_STORE_CTX_set_flags(sc, X509_V_FLAG_NO_CHECK_TIME);
+	if (c->check_time)
+		X509_STORE_CTX_set_time(sc, 0, c->at);
+	else
+		X509_STORE_CTX_set_flags(sc, X509_V_FLAG_NO_CHECK_TIME);
 	ok = X509_verify_cert(sc);
 	*verr = X509_STORE_CTX_get_error(sc);
 	ch = X509_STORE_CTX_get1_chain(sc);
@@ -748,7 +752,7 @@ hc_chain_build(struct hc_chain_ctx *c, X509 *leaf, struct hc_chain_result *r,
 		return 0;
 	}
 	if (c->private != NULL) {
-		rc = chain_try(c->private, c->untrusted, leaf, &ch, &verr);
+		rc = chain_try(c, c->private, leaf, &ch, &verr);
 		if (rc < 0)
 			return hc_err_ossl(err, HC_E_FAIL, "chain building failed");
 		if (rc == 1) {
@@ -760,7 +764,7 @@ hc_chain_build(struct hc_chain_ctx *c, X509 *leaf, struct hc_chain_result *r,
 		sk_X509_pop_free(ch, X509_free);
 		ch = NULL;
 	}
-	rc = chain_try(c->system, c->untrusted, leaf, &ch, &verr);
+	rc = chain_try(c, c->system, leaf, &ch, &verr);
 	if (rc < 0)
 		return hc_err_ossl(err, HC_E_FAIL, "chain building failed");
 	r->chain = ch;
@@ -773,11 +777,37 @@ hc_chain_build(struct hc_chain_ctx *c, X509 *leaf, struct hc_chain_result *r,
 	r->trusted = 0;
 	r->reason = strdup(X509_verify_cert_error_string(verr));
 	if (verr == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-	    verr == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
-	    verr == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
-	    verr == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)
+	    verr == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT)
 		r->missing_issuer = missing_issuer_of(leaf, ch);
+	else if (verr == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN && ch != NULL &&
+		 sk_X509_num(ch) > 0)
+		r->untrusted_root = hc_x509_name_text(X509_get_subject_name(
+				sk_X509_value(ch, sk_X509_num(ch) - 1)));
 	if (r->chain == NULL)
 		r->chain = sk_X509_new_null();
 	return 0;
+}
+
+char *
+hc_chain_advice(const struct hc_chain_result *r)
+{
+	char buf[600];
+	int n;
+
+	if (r->trusted)
+		return NULL;
+	if (r->missing_issuer != NULL)
+		n = snprintf(buf, sizeof(buf),
+			     "install the intermediate CA certificate for %s (hsmcert import FILE)",
+			     r->missing_issuer);
+	else if (r->untrusted_root != NULL)
+		n = snprintf(buf, sizeof(buf),
+			     "the root CA %s is not a trust anchor: add it to [paths] trust-anchors or the system store",
+			     r->untrusted_root);
+	else
+		n = snprintf(buf, sizeof(buf), "no chain to a trust anchor: %s",
+			     r->reason ? r->reason : "unknown reason");
+	if (n < 0)
+		return NULL;
+	return strdup(buf);
 }

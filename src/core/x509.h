@@ -2,6 +2,8 @@
 #ifndef HC_CORE_X509_H
 #define HC_CORE_X509_H
 
+#include <time.h>
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -88,6 +90,8 @@ struct hc_chain_ctx {
 	X509_STORE *system;		/**< the OpenSSL default paths */
 	X509_STORE *private;		/**< [paths] trust-anchors */
 	STACK_OF(X509) *untrusted;	/**< CA certificates from the token */
+	int check_time;			/**< check the chain's dates at `at` */
+	time_t at;
 };
 
 /**
@@ -106,9 +110,17 @@ struct hc_chain_result {
 	STACK_OF(X509) *chain;		/**< above the leaf, up to the anchor or
 					     as far as it could be built; owned */
 	char *missing_issuer;		/**< untrusted: the issuer to install */
+	char *untrusted_root;		/**< untrusted: a root that is present
+					     but not a trust anchor */
 	char *reason;			/**< untrusted: OpenSSL's reason */
 };
 void hc_chain_result_release(struct hc_chain_result *r);
+
+/**
+ * What to do about an untrusted chain, in the user's terms ("install the
+ * intermediate CA certificate for CN=..."). malloc'd, or NULL when trusted.
+ */
+char *hc_chain_advice(const struct hc_chain_result *r);
 
 /**
  * Build the chain of leaf (validity dates are not checked here: the

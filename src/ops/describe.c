@@ -180,8 +180,7 @@ describe_cert(struct hc_token *tok, struct hc_store_item *it,
 			goto out;
 		if (!cr.trusted) {
 			e->status = HC_STATUS_UNTRUSTED;
-			if (cr.missing_issuer != NULL)
-				e->status_reason = hc_strdup0(cr.missing_issuer);
+			e->status_reason = hc_chain_advice(&cr);
 		}
 	}
 	/* Status precedence: Invalid, Expired/NotYetValid, Untrusted, Valid */

@@ -112,6 +112,12 @@ typedef int (*hc_confirm_cb)(void *arg, const char *question, hc_err *err);
 /** Install the confirmation callback. */
 HC_API void hc_ctx_set_confirm_cb(hc_ctx *ctx, hc_confirm_cb cb, void *arg);
 
+/** Told things worth saying before they happen (a renewal's changes). */
+typedef void (*hc_notice_cb)(void *arg, const char *text);
+
+/** Install the notice callback (without one, notices become warnings). */
+HC_API void hc_ctx_set_notice_cb(hc_ctx *ctx, hc_notice_cb cb, void *arg);
+
 /** Number of warnings collected so far. */
 HC_API size_t hc_ctx_warning_count(const hc_ctx *ctx);
 
@@ -322,6 +328,32 @@ typedef struct hc_verify_req {
  */
 HC_API int hc_verify(hc_ctx *ctx, const hc_verify_req *req, hc_entry *entry,
 		     hc_check_list *out, hc_err *err);
+
+/** renew: what to change. */
+typedef struct hc_renew_req {
+	const char *id;
+	int request;			/**< a pending request, even if self-signed */
+	long days;			/**< 0: the policy default */
+	const char *key;		/**< NULL: the old key's type and size */
+	const char *out;		/**< request: write the PKCS#10 here */
+	int der;
+	int force;			/**< overwrite --out */
+	const char *const *add;		/**< names to add */
+	size_t nadd;
+	const char *const *drop;	/**< names to drop */
+	size_t ndrop;
+} hc_renew_req;
+
+/**
+ * A new key pair and a new self-signed certificate (self-signed originals)
+ * or pending request (CA-issued ones, or req->request) with the old one's
+ * subject, names, key type and size, friendly name and exportable flag.
+ * Changes (--key, --days, names) are told through the notice callback
+ * before anything is created. The old certificate stays. *csr receives a
+ * request when no req->out is given.
+ */
+HC_API int hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out,
+		    hc_blob *csr, hc_err *err);
 
 /** Filters of list (SPEC section 1); zero means "no filter". */
 typedef struct hc_list_filter {

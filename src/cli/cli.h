@@ -73,6 +73,7 @@ int cli_finish(struct cli *g, hc_ctx *ctx, const hc_err *err);
 int prompt_secret(void *arg, const char *what, const char *source,
 		  hc_secret **out, hc_err *err);
 int prompt_confirm(void *arg, const char *question, hc_err *err);
+void prompt_notice(void *arg, const char *text);
 
 /* render.c: the only place that prints results */
 int render_entries(const struct cli *g, const hc_entry_list *l);
@@ -93,5 +94,6 @@ int cmd_show(int argc, char **argv);
 int cmd_request(int argc, char **argv);
 int cmd_names(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_renew(int argc, char **argv);
 
 #endif

@@ -116,6 +116,8 @@ cli_ctx_new(struct cli *g, hc_err *err)
 		return NULL;
 	hc_ctx_set_secret_cb(ctx, prompt_secret, NULL);
 	hc_ctx_set_confirm_cb(ctx, prompt_confirm, NULL);
+	if (!g->quiet)
+		hc_ctx_set_notice_cb(ctx, prompt_notice, NULL);
 	return ctx;
 }
 

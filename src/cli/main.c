@@ -16,6 +16,7 @@ struct command {
 static const struct command commands[] = {
 	{ "new", cmd_new, "Generate a key pair on the token and a self-signed certificate" },
 	{ "request", cmd_request, "Generate a key pair on the token and a certificate request" },
+	{ "renew", cmd_renew, "A new key and certificate (or request) with the old one's properties" },
 	{ "verify", cmd_verify, "Check a certificate before and after a change window" },
 	{ "names", cmd_names, "Print and lint the name list a request would carry" },
 	{ "list", cmd_list, "List certificates, pending requests and orphan keys" },

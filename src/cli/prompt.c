@@ -205,3 +205,10 @@ prompt_confirm(void *arg, const char *question, hc_err *err)
 		return 1;
 	return set_err(err, HC_E_CANCEL, "cancelled at the confirmation");
 }
+
+void
+prompt_notice(void *arg, const char *text)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", text);
+}

@@ -84,6 +84,22 @@ hc_ctx_set_confirm_cb(hc_ctx *ctx, hc_confirm_cb cb, void *arg)
 	ctx->confirm_arg = arg;
 }
 
+void
+hc_ctx_set_notice_cb(hc_ctx *ctx, hc_notice_cb cb, void *arg)
+{
+	ctx->notice_cb = cb;
+	ctx->notice_arg = arg;
+}
+
+void
+hc_ctx_notice(hc_ctx *ctx, const char *text)
+{
+	if (ctx->notice_cb != NULL)
+		ctx->notice_cb(ctx->notice_arg, text);
+	else
+		hc_ctx_warn(ctx, "%s", text);
+}
+
 size_t
 hc_ctx_warning_count(const hc_ctx *ctx)
 {

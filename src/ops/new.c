@@ -308,9 +308,8 @@ hc_describe_id(hc_ctx *ctx, const unsigned char *id, size_t id_len,
 	return ret;
 }
 
-/* new and request check everything before the token is touched. */
-static int
-prepare(hc_ctx *ctx, const hc_new_req *req, int request,
+int
+hc_prepare_new(hc_ctx *ctx, const hc_new_req *req, int request,
 	struct hc_subject_plan *sp, struct hc_create *c, hc_err *err)
 {
 	struct hc_names_input in;
@@ -362,7 +361,7 @@ hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
 
 	memset(&sp, 0, sizeof(sp));
 	memset(&made, 0, sizeof(made));
-	if (prepare(ctx, req, 0, &sp, &c, err) != 0)
+	if (hc_prepare_new(ctx, req, 0, &sp, &c, err) != 0)
 		goto out;
 	if (hc_create_on_token(ctx, &c, &made, err) != 0)
 		goto out;
@@ -374,16 +373,11 @@ out:
 	return ret;
 }
 
-struct request_out {
-	const hc_new_req *req;
-	hc_blob *csr;
-};
-
 /* Encode the request; write --out before the objects are committed. */
-static int
-request_output(void *arg, X509 *x, X509_REQ *req, hc_err *err)
+int
+hc_request_output(void *arg, X509 *x, X509_REQ *req, hc_err *err)
 {
-	struct request_out *ro = arg;
+	struct hc_request_out *ro = arg;
 	unsigned char *der = NULL;
 	size_t len = 0;
 	char *pem = NULL;
@@ -391,7 +385,7 @@ request_output(void *arg, X509 *x, X509_REQ *req, hc_err *err)
 	int ret = -1;
 
 	(void)x;
-	if (ro->req->der) {
+	if (ro->der) {
 		if (hc_x509_req_der(req, &der, &len, err) != 0)
 			goto out;
 		b.data = der;
@@ -405,9 +399,9 @@ request_output(void *arg, X509 *x, X509_REQ *req, hc_err *err)
 		b.data = (unsigned char *)pem;
 		pem = NULL;
 	}
-	if (ro->req->out != NULL) {
-		if (hc_file_write_atomic(ro->req->out, b.data, b.len, 0644,
-					 ro->req->force, err) != 0)
+	if (ro->out != NULL) {
+		if (hc_file_write_atomic(ro->out, b.data, b.len, 0644,
+					 ro->force, err) != 0)
 			goto out;
 	} else {
 		*ro->csr = b;
@@ -429,7 +423,7 @@ hc_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_blob *csr,
 	struct hc_subject_plan sp;
 	struct hc_create c;
 	struct hc_created made;
-	struct request_out ro = { req, csr };
+	struct hc_request_out ro = { req->out, req->der, req->force, csr };
 	int ret = -1;
 
 	memset(&sp, 0, sizeof(sp));
@@ -440,9 +434,9 @@ hc_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_blob *csr,
 			   "%s exists; use --force to overwrite it", req->out);
 		goto out;
 	}
-	if (prepare(ctx, req, 1, &sp, &c, err) != 0)
+	if (hc_prepare_new(ctx, req, 1, &sp, &c, err) != 0)
 		goto out;
-	c.before_commit = request_output;
+	c.before_commit = hc_request_output;
 	c.arg = &ro;
 	if (hc_create_on_token(ctx, &c, &made, err) != 0)
 		goto out;

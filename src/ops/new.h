@@ -77,6 +77,25 @@ void hc_created_release(struct hc_created *c);
 int hc_create_on_token(hc_ctx *ctx, const struct hc_create *c,
 		       struct hc_created *out, hc_err *err);
 
+/** Where a new request goes: a file (--out) or the caller's blob. */
+struct hc_request_out {
+	const char *out;
+	int der;
+	int force;
+	hc_blob *csr;
+};
+
+/** hc_create.before_commit for requests: arg is a struct hc_request_out. */
+int hc_request_output(void *arg, X509 *x, X509_REQ *req, hc_err *err);
+
+/**
+ * new and request: check everything (key, days, DN, names, plan) before
+ * the token is touched and fill c. The caller frees c->owned_name.
+ */
+int hc_prepare_new(hc_ctx *ctx, const hc_new_req *req, int request,
+		   struct hc_subject_plan *sp, struct hc_create *c,
+		   hc_err *err);
+
 /** Describe the store item of a key id, as list would. */
 int hc_describe_id(hc_ctx *ctx, const unsigned char *id, size_t id_len,
 		   hc_entry *out, hc_err *err);

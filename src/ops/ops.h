@@ -24,6 +24,8 @@ struct hc_ctx {
 	void *secret_arg;
 	hc_confirm_cb confirm_cb;
 	void *confirm_arg;
+	hc_notice_cb notice_cb;
+	void *notice_arg;
 	struct hc_strlist warnings;
 };
 
@@ -36,6 +38,9 @@ struct hc_token *hc_ctx_token(hc_ctx *ctx, int login, hc_err *err);
 /** Record a warning for the CLI to print. */
 void hc_ctx_warn(hc_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/** Tell the user something now (through the notice callback). */
+void hc_ctx_notice(hc_ctx *ctx, const char *text);
 
 /** Move every string of l into the warnings; l is emptied. */
 void hc_ctx_warn_list(hc_ctx *ctx, struct hc_strlist *l);

@@ -327,14 +327,17 @@ test_id_ambiguous_prefix_lists_both() {
 	expect_out_re '^Status +: OrphanKey$'
 }
 
-# Same with a key made by another tool with a short CKA_ID (6 bytes).
-test_id_ambiguous_prefix_lists_short_foreign_key_id() {
+# Same with keys made by another tool with short CKA_IDs (6 bytes). Two of
+# them, so that whatever order the token enumerates the objects in, a
+# short id comes before another match.
+test_id_ambiguous_prefix_lists_short_foreign_key_ids() {
 	new_cert --subject "CN=amb.example.com" --key ec:p256
-	orphan=${THUMB:0:8}aaaa
-	[ "$orphan" = "${THUMB:0:12}" ] && orphan=${THUMB:0:8}bbbb
-	run_ok p11 --keypairgen --key-type EC:prime256v1 --id "$orphan" --label orphan
-	refused 3 "ambiguous, 2 match" show "${THUMB:0:8}"
-	expect_err "$orphan"
+	o1=${THUMB:0:8}aaaa o2=${THUMB:0:8}bbbb
+	run_ok p11 --keypairgen --key-type EC:prime256v1 --id "$o1" --label orphan1
+	run_ok p11 --keypairgen --key-type EC:prime256v1 --id "$o2" --label orphan2
+	refused 3 "ambiguous, 3 match" show "${THUMB:0:8}"
+	expect_err "$o1"
+	expect_err "$o2"
 	expect_err "$THUMB"
 }
 

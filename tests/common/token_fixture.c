@@ -456,27 +456,70 @@ snap_line(const char *cls, const struct hc_tobj *o)
 	return s;
 }
 
+/*
+ * The context's token when it is open, else one of our own (*own set, the
+ * caller frees it: C_Finalize logs it out, so the context's own login
+ * under test still happens). Logged in with the file PIN.
+ */
+static struct hc_token *
+borrow_token(struct fixture *fx, struct hc_token **own, hc_err *err)
+{
+	struct hc_token *t = fx->ctx->tok;
+
+	*own = NULL;
+	if (t == NULL) {
+		if (hc_token_open(FIXTURE_MODULE, FIXTURE_LABEL, own, err) != 0)
+			return NULL;
+		t = *own;
+	}
+	if (login(fx, t, err) != 0) {
+		hc_token_free(*own);
+		*own = NULL;
+		return NULL;
+	}
+	return t;
+}
+
+void
+fixture_populate(struct fixture *fx)
+{
+	static const unsigned char blob[] = "bystander data";
+	struct hc_token *own = NULL, *t;
+	struct hc_keyspec ks = { HC_KEY_EC, 256 };
+	struct hc_keypair kp;
+	unsigned long h;
+	hc_err err = { 0 };
+	X509 *x;
+
+	memset(&kp, 0, sizeof(kp));
+	t = borrow_token(fx, &own, &err);
+	if (t == NULL)
+		fail_msg("fixture: populate: %s", err.msg);
+	x = fixture_make_cert("bystander.example.org", 10, NULL);
+	if (hc_token_generate_keypair(t, &ks, "bystander", 0, &kp, &err) != 0 ||
+	    hc_token_store_cert(t, x, "bystander", kp.id, sizeof(kp.id),
+				HC_CAT_USER, &h, &err) != 0 ||
+	    hc_token_store_data(t, "bystander-app", "bystander", blob,
+				sizeof(blob), &h, &err) != 0)
+		fail_msg("fixture: populate: %s", err.msg);
+	X509_free(x);
+	hc_keypair_release(&kp);
+	hc_token_free(own);
+	fx->populated = 1;
+}
+
 int
 fixture_snapshot(struct fixture *fx, char **out)
 {
-	struct hc_token *t = fx->ctx->tok, *own = NULL;
+	struct hc_token *t, *own = NULL;
 	struct hc_tobj_list l = { NULL, 0 };
 	char **lines = NULL, *text = NULL;
 	size_t n = 0, cap = 0, total = 1, i, c, off;
 	hc_err err = { 0 };
 	int ret = -1;
 
-	if (t == NULL) {
-		/*
-		 * The context has no token yet: use one of our own and free it
-		 * (C_Finalize logs it out), so the context's own login under
-		 * test still happens.
-		 */
-		if (hc_token_open(FIXTURE_MODULE, FIXTURE_LABEL, &own, &err) != 0)
-			goto out;
-		t = own;
-	}
-	if (login(fx, t, &err) != 0)
+	t = borrow_token(fx, &own, &err);
+	if (t == NULL)
 		goto out;
 	for (c = 0; c < sizeof(snap_classes) / sizeof(snap_classes[0]); c++) {
 		if (hc_token_find(t, snap_classes[c].cls, NULL, 0, NULL, &l,

@@ -33,6 +33,7 @@ struct fixture {
 	hc_ctx *ctx;		/**< on conf, secret callback installed */
 	int wrong_pin;		/**< the callback's PIN is wrong */
 	unsigned pin_asked;	/**< how often the callback was called */
+	int populated;		/**< fixture_populate() ran */
 };
 
 /* cmocka setup / teardown: *state becomes a struct fixture *. */
@@ -70,6 +71,13 @@ struct hc_token *fixture_token(struct fixture *fx, int log_in);
  * Returns 0, or -1 with a message printed.
  */
 int fixture_snapshot(struct fixture *fx, char **out);
+
+/**
+ * Put bystanders on the token (an EC key pair "bystander", a certificate
+ * with its id, a data object), so that "unchanged" compares more than an
+ * empty token. Uses the token as fixture_snapshot does (no context login).
+ */
+void fixture_populate(struct fixture *fx);
 
 /** Number of lines (objects) of a snapshot. */
 size_t fixture_snapshot_count(const char *snap);

@@ -183,6 +183,7 @@ test_token_open_unknown_label_lists_tokens(void **state)
 	hc_err err = { 0 };
 	char *before = NULL;
 
+	fixture_populate(fx);
 	assert_int_equal(fixture_snapshot(fx, &before), 0);
 	assert_int_equal(hc_token_open(FIXTURE_MODULE, "nosuch", &t, &err), -1);
 	assert_err(&err, HC_E_NOTFOUND, "'nosuch'");
@@ -199,6 +200,7 @@ test_token_open_unknown_uri(void **state)
 	hc_err err = { 0 };
 	char *before = NULL;
 
+	fixture_populate(fx);
 	assert_int_equal(fixture_snapshot(fx, &before), 0);
 	assert_int_equal(hc_token_open(FIXTURE_MODULE, "pkcs11:token=other",
 				       &t, &err), -1);
@@ -216,6 +218,7 @@ test_token_open_bad_uri_is_usage(void **state)
 	hc_err err = { 0 };
 	char *before = NULL;
 
+	fixture_populate(fx);
 	assert_int_equal(fixture_snapshot(fx, &before), 0);
 	assert_int_equal(hc_token_open(FIXTURE_MODULE, "pkcs11:token=%zz", &t,
 				       &err), -1);
@@ -232,6 +235,7 @@ test_token_open_bad_module_is_usage(void **state)
 	hc_err err = { 0 };
 	char *before = NULL;
 
+	fixture_populate(fx);
 	assert_int_equal(fixture_snapshot(fx, &before), 0);
 	assert_int_equal(hc_token_open("/nonexistent/libnope.so", FIXTURE_LABEL,
 				       &t, &err), -1);
@@ -250,6 +254,7 @@ test_token_open_not_a_module_is_usage(void **state)
 
 	fixture_write_file(fx, "fake.so", "not a shared object\n", path,
 			   sizeof(path));
+	fixture_populate(fx);
 	assert_int_equal(fixture_snapshot(fx, &before), 0);
 	assert_int_equal(hc_token_open(path, FIXTURE_LABEL, &t, &err), -1);
 	assert_err(&err, HC_E_USAGE, path);
@@ -287,6 +292,7 @@ test_token_login_wrong_pin_not_retried(void **state)
 	hc_err err = { 0 };
 	char *before = NULL;
 
+	fixture_populate(fx);
 	assert_int_equal(fixture_snapshot(fx, &before), 0);
 	t = fixture_token(fx, 0);
 	assert_int_equal(hc_token_get_info(t, &info, &err), 0);
@@ -316,6 +322,7 @@ test_token_login_without_pin_is_pin_error(void **state)
 	hc_err err = { 0 };
 	char *before = NULL;
 
+	fixture_populate(fx);
 	assert_int_equal(fixture_snapshot(fx, &before), 0);
 	t = fixture_token(fx, 0);
 	assert_int_equal(hc_token_login(t, NULL, &err), -1);
@@ -448,6 +455,7 @@ test_token_destroy_unknown_handle_fails(void **state)
 	hc_err err = { 0 };
 	char *before = NULL;
 
+	fixture_populate(fx);
 	assert_int_equal(fixture_snapshot(fx, &before), 0);
 	assert_int_equal(hc_token_destroy(t, 987654321UL, &err), -1);
 	assert_err(&err, HC_E_FAIL, "987654321");
@@ -635,6 +643,7 @@ test_token_get_signer_unknown_id_not_found(void **state)
 	gen(t, "ec:p256", "present", 0, &kp);
 	memset(id, 0xab, sizeof(id));
 	fixture_hex(id, sizeof(id), hex);
+	fixture_populate(fx);
 	assert_int_equal(fixture_snapshot(fx, &before), 0);
 	assert_null(hc_token_get_signer(t, id, sizeof(id), &err));
 	assert_err(&err, HC_E_NOTFOUND, hex);

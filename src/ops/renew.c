@@ -1,0 +1,204 @@
+/* renew.c - a new key and certificate or request with the old one's properties */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+
+#include "core/error.h"
+#include "core/fileio.h"
+#include "core/names.h"
+#include "core/x509.h"
+#include "ops/new.h"
+#include "ops/ops.h"
+
+static void
+notice(hc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+notice(hc_ctx *ctx, const char *fmt, ...)
+{
+	char buf[600];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n >= 0)
+		hc_ctx_notice(ctx, buf);
+}
+
+/* The new name list: old names, minus --drop-domain, plus --add-domain. */
+static int
+new_names(const hc_renew_req *req, const struct hc_strlist *old,
+	  struct hc_strlist *out, hc_err *err)
+{
+	size_t i, j;
+
+	for (j = 0; j < req->ndrop; j++)
+		if (hc_strlist_find_ci(old, req->drop[j]) < 0)
+			return hc_err_set(err, HC_E_USAGE,
+					  "--drop-domain %s: the certificate has no such name",
+					  req->drop[j]);
+	for (i = 0; i < old->n; i++) {
+		for (j = 0; j < req->ndrop; j++)
+			if (hc_strcaseeq(old->v[i], req->drop[j]))
+				break;
+		if (j == req->ndrop && hc_strlist_push(out, old->v[i], err) != 0)
+			return -1;
+	}
+	for (j = 0; j < req->nadd; j++) {
+		if (hc_names_check(req->add[j], err) != 0)
+			return -1;
+		if (hc_strlist_find_ci(out, req->add[j]) < 0 &&
+		    hc_strlist_push(out, req->add[j], err) != 0)
+			return -1;
+	}
+	if (out->n == 0)
+		return hc_err_set(err, HC_E_USAGE,
+				  "renewing would leave no names: add one with --add-domain");
+	return 0;
+}
+
+static void
+tell_changes(hc_ctx *ctx, const char *thumb, const struct hc_keyspec *oldk,
+	     const struct hc_keyspec *newk, long olddays, long newdays,
+	     int self_signed, const struct hc_strlist *oldn,
+	     const struct hc_strlist *newn)
+{
+	char a[HC_KEYSPEC_LEN], b[HC_KEYSPEC_LEN];
+	size_t i;
+	int said = 0;
+
+#define HEAD() do { if (!said++) notice(ctx, "renewing %.12s... changes:", thumb); } while (0)
+	hc_keyspec_format(oldk, a, sizeof(a));
+	hc_keyspec_format(newk, b, sizeof(b));
+	if (!hc_keyspec_eq(oldk, newk)) {
+		HEAD();
+		notice(ctx, "  key:   %s -> %s", a, b);
+	}
+	if (self_signed && olddays != newdays) {
+		HEAD();
+		notice(ctx, "  days:  %ld -> %ld", olddays, newdays);
+	}
+	for (i = 0; i < oldn->n; i++)
+		if (hc_strlist_find_ci(newn, oldn->v[i]) < 0) {
+			HEAD();
+			notice(ctx, "  names: - %s", oldn->v[i]);
+		}
+	for (i = 0; i < newn->n; i++)
+		if (hc_strlist_find_ci(oldn, newn->v[i]) < 0) {
+			HEAD();
+			notice(ctx, "  names: + %s", newn->v[i]);
+		}
+#undef HEAD
+}
+
+int
+hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
+	 hc_err *err)
+{
+	struct hc_store s;
+	struct hc_store_item *it;
+	struct hc_token *tok;
+	struct hc_strlist oldn = { 0 }, newn = { 0 };
+	struct hc_keyspec oldk, newk;
+	struct hc_create c;
+	struct hc_created made;
+	struct hc_request_out ro = { req->out, req->der, req->force, csr };
+	EVP_PKEY *pk;
+	char *label = NULL;
+	char norm[41], thumb[41];
+	long olddays;
+	int ret = -1, have_store = 0, self_signed;
+
+	memset(&c, 0, sizeof(c));
+	memset(&made, 0, sizeof(made));
+	if (hc_store_parse_id(req->id, norm, err) != 0)
+		return -1;
+	if (req->key != NULL && hc_key_choice(ctx, req->key, &newk, err) != 0)
+		return -1;
+	tok = hc_ctx_token(ctx, 1, err);
+	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+		goto out;
+	have_store = 1;
+	if (hc_store_lookup(&s, req->id, 0, &it, err) != 0)
+		goto out;
+	if (it->kind != HC_KIND_CERT) {
+		hc_err_set(err, HC_E_USAGE,
+			   "%s is not a certificate: only certificates renew",
+			   req->id);
+		goto out;
+	}
+	memcpy(thumb, it->ident, sizeof(thumb));
+	pk = X509_get0_pubkey(it->x509);
+	oldk.kind = EVP_PKEY_is_a(pk, "RSA") ? HC_KEY_RSA : HC_KEY_EC;
+	oldk.bits = EVP_PKEY_get_bits(pk);
+	if (req->key == NULL) {
+		newk = oldk;
+		if (hc_policy_check_key(&ctx->cfg.policy, &newk, err) != 0) {
+			hc_err_prefix(err, "the old key type is no longer allowed (choose one with --key): ");
+			goto out;
+		}
+	}
+	self_signed = hc_x509_is_self_signed(it->x509) && !req->request;
+	olddays = 0;
+	{
+		int days = 0, secs = 0;
+
+		if (ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(it->x509),
+				   X509_get0_notAfter(it->x509)) == 1)
+			olddays = days;
+	}
+	c.days = req->days ? req->days :
+		 hc_policy_default_days(&ctx->cfg.policy);
+	if (self_signed &&
+	    hc_policy_check_days(&ctx->cfg.policy, c.days, err) != 0)
+		goto out;
+	if (!self_signed && req->days)
+		hc_ctx_warn(ctx, "--days: a CA decides the validity of what it issues; ignored for a request");
+	if (!self_signed && req->out != NULL && !req->force &&
+	    hc_file_exists(req->out)) {
+		hc_err_set(err, HC_E_USAGE, "%s exists; use --force to overwrite it",
+			   req->out);
+		goto out;
+	}
+	if (hc_x509_names(it->x509, NULL, &oldn, err) != 0 ||
+	    new_names(req, &oldn, &newn, err) != 0)
+		goto out;
+	label = strdup(it->cert->label);
+	if (label == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	tell_changes(ctx, thumb, &oldk, &newk, olddays, c.days, self_signed,
+		     &oldn, &newn);
+	c.name = X509_get_subject_name(it->x509);
+	c.names = &newn;
+	c.key = newk;
+	c.label = label;
+	c.exportable = it->priv != NULL && it->priv->extractable == 1;
+	c.request = !self_signed;
+	if (c.request) {
+		c.before_commit = hc_request_output;
+		c.arg = &ro;
+	}
+	if (c.exportable && !ctx->cfg.policy.allow_export)
+		hc_ctx_warn(ctx, "the new key is exportable like the old one, but the policy forbids export (allow-export = false)");
+	if (hc_create_on_token(ctx, &c, &made, err) != 0)
+		goto out;
+	/* the store holds the subject name c.name borrows: release it now */
+	hc_store_release(&s);
+	have_store = 0;
+	ret = hc_describe_id(ctx, made.id, sizeof(made.id), out, err);
+out:
+	if (have_store)
+		hc_store_release(&s);
+	hc_created_release(&made);
+	hc_strlist_release(&oldn);
+	hc_strlist_release(&newn);
+	free(label);
+	return ret;
+}

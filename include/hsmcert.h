@@ -355,6 +355,44 @@ typedef struct hc_renew_req {
 HC_API int hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out,
 		    hc_blob *csr, hc_err *err);
 
+/** import / complete: what to read. */
+typedef struct hc_import_req {
+	const char *path;
+	const char *password_source;	/**< PKCS#12: env:, file:, fd:, prompt */
+	int exportable;			/**< PKCS#12: the key may leave again */
+	const char *friendly_name;	/**< PKCS#12: the label */
+	int complete_only;		/**< complete: fail unless a pending
+					     request is completed */
+} hc_import_req;
+
+/** What an import did. */
+typedef struct hc_import_result {
+	int completed;			/**< a pending request was completed */
+	int leaf_stored;		/**< a certificate with its key stored */
+	size_t ca_added;		/**< CA certificates stored */
+	size_t ca_present;		/**< CA certificates already there */
+	int nothing_changed;		/**< everything was already present */
+	hc_entry entry;			/**< the leaf, when one was stored or
+					     found (kind != 0 or thumbprint) */
+	int has_entry;
+	hc_strings ca_thumbprints;	/**< CA certificates added */
+} hc_import_result;
+
+/** Release the result's owned parts. NULL-safe. */
+HC_API void hc_import_result_release(hc_import_result *r);
+
+/**
+ * Import what a CA or another server sends: a certificate completing a
+ * pending request (stored beside its key, the request removed), CA
+ * certificates (stored as authorities, never trusted for arriving), or a
+ * PKCS#12. Errors: HC_E_USAGE (unreadable, empty, garbage or truncated
+ * input), HC_E_NOTFOUND (a certificate whose key is not on the token; with
+ * complete_only, no pending request matched). The token is unchanged after
+ * any error.
+ */
+HC_API int hc_import(hc_ctx *ctx, const hc_import_req *req,
+		     hc_import_result *out, hc_err *err);
+
 /** Filters of list (SPEC section 1); zero means "no filter". */
 typedef struct hc_list_filter {
 	const char *domain;

@@ -80,6 +80,7 @@ int render_entries(const struct cli *g, const hc_entry_list *l);
 int render_entry(const struct cli *g, const hc_entry *e);
 int render_blob(const hc_blob *b);
 int render_strings(const struct cli *g, const hc_strings *s);
+int render_import(const struct cli *g, const hc_import_result *r);
 int render_checks(const struct cli *g, const hc_entry *e,
 		  const hc_check_list *l);
 int render_request_written(const struct cli *g, const hc_entry *e,
@@ -95,5 +96,7 @@ int cmd_request(int argc, char **argv);
 int cmd_names(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_renew(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_complete(int argc, char **argv);
 
 #endif

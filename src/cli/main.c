@@ -19,6 +19,8 @@ static const struct command commands[] = {
 	{ "renew", cmd_renew, "A new key and certificate (or request) with the old one's properties" },
 	{ "verify", cmd_verify, "Check a certificate before and after a change window" },
 	{ "names", cmd_names, "Print and lint the name list a request would carry" },
+	{ "import", cmd_import, "Import a CA's answer, CA certificates or a PFX" },
+	{ "complete", cmd_complete, "Complete a pending request with the CA's answer" },
 	{ "list", cmd_list, "List certificates, pending requests and orphan keys" },
 	{ "show", cmd_show, "Show every field of one certificate, request or key" },
 };

@@ -350,3 +350,45 @@ render_checks(const struct cli *g, const hc_entry *e, const hc_check_list *l)
 	       l->n == 1 ? "" : "s", fails, warns, warns == 1 ? "" : "s");
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
+
+int
+render_import(const struct cli *g, const hc_import_result *r)
+{
+	size_t i;
+
+	if (g->format == FMT_JSON) {
+		json_t *o = json_object(), *a = json_array();
+
+		for (i = 0; i < r->ca_thumbprints.n; i++)
+			json_array_append_new(a, json_string(r->ca_thumbprints.v[i]));
+		json_object_set_new(o, "Completed", json_boolean(r->completed));
+		json_object_set_new(o, "CertificateStored",
+				    json_boolean(r->leaf_stored));
+		json_object_set_new(o, "CaCertificatesAdded", a);
+		json_object_set_new(o, "NothingChanged",
+				    json_boolean(r->nothing_changed));
+		json_object_set_new(o, "Certificate", r->has_entry ?
+				    entry_json(&r->entry) : json_null());
+		return print_json(o);
+	}
+	if (g->quiet)
+		return 0;
+	if (r->nothing_changed)
+		printf("Already present: nothing changed.\n");
+	if (r->completed)
+		printf("Completed the pending request %s: certificate %s stored beside its key.\n",
+		       r->entry.key_id, r->entry.thumbprint);
+	else if (r->leaf_stored)
+		printf("Stored certificate %s beside its key %s.\n",
+		       r->entry.thumbprint, r->entry.key_id);
+	for (i = 0; i < r->ca_thumbprints.n; i++)
+		printf("Stored CA certificate %s.\n", r->ca_thumbprints.v[i]);
+	if (r->ca_present > 0)
+		printf("%zu CA certificate%s already on the token.\n",
+		       r->ca_present, r->ca_present == 1 ? " was" : "s were");
+	if (r->has_entry) {
+		putchar('\n');
+		print_list_entry(&r->entry);
+	}
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}

@@ -83,6 +83,39 @@ test_new_default_key_is_rsa_2048_sha256() {
 	run_ok openssl verify -CAfile "$T/cert.pem" -purpose sslserver -verify_hostname rsa.example.com "$T/cert.pem"
 }
 
+test_new_cert_extensions_for_tls_server() {
+	new_cert --subject "CN=ext.example.com" --key ec:p256
+	cert_from_token "$KEYID" "$T/cert.pem"
+	openssl x509 -in "$T/cert.pem" -noout -text >"$T/x509.txt"
+	grep -A1 'X509v3 Basic Constraints: critical' "$T/x509.txt" | grep -q 'CA:FALSE' ||
+		fail "basicConstraints is not critical CA:FALSE"
+	grep -A1 'X509v3 Key Usage: critical' "$T/x509.txt" | grep -q 'Digital Signature' ||
+		fail "keyUsage is not critical digitalSignature"
+	grep -A1 'X509v3 Extended Key Usage' "$T/x509.txt" | grep -q 'TLS Web Server Authentication' ||
+		fail "extendedKeyUsage lacks serverAuth"
+}
+
+test_new_p384_signs_with_sha384() {
+	new_cert --subject "CN=p384.example.com" --key ec:p384
+	expect_eq 384 "$(jq_py "$T/new.json" 'd["KeySize"]')" KeySize
+	cert_from_token "$KEYID" "$T/cert.pem"
+	openssl x509 -in "$T/cert.pem" -noout -text >"$T/x509.txt"
+	grep -q 'NIST CURVE: P-384' "$T/x509.txt" || fail "key is not P-384"
+	grep -q 'Signature Algorithm: ecdsa-with-SHA384' "$T/x509.txt" || fail "P-384 cert not signed with SHA-384"
+	run_ok openssl verify -CAfile "$T/cert.pem" -purpose sslserver -verify_hostname p384.example.com "$T/cert.pem"
+}
+
+test_policy_from_config_key_types_and_max_days() {
+	printf '\n[policy]\nkey-types = ec:p384\nmax-days = 30\n' >>"$CONF"
+	refused 4 "key-types" new --subject "CN=pol.example.com" --key ec:p256
+	refused 4 "max-days" new --subject "CN=pol.example.com" --key ec:p384 --days 31
+	# the default validity is max-days when that is lower than 1825
+	new_cert --subject "CN=pol.example.com" --key ec:p384
+	nb=$(date -u -d "$(jq_py "$T/new.json" 'd["NotBefore"]')" +%s)
+	na=$(date -u -d "$(jq_py "$T/new.json" 'd["NotAfter"]')" +%s)
+	expect_eq 30 "$(((na - nb) / 86400))" "default validity under max-days = 30"
+}
+
 # ---------------------------------------------------------------------------
 # 2. the certificate as a TLS client sees it
 
@@ -341,6 +374,30 @@ test_id_ambiguous_prefix_lists_short_foreign_key_ids() {
 	expect_err "$THUMB"
 }
 
+# A key with neither certificate nor request: SPEC says a field that does
+# not apply is null.
+test_show_json_orphan_key_fields() {
+	id=$(printf 'ef%.0s' {1..20})
+	run_ok p11 --keypairgen --key-type EC:prime256v1 --id "$id" --label lonely
+	hc show "${id:0:8}" --format json
+	expect_rc 0
+	python3 - "$T/out" "$id" >"$T/py" 2>&1 <<'PY' || fail "$(cat "$T/py")"
+import json, sys
+o, kid = json.load(open(sys.argv[1])), sys.argv[2]
+assert o["Status"] == "OrphanKey", o["Status"]
+assert o["Thumbprint"] == kid and o["KeyId"] == kid, (o["Thumbprint"], o["KeyId"])
+assert o["FriendlyName"] == "lonely", o["FriendlyName"]
+assert o["HasPrivateKey"] is True, o["HasPrivateKey"]
+assert o["KeyAlgorithm"] == "EC" and o["KeySize"] == 256
+assert o["CertificateDomains"] == [] and o["Services"] == [] and o["Chain"] == []
+assert o["KeyUri"].startswith("pkcs11:") and "type=private" in o["KeyUri"], o["KeyUri"]
+notnull = [k for k in ("Subject", "Issuer", "NotBefore", "NotAfter", "IsSelfSigned",
+                       "RootCAType", "Sha256Fingerprint", "SerialNumber", "CertUri")
+           if o[k] is not None]
+assert not notnull, "not null for an orphan key: " + ", ".join("%s=%r" % (k, o[k]) for k in notnull)
+PY
+}
+
 test_id_longer_than_40_digits_is_usage_error() {
 	new_cert --subject "CN=id.example.com" --key ec:p256
 	refused 2 "${THUMB}0" show "${THUMB}0"
@@ -516,6 +573,13 @@ test_config_relative_paths_from_config_dir() {
 	RC=$?
 	expect_rc 0 "relative paths"
 	expect_out "$THUMB"
+}
+
+# SPEC 7: errors reach stderr as "hsmcert: error: ...", nothing else.
+test_missing_module_is_one_hsmcert_error() {
+	refused 2 "$T/no-such-module.so" list --module "$T/no-such-module.so"
+	bad=$(grep -v '^hsmcert: ' "$T/err")
+	[ -z "$bad" ] || fail "stderr has lines hsmcert did not format:" "$bad"
 }
 
 # ---------------------------------------------------------------------------

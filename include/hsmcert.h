@@ -372,6 +372,7 @@ typedef struct hc_import_result {
 	size_t ca_added;		/**< CA certificates stored */
 	size_t ca_present;		/**< CA certificates already there */
 	int nothing_changed;		/**< everything was already present */
+	int key_imported;		/**< a PFX's key was created on the token */
 	hc_entry entry;			/**< the leaf, when one was stored or
 					     found (kind != 0 or thumbprint) */
 	int has_entry;
@@ -392,6 +393,56 @@ HC_API void hc_import_result_release(hc_import_result *r);
  */
 HC_API int hc_import(hc_ctx *ctx, const hc_import_req *req,
 		     hc_import_result *out, hc_err *err);
+
+/** export: what and where. */
+typedef struct hc_export_req {
+	const char *id;
+	const char *out;		/**< required for a PFX */
+	const char *password_source;	/**< PFX password source */
+	int der;			/**< DER (request, --cert-only leaf) */
+	int legacy;			/**< PFX with PBE-SHA1-3DES and a SHA-1 MAC */
+	int cert_only;			/**< the chain alone, no key */
+	int force;			/**< overwrite out */
+} hc_export_req;
+
+/**
+ * Export a certificate with an exportable key as PKCS#12 (key, certificate,
+ * chain), its chain alone (cert_only), or a pending request's PKCS#10.
+ * Without req->out the public outputs go to *data. A key that is not
+ * exportable, or allow-export = false, is HC_E_DENIED with no file
+ * written; a short password is HC_E_DENIED; an existing file without force
+ * is HC_E_USAGE. A PFX is written 0600, other outputs 0644.
+ */
+HC_API int hc_export(hc_ctx *ctx, const hc_export_req *req, hc_blob *data,
+		     hc_err *err);
+
+/**
+ * Make an exportable key permanently non-exportable (CKA_EXTRACTABLE to
+ * false, which PKCS#11 never lets go back). Asks first. *entry describes
+ * the certificate afterwards. A key that is already not exportable is a
+ * no-op (*changed = 0).
+ */
+HC_API int hc_lock(hc_ctx *ctx, const char *id, hc_entry *entry, int *changed,
+		   hc_err *err);
+
+/** remove: what to remove. */
+typedef struct hc_remove_req {
+	const char *const *ids;
+	size_t nids;
+	int self_signed;		/**< every self-signed certificate */
+	int expired;			/**< every expired certificate */
+	int force;			/**< also bound certificates */
+} hc_remove_req;
+
+/**
+ * Archive (certificate or request PEM + metadata JSON in the archive
+ * directory) and then delete certificate, public key, private key and
+ * request objects of each target. Asks first. *removed lists what was
+ * removed. Errors: HC_E_NOTFOUND (an ID), HC_E_DENIED (bound, without
+ * force), HC_E_CANCEL; nothing is removed after any of these.
+ */
+HC_API int hc_remove(hc_ctx *ctx, const hc_remove_req *req,
+		     hc_strings *removed, hc_err *err);
 
 /** Filters of list (SPEC section 1); zero means "no filter". */
 typedef struct hc_list_filter {

@@ -80,6 +80,9 @@ int render_entries(const struct cli *g, const hc_entry_list *l);
 int render_entry(const struct cli *g, const hc_entry *e);
 int render_blob(const hc_blob *b);
 int render_strings(const struct cli *g, const hc_strings *s);
+int render_written(const struct cli *g, const char *path);
+int render_locked(const struct cli *g, const hc_entry *e, int changed);
+int render_removed(const struct cli *g, const hc_strings *removed);
 int render_import(const struct cli *g, const hc_import_result *r);
 int render_checks(const struct cli *g, const hc_entry *e,
 		  const hc_check_list *l);
@@ -97,6 +100,9 @@ int cmd_names(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_renew(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 
 #endif

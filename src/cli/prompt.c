@@ -192,10 +192,13 @@ prompt_confirm(void *arg, const char *question, hc_err *err)
 	size_t len = 0;
 
 	(void)arg;
-	if (!isatty(STDIN_FILENO))
+	if (!isatty(STDIN_FILENO)) {
+		int len = (int)strcspn(question, "\n");
+
 		return set_err(err, HC_E_CANCEL,
-			       "%s: confirmation needed but there is no terminal; pass --yes to answer yes",
-			       question);
+			       "confirmation needed and there is no terminal (%.*s); nothing changed: pass --yes to answer yes",
+			       len, question);
+	}
 	fprintf(stderr, "%s [y/N] ", question);
 	fflush(stderr);
 	if (read_line_fd(STDIN_FILENO, answer, sizeof(answer), &len) != 0)

@@ -362,6 +362,8 @@ render_import(const struct cli *g, const hc_import_result *r)
 		for (i = 0; i < r->ca_thumbprints.n; i++)
 			json_array_append_new(a, json_string(r->ca_thumbprints.v[i]));
 		json_object_set_new(o, "Completed", json_boolean(r->completed));
+		json_object_set_new(o, "KeyImported",
+				    json_boolean(r->key_imported));
 		json_object_set_new(o, "CertificateStored",
 				    json_boolean(r->leaf_stored));
 		json_object_set_new(o, "CaCertificatesAdded", a);
@@ -375,7 +377,10 @@ render_import(const struct cli *g, const hc_import_result *r)
 		return 0;
 	if (r->nothing_changed)
 		printf("Already present: nothing changed.\n");
-	if (r->completed)
+	if (r->key_imported)
+		printf("Imported key %s and certificate %s onto the token.\n",
+		       r->entry.key_id, r->entry.thumbprint);
+	else if (r->completed)
 		printf("Completed the pending request %s: certificate %s stored beside its key.\n",
 		       r->entry.key_id, r->entry.thumbprint);
 	else if (r->leaf_stored)
@@ -390,5 +395,43 @@ render_import(const struct cli *g, const hc_import_result *r)
 		putchar('\n');
 		print_list_entry(&r->entry);
 	}
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}
+
+int
+render_written(const struct cli *g, const char *path)
+{
+	if (g->quiet)
+		return 0;
+	printf("Wrote %s\n", path);
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}
+
+int
+render_locked(const struct cli *g, const hc_entry *e, int changed)
+{
+	if (g->format == FMT_JSON)
+		return print_json(entry_json(e));
+	if (g->quiet)
+		return 0;
+	printf("%s: %s\n", e->thumbprint, changed ?
+	       "the key is now permanently non-exportable" :
+	       "the key was not exportable: nothing changed");
+	printf("%-21s: %s\n", "KeyProvenance",
+	       e->key_provenance ? e->key_provenance : "");
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}
+
+int
+render_removed(const struct cli *g, const hc_strings *removed)
+{
+	size_t i;
+
+	if (g->format == FMT_JSON)
+		return render_strings(g, removed);
+	if (g->quiet)
+		return 0;
+	for (i = 0; i < removed->n; i++)
+		printf("Removed %s (archived)\n", removed->v[i]);
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }

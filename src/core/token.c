@@ -20,6 +20,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
@@ -1401,4 +1402,274 @@ out:
 	free(s);
 	p11_kit_uri_free(uri);
 	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Export, import, lock                                                 */
+
+int
+hc_token_wrap_export(struct hc_token *t, unsigned long priv,
+		     unsigned char **pkcs8, size_t *len, hc_err *err)
+{
+	CK_OBJECT_CLASS kc = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	unsigned char kek[32];
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &kc, sizeof(kc) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_WRAP, &yes, sizeof(yes) },
+		{ CKA_UNWRAP, &no, sizeof(no) },
+		{ CKA_ENCRYPT, &no, sizeof(no) },
+		{ CKA_DECRYPT, &no, sizeof(no) },
+		{ CKA_VALUE, kek, sizeof(kek) },
+	};
+	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_OBJECT_HANDLE wk = CK_INVALID_HANDLE;
+	CK_ULONG wlen = 0;
+	unsigned char *wrapped = NULL, *plain = NULL;
+	EVP_CIPHER_CTX *cc = NULL;
+	int outl = 0, fin = 0, ret = -1;
+	CK_RV rv;
+
+	if (RAND_priv_bytes(kek, sizeof(kek)) != 1) {
+		hc_err_ossl(err, HC_E_FAIL, "no random bytes");
+		goto out;
+	}
+	rv = t->f->C_CreateObject(t->sess, tmpl, sizeof(tmpl) / sizeof(tmpl[0]),
+				  &wk);
+	if (rv != CKR_OK) {
+		wk = CK_INVALID_HANDLE;
+		hc_err_ckr(err, HC_E_FAIL, rv,
+			   "cannot create the one-time wrapping key");
+		goto out;
+	}
+	rv = t->f->C_WrapKey(t->sess, &mech, wk, priv, NULL, &wlen);
+	if (rv == CKR_OK) {
+		wrapped = OPENSSL_malloc(wlen ? wlen : 1);
+		if (wrapped == NULL) {
+			hc_err_set(err, HC_E_FAIL, "out of memory");
+			goto out;
+		}
+		rv = t->f->C_WrapKey(t->sess, &mech, wk, priv, wrapped, &wlen);
+	}
+	if (rv == CKR_KEY_UNEXTRACTABLE || rv == CKR_KEY_NOT_WRAPPABLE) {
+		hc_err_ckr(err, HC_E_DENIED, rv,
+			   "private key is not exportable: the token refuses to let it out");
+		goto out;
+	}
+	if (rv != CKR_OK) {
+		hc_err_ckr(err, HC_E_FAIL, rv, "wrapping the private key failed");
+		goto out;
+	}
+	plain = OPENSSL_malloc(wlen + 16);
+	cc = EVP_CIPHER_CTX_new();
+	if (plain == NULL || cc == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	EVP_CIPHER_CTX_set_flags(cc, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	if (EVP_DecryptInit_ex(cc, EVP_aes_256_wrap_pad(), NULL, kek, NULL) != 1 ||
+	    EVP_DecryptUpdate(cc, plain, &outl, wrapped, (int)wlen) != 1 ||
+	    EVP_DecryptFinal_ex(cc, plain + outl, &fin) != 1) {
+		hc_err_ossl(err, HC_E_FAIL, "cannot unwrap the exported key");
+		goto out;
+	}
+	*pkcs8 = plain;
+	*len = (size_t)(outl + fin);
+	plain = NULL;
+	ret = 0;
+out:
+	if (wk != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->sess, wk);
+	OPENSSL_cleanse(kek, sizeof(kek));
+	EVP_CIPHER_CTX_free(cc);
+	OPENSSL_clear_free(wrapped, wrapped ? wlen : 0);
+	OPENSSL_clear_free(plain, plain ? wlen + 16 : 0);
+	return ret;
+}
+
+/* A BIGNUM parameter of the key as big-endian bytes, or NULL. */
+static unsigned char *
+bn_param(EVP_PKEY *pk, const char *name, CK_ULONG *len)
+{
+	BIGNUM *bn = NULL;
+	unsigned char *buf = NULL;
+	int n;
+
+	if (EVP_PKEY_get_bn_param(pk, name, &bn) != 1)
+		return NULL;
+	n = BN_num_bytes(bn);
+	buf = OPENSSL_secure_malloc(n > 0 ? (size_t)n : 1);
+	if (buf != NULL)
+		*len = (CK_ULONG)BN_bn2bin(bn, buf);
+	BN_clear_free(bn);
+	return buf;
+}
+
+int
+hc_token_import_keypair(struct hc_token *t, EVP_PKEY *pkey, const char *label,
+			const unsigned char *id, size_t id_len, int exportable,
+			unsigned long *priv, unsigned long *pub, hc_err *err)
+{
+	CK_OBJECT_CLASS privc = CKO_PRIVATE_KEY, pubc = CKO_PUBLIC_KEY;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_BBOOL ext = exportable ? CK_TRUE : CK_FALSE;
+	CK_KEY_TYPE kt;
+	CK_ATTRIBUTE pt[16], vt[20];
+	CK_ULONG np = 0, nv = 0, llen, ilen;
+	/* key material, wiped and freed at the end */
+	unsigned char *mat[8] = { NULL };
+	CK_ULONG matlen[8] = { 0 };
+	const char *rsa_names[] = {
+		OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E,
+		OSSL_PKEY_PARAM_RSA_D, OSSL_PKEY_PARAM_RSA_FACTOR1,
+		OSSL_PKEY_PARAM_RSA_FACTOR2, OSSL_PKEY_PARAM_RSA_EXPONENT1,
+		OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
+	};
+	const CK_ATTRIBUTE_TYPE rsa_types[] = {
+		CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT,
+		CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
+		CKA_COEFFICIENT,
+	};
+	unsigned char *ecparams = NULL, *ecpoint = NULL, *pubraw = NULL;
+	ASN1_OCTET_STRING *os = NULL;
+	ASN1_OBJECT *curve = NULL;
+	CK_OBJECT_HANDLE hv = CK_INVALID_HANDLE, hp = CK_INVALID_HANDLE;
+	char group[64];
+	size_t glen = 0, publen = 0;
+	int i, n, ret = -1;
+	CK_RV rv;
+
+	if (range_ulong(strlen(label), &llen, err) != 0 ||
+	    range_ulong(id_len, &ilen, err) != 0)
+		return -1;
+#define ADD(arr, n, t_, p_, l_) do { (arr)[(n)].type = (t_); \
+	(arr)[(n)].pValue = (void *)(p_); (arr)[(n)++].ulValueLen = (l_); } while (0)
+	ADD(vt, nv, CKA_CLASS, &privc, sizeof(privc));
+	ADD(vt, nv, CKA_TOKEN, &yes, sizeof(yes));
+	ADD(vt, nv, CKA_PRIVATE, &yes, sizeof(yes));
+	ADD(vt, nv, CKA_SENSITIVE, &yes, sizeof(yes));
+	ADD(vt, nv, CKA_EXTRACTABLE, &ext, sizeof(ext));
+	ADD(vt, nv, CKA_LABEL, label, llen);
+	ADD(vt, nv, CKA_ID, id, ilen);
+	ADD(vt, nv, CKA_SIGN, &yes, sizeof(yes));
+	ADD(vt, nv, CKA_UNWRAP, &no, sizeof(no));
+	ADD(vt, nv, CKA_DERIVE, &no, sizeof(no));
+	ADD(pt, np, CKA_CLASS, &pubc, sizeof(pubc));
+	ADD(pt, np, CKA_TOKEN, &yes, sizeof(yes));
+	ADD(pt, np, CKA_PRIVATE, &no, sizeof(no));
+	ADD(pt, np, CKA_LABEL, label, llen);
+	ADD(pt, np, CKA_ID, id, ilen);
+	ADD(pt, np, CKA_VERIFY, &yes, sizeof(yes));
+	ADD(pt, np, CKA_WRAP, &no, sizeof(no));
+	if (EVP_PKEY_is_a(pkey, "RSA")) {
+		kt = CKK_RSA;
+		for (i = 0; i < 8; i++) {
+			mat[i] = bn_param(pkey, rsa_names[i], &matlen[i]);
+			if (mat[i] == NULL) {
+				hc_err_ossl(err, HC_E_USAGE,
+					    "the RSA key lacks its CRT parameters");
+				goto out;
+			}
+			ADD(vt, nv, rsa_types[i], mat[i], matlen[i]);
+		}
+		ADD(vt, nv, CKA_DECRYPT, &yes, sizeof(yes));
+		ADD(pt, np, CKA_MODULUS, mat[0], matlen[0]);
+		ADD(pt, np, CKA_PUBLIC_EXPONENT, mat[1], matlen[1]);
+		ADD(pt, np, CKA_ENCRYPT, &yes, sizeof(yes));
+	} else if (EVP_PKEY_is_a(pkey, "EC")) {
+		unsigned char *p;
+
+		kt = CKK_EC;
+		if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), &glen) != 1 ||
+		    (curve = OBJ_txt2obj(group, 0)) == NULL) {
+			hc_err_ossl(err, HC_E_USAGE, "the EC key has no named curve");
+			goto out;
+		}
+		n = i2d_ASN1_OBJECT(curve, NULL);
+		ecparams = OPENSSL_malloc(n > 0 ? (size_t)n : 1);
+		p = ecparams;
+		if (n <= 0 || ecparams == NULL || i2d_ASN1_OBJECT(curve, &p) != n) {
+			hc_err_ossl(err, HC_E_FAIL, "cannot encode the curve");
+			goto out;
+		}
+		mat[0] = bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &matlen[0]);
+		if (mat[0] == NULL ||
+		    EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY,
+						    NULL, 0, &publen) != 1 ||
+		    (pubraw = OPENSSL_malloc(publen)) == NULL ||
+		    EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY,
+						    pubraw, publen, &publen) != 1) {
+			hc_err_ossl(err, HC_E_USAGE, "cannot read the EC key");
+			goto out;
+		}
+		/* CKA_EC_POINT is the point inside a DER OCTET STRING */
+		os = ASN1_OCTET_STRING_new();
+		if (os == NULL || !ASN1_OCTET_STRING_set(os, pubraw, (int)publen) ||
+		    (n = i2d_ASN1_OCTET_STRING(os, &ecpoint)) <= 0) {
+			hc_err_ossl(err, HC_E_FAIL, "cannot encode the EC point");
+			goto out;
+		}
+		ADD(vt, nv, CKA_EC_PARAMS, ecparams, (CK_ULONG)i2d_ASN1_OBJECT(curve, NULL));
+		ADD(vt, nv, CKA_VALUE, mat[0], matlen[0]);
+		ADD(vt, nv, CKA_DECRYPT, &no, sizeof(no));
+		ADD(pt, np, CKA_EC_PARAMS, ecparams, (CK_ULONG)i2d_ASN1_OBJECT(curve, NULL));
+		ADD(pt, np, CKA_EC_POINT, ecpoint, (CK_ULONG)n);
+		ADD(pt, np, CKA_ENCRYPT, &no, sizeof(no));
+	} else {
+		hc_err_set(err, HC_E_USAGE,
+			   "unsupported key type %s: only RSA and EC keys are imported",
+			   OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)));
+		goto out;
+	}
+	ADD(vt, nv, CKA_KEY_TYPE, &kt, sizeof(kt));
+	ADD(pt, np, CKA_KEY_TYPE, &kt, sizeof(kt));
+#undef ADD
+	rv = t->f->C_CreateObject(t->sess, pt, np, &hp);
+	if (rv != CKR_OK) {
+		hp = CK_INVALID_HANDLE;
+		hc_err_ckr(err, HC_E_FAIL, rv, "cannot store the public key on token '%s'",
+			   t->info.label);
+		goto out;
+	}
+	rv = t->f->C_CreateObject(t->sess, vt, nv, &hv);
+	if (rv != CKR_OK) {
+		hv = CK_INVALID_HANDLE;
+		hc_err_ckr(err, HC_E_FAIL, rv, "cannot store the private key on token '%s'",
+			   t->info.label);
+		goto out;
+	}
+	*priv = hv;
+	*pub = hp;
+	hv = hp = CK_INVALID_HANDLE;
+	ret = 0;
+out:
+	if (hp != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->sess, hp);
+	for (i = 0; i < 8; i++)
+		if (mat[i] != NULL)
+			OPENSSL_secure_clear_free(mat[i], matlen[i] ? matlen[i] : 1);
+	OPENSSL_free(ecparams);
+	OPENSSL_free(ecpoint);
+	OPENSSL_free(pubraw);
+	ASN1_OCTET_STRING_free(os);
+	ASN1_OBJECT_free(curve);
+	ERR_clear_error();
+	return ret;
+}
+
+int
+hc_token_set_unextractable(struct hc_token *t, unsigned long priv, hc_err *err)
+{
+	CK_BBOOL no = CK_FALSE;
+	CK_ATTRIBUTE a = { CKA_EXTRACTABLE, &no, sizeof(no) };
+	CK_RV rv = t->f->C_SetAttributeValue(t->sess, priv, &a, 1);
+
+	if (rv != CKR_OK)
+		return hc_err_ckr(err, HC_E_FAIL, rv,
+				  "cannot make the key non-exportable");
+	return 0;
 }

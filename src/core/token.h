@@ -183,6 +183,30 @@ EVP_PKEY *hc_token_read_pubkey(struct hc_token *t, unsigned long handle,
 			       hc_err *err);
 
 /**
+ * Take an exportable private key out: C_WrapKey with CKM_AES_KEY_WRAP_PAD
+ * under a one-time session AES-256 key, unwrapped here with OpenSSL. On
+ * success *pkcs8 holds the PKCS#8 DER (caller wipes and frees it with
+ * OPENSSL_clear_free). A key the token will not let out is HC_E_DENIED.
+ */
+int hc_token_wrap_export(struct hc_token *t, unsigned long priv,
+			 unsigned char **pkcs8, size_t *len, hc_err *err);
+
+/**
+ * Create a key pair on the token from a private key (PFX import), with the
+ * attributes of SPEC section 5: CKA_EXTRACTABLE = exportable, CKA_ID = id,
+ * CKA_LABEL = label. Every buffer that held key material is wiped.
+ */
+int hc_token_import_keypair(struct hc_token *t, EVP_PKEY *pkey,
+			    const char *label, const unsigned char *id,
+			    size_t id_len, int exportable,
+			    unsigned long *priv, unsigned long *pub,
+			    hc_err *err);
+
+/** Set CKA_EXTRACTABLE to false on a private key (one-way). */
+int hc_token_set_unextractable(struct hc_token *t, unsigned long priv,
+			       hc_err *err);
+
+/**
  * Set the error from a PKCS#11 return value: message, then " (CKR_NAME)".
  * Returns -1.
  */

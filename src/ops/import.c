@@ -8,6 +8,7 @@
 
 #include "core/bundle.h"
 #include "core/error.h"
+#include "core/pkcs12.h"
 #include "core/x509.h"
 #include "ops/new.h"
 #include "ops/ops.h"
@@ -86,6 +87,52 @@ find_request(struct hc_token *tok, const unsigned char *id,
 			break;
 	}
 	return 0;
+}
+
+/* Store one CA certificate unless the same one is there already. */
+static int
+store_ca(struct hc_token *tok, struct hc_txn *tx, X509 *x,
+	 const struct hc_tobj_list *present, hc_import_result *res,
+	 hc_err *err)
+{
+	unsigned char id[20];
+	struct hc_tobj_list mine = { NULL, 0 };
+	char thumb[41], *label = NULL;
+	unsigned long h = 0;
+	int ret = -1;
+
+	if (hc_x509_key_id(X509_get0_pubkey(x), id, err) != 0)
+		return -1;
+	if (present == NULL) {
+		if (hc_token_find(tok, HC_OBJ_CERT, id, sizeof(id), NULL, &mine,
+				  err) != 0)
+			return -1;
+		present = &mine;
+	}
+	hc_x509_thumbprint(x, thumb);
+	if (same_cert_present(present, x)) {
+		res->ca_present++;
+		ret = 0;
+		goto out;
+	}
+	label = hc_x509_name_text(X509_get_subject_name(x));
+	if (label == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	if (strlen(label) > 64)
+		label[64] = '\0';
+	if (hc_token_store_cert(tok, x, label, id, sizeof(id), HC_CAT_AUTHORITY,
+				&h, err) != 0 || hc_txn_add(tx, h, err) != 0)
+		goto out;
+	res->ca_added++;
+	if (push_string(&res->ca_thumbprints, thumb, err) != 0)
+		goto out;
+	ret = 0;
+out:
+	free(label);
+	hc_tobj_list_release(&mine);
+	return ret;
 }
 
 /* The state of one certificate of the input on this token. */
@@ -190,33 +237,10 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 	}
 	/* CA certificates are chain material, under their own key id. */
 	for (i = 0; i < n; i++) {
-		struct cand *c = &cands[i];
-		char *label_ca;
-
-		if (c == leaf || !c->is_ca)
+		if (&cands[i] == leaf || !cands[i].is_ca)
 			continue;
-		hc_x509_thumbprint(c->x, thumb);
-		if (same_cert_present(&c->certs, c->x)) {
-			res->ca_present++;
-			continue;
-		}
-		label_ca = hc_x509_name_text(X509_get_subject_name(c->x));
-		if (label_ca == NULL) {
-			hc_err_set(err, HC_E_FAIL, "out of memory");
-			goto out;
-		}
-		if (strlen(label_ca) > 64)
-			label_ca[64] = '\0';
-		h = 0;
-		if (hc_token_store_cert(tok, c->x, label_ca, c->id,
-					sizeof(c->id), HC_CAT_AUTHORITY, &h,
-					err) != 0 || hc_txn_add(&tx, h, err) != 0) {
-			free(label_ca);
-			goto out;
-		}
-		free(label_ca);
-		res->ca_added++;
-		if (push_string(&res->ca_thumbprints, thumb, err) != 0)
+		if (store_ca(tok, &tx, cands[i].x, &cands[i].certs, res,
+			     err) != 0)
 			goto out;
 	}
 	for (i = 0; i < n; i++)
@@ -256,6 +280,132 @@ out:
 	return ret;
 }
 
+/* A PFX from another server: key pair, certificate and chain. */
+static int
+import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
+	      size_t len, hc_import_result *res, hc_err *err)
+{
+	struct hc_token *tok;
+	struct hc_tobj_list keys = { NULL, 0 }, certs = { NULL, 0 };
+	struct hc_keyspec ks;
+	struct hc_txn tx;
+	hc_secret *pw = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *leaf = NULL;
+	STACK_OF(X509) *chain = NULL;
+	unsigned char id[20];
+	unsigned long hpriv, hpub, h;
+	const char *label;
+	char what[300], cn[65];
+	int i, r, ret = -1;
+
+	memset(&tx, 0, sizeof(tx));
+	r = snprintf(what, sizeof(what), "password for %s", req->path);
+	(void)r;
+	if (ctx->secret_cb == NULL)
+		return hc_err_set(err, HC_E_USAGE, "no way to ask for a password");
+	if (ctx->secret_cb(ctx->secret_arg, what, req->password_source, &pw,
+			   err) != 0)
+		return -1;
+	/* a wrong password fails here, before the token is touched */
+	if (hc_pkcs12_open(buf, len, req->path, pw, &key, &leaf, &chain,
+			   err) != 0)
+		goto out;
+	if (EVP_PKEY_eq(key, X509_get0_pubkey(leaf)) != 1) {
+		hc_err_set(err, HC_E_USAGE,
+			   "%s: the private key does not match the certificate",
+			   req->path);
+		goto out;
+	}
+	ks.kind = EVP_PKEY_is_a(key, "RSA") ? HC_KEY_RSA : HC_KEY_EC;
+	ks.bits = EVP_PKEY_get_bits(key);
+	if (hc_policy_check_key(&ctx->cfg.policy, &ks, err) != 0)
+		goto out;
+	if (hc_x509_key_id(X509_get0_pubkey(leaf), id, err) != 0)
+		goto out;
+	if (req->friendly_name != NULL) {
+		label = req->friendly_name;
+		if (strlen(label) == 0 || strlen(label) > 255) {
+			hc_err_set(err, HC_E_USAGE,
+				   "--friendly-name must be 1 to 64 characters");
+			goto out;
+		}
+	} else if (X509_alias_get0(leaf, NULL) != NULL) {
+		int alen = 0;
+		const unsigned char *a = X509_alias_get0(leaf, &alen);
+
+		if (alen > 64)
+			alen = 64;
+		memcpy(cn, a, (size_t)alen);
+		cn[alen] = '\0';
+		label = cn;
+	} else if (X509_NAME_get_text_by_NID(X509_get_subject_name(leaf),
+					     NID_commonName, cn, sizeof(cn)) > 0) {
+		label = cn;
+	} else {
+		label = "imported";
+	}
+	if (req->exportable && !ctx->cfg.policy.allow_export)
+		hc_ctx_warn(ctx, "--exportable: the policy forbids every private-key export anyway (allow-export = false)");
+	tok = hc_ctx_token(ctx, 1, err);
+	if (tok == NULL)
+		goto out;
+	hc_txn_init(&tx, tok);
+	if (hc_token_find(tok, HC_OBJ_PRIVKEY, id, sizeof(id), NULL, &keys,
+			  err) != 0 ||
+	    hc_token_find(tok, HC_OBJ_CERT, id, sizeof(id), NULL, &certs,
+			  err) != 0)
+		goto out;
+	if (keys.n == 0) {
+		if (hc_token_import_keypair(tok, key, label, id, sizeof(id),
+					    req->exportable, &hpriv, &hpub,
+					    err) != 0)
+			goto out;
+		if (hc_txn_add(&tx, hpub, err) != 0 ||
+		    hc_txn_add(&tx, hpriv, err) != 0)
+			goto out;
+		res->key_imported = 1;
+	} else {
+		hc_ctx_warn(ctx, "the key of %s is already on the token: not imported again",
+			    req->path);
+		label = keys.v[0].label;
+	}
+	if (!same_cert_present(&certs, leaf)) {
+		if (certs.n > 0) {
+			hc_err_set(err, HC_E_USAGE,
+				   "%s: the key already has another certificate on the token; remove it first",
+				   req->path);
+			goto out;
+		}
+		if (hc_token_store_cert(tok, leaf, label, id, sizeof(id),
+					HC_CAT_USER, &h, err) != 0 ||
+		    hc_txn_add(&tx, h, err) != 0)
+			goto out;
+		res->leaf_stored = 1;
+	}
+	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+		if (store_ca(tok, &tx, sk_X509_value(chain, i), NULL, res,
+			     err) != 0)
+			goto out;
+	hc_txn_commit(&tx);
+	res->nothing_changed = keys.n > 0 && !res->leaf_stored &&
+			       res->ca_added == 0;
+	if (hc_describe_id(ctx, id, sizeof(id), &res->entry, err) != 0)
+		goto out;
+	res->has_entry = 1;
+	ret = 0;
+out:
+	if (ret != 0)
+		hc_txn_rollback(&tx);
+	hc_tobj_list_release(&keys);
+	hc_tobj_list_release(&certs);
+	EVP_PKEY_free(key);
+	X509_free(leaf);
+	sk_X509_pop_free(chain, X509_free);
+	hc_secret_free(pw);
+	return ret;
+}
+
 int
 hc_import(hc_ctx *ctx, const hc_import_req *req, hc_import_result *out,
 	  hc_err *err)
@@ -281,7 +431,7 @@ hc_import(hc_ctx *ctx, const hc_import_req *req, hc_import_result *out,
 				   req->path);
 			goto out;
 		}
-		ret = hc_import_pkcs12(ctx, req, buf, len, &res, err);
+		ret = import_pkcs12(ctx, req, buf, len, &res, err);
 		if (ret == 0)
 			goto done;
 		goto out;

@@ -70,12 +70,7 @@ int hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		struct hc_chain_ctx *chain, time_t now, hc_entry *out,
 		hc_err *err);
 
-/**
- * Import a PKCS#12 (buf holds the file): key created on the token with
- * explicit attributes, certificate and chain stored. (pkcs12 import)
- */
-int hc_import_pkcs12(hc_ctx *ctx, const hc_import_req *req,
-		     const unsigned char *buf, size_t len,
-		     hc_import_result *res, hc_err *err);
+/** mkdir -p, mode 0700. */
+int hc_mkdirs(const char *path, hc_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 # env: pin sources, pkcs11-tool through --pin env:VAR, p11tool through
 # GNUTLS_PIN, the OpenSSL engine through a 0600 config file in $T.
 
+# shellcheck disable=SC2034 # MODULE ... RC, OUT, ERR, THUMB, KEYID are for run.sh
 MODULE=/usr/lib/softhsm/libsofthsm2.so
 SPY=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
 ENGINE=/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so
@@ -124,14 +125,17 @@ expect_token_unchanged() { # BEFORE-SNAPSHOT
 		fail "the token changed:" "$(cat "$T/snap.diff")"
 }
 
-# refused RC SUBSTRING ARGS...: hsmcert ARGS must exit RC, say SUBSTRING on
-# stderr as an "hsmcert: error:", print nothing on stdout, and leave the
-# token as it was.
-refused() {
-	local rc=$1 msg=$2
-	shift 2
+# refused RC SUBSTRING ARGS...: hsmcert ARGS (with the case's --config) must
+# exit RC, say SUBSTRING on stderr as an "hsmcert: error:", print nothing on
+# stdout, and leave the token as it was. refused_raw: without --config.
+refused() { refuse_with hc "$@"; }
+refused_raw() { refuse_with hc_raw "$@"; }
+
+refuse_with() {
+	local run=$1 rc=$2 msg=$3
+	shift 3
 	snapshot "$T/snap.before"
-	hc "$@"
+	"$run" "$@"
 	expect_rc "$rc" "hsmcert $*"
 	expect_err "hsmcert: error:"
 	expect_err "$msg"

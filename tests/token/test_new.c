@@ -65,6 +65,8 @@ check_objects(struct fixture *fx, const hc_entry *e, const char *label,
 	static const enum hc_obj_class cls[] = {
 		HC_OBJ_PRIVKEY, HC_OBJ_PUBKEY, HC_OBJ_CERT,
 	};
+	static const char *const names[] = { "private key", "public key",
+					     "certificate" };
 	struct hc_token *t = fixture_open_token(fx);
 	struct hc_tobj_list l = { NULL, 0 };
 	unsigned char id[20], md[20], kid[20];
@@ -78,7 +80,9 @@ check_objects(struct fixture *fx, const hc_entry *e, const char *label,
 		assert_int_equal(hc_token_find(t, cls[i], id, sizeof(id), NULL,
 					       &l, &err), 0);
 		assert_int_equal(l.n, 1);
-		assert_string_equal(l.v[0].label, label);
+		if (strcmp(l.v[0].label, label) != 0)
+			fail_msg("%s: label '%s', expected '%s'", names[i],
+				 l.v[0].label, label);
 		assert_int_equal(l.v[0].id_len, 20);
 		if (cls[i] == HC_OBJ_PRIVKEY) {
 			assert_int_equal(l.v[0].local, 1);
@@ -268,6 +272,53 @@ test_new_ec_p384_signs_with_sha384(void **state)
 	hc_entry_release(&e);
 }
 
+static void
+test_new_cn_not_a_dns_name_is_left_out(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const doms[] = { "mail.example.com" };
+	hc_new_req req;
+	hc_entry e;
+
+	memset(&req, 0, sizeof(req));
+	req.subject = "O=Example, CN=Exchange Server";
+	req.domains = doms;
+	req.ndomains = 1;
+	req.key = "ec:p256";
+	new_ok(fx, &req, &e);
+	assert_string_equal(e.friendly_name, "Exchange Server");
+	assert_int_equal(e.ndomains, 1);
+	assert_string_equal(e.domains[0], "mail.example.com");
+	assert_true(fixture_has_warning(fx, "'Exchange Server'"));
+	check_objects(fx, &e, "Exchange Server", 0);
+	hc_entry_release(&e);
+}
+
+static void
+test_new_ip_single_label_and_autodiscover_names(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const doms[] = { "192.0.2.10", "Ex2007EE" };
+	hc_new_req req;
+	hc_entry e;
+
+	memset(&req, 0, sizeof(req));
+	req.subject = "CN=mail.emea.tailspintoys.ca";
+	req.domains = doms;
+	req.ndomains = 2;
+	req.include_autodiscover = 1;
+	req.key = "ec:p256";
+	new_ok(fx, &req, &e);
+	assert_int_equal(e.ndomains, 4);
+	assert_string_equal(e.domains[0], "mail.emea.tailspintoys.ca");
+	assert_string_equal(e.domains[1], "192.0.2.10");
+	assert_string_equal(e.domains[2], "Ex2007EE");
+	assert_string_equal(e.domains[3], "autodiscover.emea.tailspintoys.ca");
+	/* public CAs will not issue for a single-label name */
+	assert_true(fixture_has_warning(fx, "Ex2007EE"));
+	hc_entry_release(&e);
+}
+
 /* ------------------------------------------------------------------ */
 /* Refusals: code, message naming the input, token unchanged            */
 
@@ -431,29 +482,57 @@ test_new_friendly_name_too_long_is_usage(void **state)
 	new_fails(*state, &req, HC_E_USAGE, "65");
 }
 
+/* The label of the object of class cls with key id (hex) into buf. */
+static void
+token_label(struct fixture *fx, const char *key_id, enum hc_obj_class cls,
+	    char *buf, size_t len)
+{
+	struct hc_token *t = fixture_open_token(fx);
+	struct hc_tobj_list l = { NULL, 0 };
+	unsigned char id[20];
+	hc_err err = { 0 };
+	size_t n;
+
+	assert_int_equal(hc_unhex(key_id, id, sizeof(id)), 20);
+	assert_int_equal(hc_token_find(t, cls, id, sizeof(id), NULL, &l, &err),
+			 0);
+	n = l.n;
+	buf[0] = '\0';
+	if (n == 1)
+		assert_true(snprintf(buf, len, "%s", l.v[0].label) >= 0);
+	hc_tobj_list_release(&l);
+	assert_int_equal(n, 1);
+}
+
 static void
 test_new_friendly_name_64_utf8_chars_ok(void **state)
 {
 	struct fixture *fx = *state;
-	char name[64 * 2 + 1];
+	static const char lock[] = "\xf0\x9f\x94\x90";	/* U+1F510 */
+	char name[64 * 4 + 1], key_id[41], label[300];
 	hc_new_req req;
 	hc_entry e;
 	size_t i;
 
-	/* 64 characters, 128 bytes: the limit counts characters */
-	for (i = 0; i < 64; i++) {
-		name[2 * i] = (char)0xc3;
-		name[2 * i + 1] = (char)0xa9;	/* U+00E9 */
-	}
-	name[128] = '\0';
+	/* 64 characters, 256 bytes: the limit counts characters */
+	for (i = 0; i < 64; i++)
+		memcpy(name + 4 * i, lock, 4);
+	name[256] = '\0';
 	memset(&req, 0, sizeof(req));
 	req.subject = "CN=utf8.example.com";
 	req.key = "ec:p256";
 	req.friendly_name = name;
 	new_ok(fx, &req, &e);
+	memcpy(key_id, e.key_id, sizeof(key_id));
 	assert_string_equal(e.friendly_name, name);
-	check_objects(fx, &e, name, 0);
 	hc_entry_release(&e);
+	/* every object carries the whole label (read back past 128 bytes) */
+	token_label(fx, key_id, HC_OBJ_CERT, label, sizeof(label));
+	assert_string_equal(label, name);
+	token_label(fx, key_id, HC_OBJ_PUBKEY, label, sizeof(label));
+	assert_string_equal(label, name);
+	token_label(fx, key_id, HC_OBJ_PRIVKEY, label, sizeof(label));
+	assert_string_equal(label, name);
 }
 
 static void
@@ -564,6 +643,8 @@ main(void)
 		T(test_new_cn_among_domains_keeps_domain_order),
 		T(test_new_exportable),
 		T(test_new_ec_p384_signs_with_sha384),
+		T(test_new_cn_not_a_dns_name_is_left_out),
+		T(test_new_ip_single_label_and_autodiscover_names),
 		T(test_new_rsa1024_denied_min_rsa_bits),
 		T(test_new_ec_p521_denied_key_types),
 		T(test_new_bad_key_spec_is_usage),

@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "core/policy.h"
 #include "core/token.h"
@@ -375,6 +376,40 @@ test_token_generate_exportable_ec(void **state)
 	check_keypair(*state, "ec:p256", 1, 256, HC_KEY_EC);
 }
 
+/*
+ * A label longer than the 128-byte first guess (43 three-byte characters:
+ * a CJK friendly name well inside the 64-character limit) reads back whole
+ * for keys too.
+ */
+static void
+test_token_generate_long_label_reads_back(void **state)
+{
+	struct fixture *fx = *state;
+	struct hc_token *t = fixture_open_token(fx);
+	struct hc_tobj_list l = { NULL, 0 };
+	struct hc_keypair kp;
+	char label[43 * 3 + 1], priv[200] = "", pub[200] = "";
+	hc_err err = { 0 };
+	size_t i;
+
+	for (i = 0; i < 43; i++)
+		memcpy(label + 3 * i, "\xe6\x97\xa5", 3);	/* U+65E5 */
+	label[43 * 3] = '\0';
+	gen(t, "ec:p256", label, 0, &kp);
+	/* copy out first: a failed assertion must not leak the lists */
+	if (hc_token_find(t, HC_OBJ_PRIVKEY, kp.id, sizeof(kp.id), NULL, &l,
+			  &err) == 0 && l.n == 1)
+		assert_true(snprintf(priv, sizeof(priv), "%s", l.v[0].label) >= 0);
+	hc_tobj_list_release(&l);
+	if (hc_token_find(t, HC_OBJ_PUBKEY, kp.id, sizeof(kp.id), NULL, &l,
+			  &err) == 0 && l.n == 1)
+		assert_true(snprintf(pub, sizeof(pub), "%s", l.v[0].label) >= 0);
+	hc_tobj_list_release(&l);
+	hc_keypair_release(&kp);
+	assert_string_equal(priv, label);
+	assert_string_equal(pub, label);
+}
+
 static void
 test_token_generate_two_keys_distinct_ids(void **state)
 {
@@ -506,6 +541,77 @@ test_token_store_cert_find(void **state)
 			 l.v[1].cert_category, HC_CAT_AUTHORITY);
 	assert_int_equal(l.v[0].handle == hca ? l.v[0].id_len : l.v[1].id_len, 0);
 	hc_tobj_list_release(&l);
+	X509_free(x);
+}
+
+/*
+ * Attribute reads guess buffer sizes (CKA_VALUE 4096, CKA_LABEL 128 bytes)
+ * and must fall back to a length query when a value is larger.
+ */
+static void
+test_token_find_reads_values_beyond_the_guess(void **state)
+{
+	struct fixture *fx = *state;
+	struct hc_token *t = fixture_open_token(fx);
+	struct hc_tobj_list l = { NULL, 0 };
+	EVP_PKEY *key = NULL;
+	X509 *x = fixture_make_cert("big.example.com", 30, &key);
+	X509_EXTENSION *ext;
+	unsigned char id[20], *der = NULL, *blob;
+	char *san, label[301];
+	size_t i, off = 0;
+	unsigned long h;
+	hc_err err = { 0 };
+	int dlen;
+
+	/* 300 names make a certificate of about 7 KB */
+	san = malloc(300 * 32);
+	assert_non_null(san);
+	for (i = 0; i < 300; i++) {
+		int n = snprintf(san + off, 300 * 32 - off,
+				 "%sDNS:host%03zu.big.example.com",
+				 i ? "," : "", i);
+
+		assert_true(n > 0);
+		off += (size_t)n;
+	}
+	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+	assert_non_null(ext);
+	assert_int_equal(X509_add_ext(x, ext, -1), 1);
+	X509_EXTENSION_free(ext);
+	free(san);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	EVP_PKEY_free(key);
+	dlen = i2d_X509(x, &der);
+	assert_true(dlen > 4096);
+
+	memset(label, 'L', 300);
+	label[300] = '\0';
+	memset(id, 0x42, sizeof(id));
+	assert_int_equal(hc_token_store_cert(t, x, label, id, sizeof(id),
+					     HC_CAT_USER, &h, &err), 0);
+	find_one(t, HC_OBJ_CERT, id, sizeof(id), &l);
+	assert_string_equal(l.v[0].label, label);
+	assert_int_equal(l.v[0].value_len, (size_t)dlen);
+	assert_memory_equal(l.v[0].value, der, (size_t)dlen);
+	hc_tobj_list_release(&l);
+
+	/* and a data object of 10 KB */
+	blob = malloc(10240);
+	assert_non_null(blob);
+	for (i = 0; i < 10240; i++)
+		blob[i] = (unsigned char)(i * 7);
+	assert_int_equal(hc_token_store_data(t, "big-app", label, blob, 10240,
+					     &h, &err), 0);
+	assert_int_equal(hc_token_find(t, HC_OBJ_DATA, NULL, 0, "big-app", &l,
+				       &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].label, label);
+	assert_int_equal(l.v[0].value_len, 10240);
+	assert_memory_equal(l.v[0].value, blob, 10240);
+	hc_tobj_list_release(&l);
+	free(blob);
+	OPENSSL_free(der);
 	X509_free(x);
 }
 
@@ -674,10 +780,12 @@ main(void)
 		T(test_token_generate_ec_p384),
 		T(test_token_generate_exportable_rsa),
 		T(test_token_generate_exportable_ec),
+		T(test_token_generate_long_label_reads_back),
 		T(test_token_generate_two_keys_distinct_ids),
 		T(test_token_store_data_find_destroy),
 		T(test_token_destroy_unknown_handle_fails),
 		T(test_token_store_cert_find),
+		T(test_token_find_reads_values_beyond_the_guess),
 		T(test_token_find_by_unknown_id_is_empty),
 		T(test_token_object_uri),
 		T(test_token_get_signer_signs_rsa),

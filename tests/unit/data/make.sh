@@ -58,8 +58,9 @@ openssl x509 -in leaf.pem -outform DER -out leaf.der
 # Shuffled chain: root, leaf, intermediate.
 cat root.pem leaf.pem int.pem >chain-shuffled.pem
 
-# PKCS#7 chains, PEM (leaf first) and DER (shuffled: root, leaf,
-# intermediate); and one without certificates.
+# PKCS#7 chains, PEM and DER; and one without certificates. The order of
+# -certfile does not matter: the certificates are a DER SET, sorted by their
+# encoding.
 openssl crl2pkcs7 -nocrl -certfile leaf.pem -certfile int.pem \
 	-certfile root.pem -out chain-p7.pem
 openssl crl2pkcs7 -nocrl -certfile root.pem -certfile leaf.pem \

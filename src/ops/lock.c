@@ -1,0 +1,56 @@
+/* lock.c - make an exportable key permanently non-exportable */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "ops/new.h"
+#include "ops/ops.h"
+
+int
+hc_lock(hc_ctx *ctx, const char *id, hc_entry *entry, int *changed,
+	hc_err *err)
+{
+	struct hc_store s;
+	struct hc_store_item *it;
+	struct hc_token *tok;
+	unsigned char kid[HC_ID_MAX];
+	size_t kid_len;
+	char norm[41], q[400];
+	int ret = -1, r;
+
+	*changed = 0;
+	if (hc_store_parse_id(id, norm, err) != 0)
+		return -1;
+	tok = hc_ctx_token(ctx, 1, err);
+	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+		return -1;
+	if (hc_store_lookup(&s, id, 0, &it, err) != 0)
+		goto out;
+	if (it->priv == NULL) {
+		hc_err_set(err, HC_E_NOTFOUND, "%s has no private key on this token",
+			   it->ident);
+		goto out;
+	}
+	memcpy(kid, it->id, it->id_len);
+	kid_len = it->id_len;
+	if (it->priv->extractable == 1) {
+		r = snprintf(q, sizeof(q),
+			     "Make the key of %s permanently non-exportable? PKCS#11 cannot undo this: the key will never leave the token again.",
+			     it->ident);
+		(void)r;
+		r = hc_ctx_confirm(ctx, q, err);
+		if (r != 1) {
+			if (r == 0)
+				hc_err_set(err, HC_E_CANCEL, "cancelled");
+			goto out;
+		}
+		if (hc_token_set_unextractable(tok, it->priv->handle, err) != 0)
+			goto out;
+		*changed = 1;
+	}
+	hc_store_release(&s);
+	return hc_describe_id(ctx, kid, kid_len, entry, err);
+out:
+	hc_store_release(&s);
+	return ret;
+}

@@ -1,0 +1,278 @@
+/* remove.c - archive, then delete a certificate, its keys and its request */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/pem.h>
+
+#include "core/error.h"
+#include "core/fileio.h"
+#include "core/x509.h"
+#include "ops/ops.h"
+
+/* mkdir -p with mode 0700 for what hsmcert creates. */
+int
+hc_mkdirs(const char *path, hc_err *err)
+{
+	char *p = strdup(path), *s;
+	int ret = -1;
+
+	if (p == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		{
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+				hc_err_set(err, HC_E_FAIL, "cannot create %s: %s",
+					   p, strerror(errno));
+				goto out;
+			}
+			*s = c;
+		}
+		if (*s == '\0')
+			break;
+	}
+	ret = 0;
+out:
+	free(p);
+	return ret;
+}
+
+static void
+who(char *user, size_t ulen, char *host, size_t hlen)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	int n = snprintf(user, ulen, "%s", pw != NULL ? pw->pw_name : "?");
+
+	(void)n;
+	if (gethostname(host, hlen) != 0)
+		host[0] = '\0';
+	host[hlen - 1] = '\0';
+}
+
+/* The certificate (or request) and a JSON record, before any deletion. */
+static int
+archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
+	hc_err *err)
+{
+	char stamp[32], now3339[21], user[64], host[256], *path = NULL;
+	const char *dir = ctx->cfg.archive_dir;
+	time_t now = time(NULL);
+	struct tm tm;
+	hc_entry e;
+	BIO *b = NULL;
+	char *pem = NULL, *js = NULL;
+	long pemlen;
+	json_t *o = NULL, *doms;
+	size_t i, plen;
+	int ret = -1, n;
+
+	memset(&e, 0, sizeof(e));
+	if (dir == NULL)
+		return hc_err_set(err, HC_E_USAGE, "no archive-dir configured");
+	if (hc_mkdirs(dir, err) != 0)
+		return -1;
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
+		return hc_err_set(err, HC_E_FAIL, "cannot format the time");
+	hc_rfc3339((long long)now, now3339);
+	who(user, sizeof(user), host, sizeof(host));
+	if (hc_describe(ctx, tok, it, NULL, now, &e, err) != 0)
+		goto out;
+	b = BIO_new(BIO_s_mem());
+	if (b == NULL ||
+	    (it->x509 != NULL && !PEM_write_bio_X509(b, it->x509)) ||
+	    (it->x509 == NULL && it->x509_req != NULL &&
+	     !PEM_write_bio_X509_REQ(b, it->x509_req))) {
+		hc_err_ossl(err, HC_E_FAIL, "cannot write the archive copy");
+		goto out;
+	}
+	pemlen = BIO_get_mem_data(b, &pem);
+	plen = strlen(dir) + 80;
+	path = malloc(plen);
+	if (path == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	if (pemlen > 0) {
+		n = snprintf(path, plen, "%s/%s-%s.pem", dir, it->ident, stamp);
+		(void)n;
+		if (hc_file_write_atomic(path, pem, (size_t)pemlen, 0644, 0,
+					 err) != 0)
+			goto out;
+	}
+	o = json_object();
+	doms = json_array();
+	for (i = 0; i < e.ndomains; i++)
+		json_array_append_new(doms, json_string(e.domains[i]));
+	json_object_set_new(o, "RemovedAt", json_string(now3339));
+	json_object_set_new(o, "RemovedBy", json_string(user));
+	json_object_set_new(o, "Host", json_string(host));
+	json_object_set_new(o, "Token", json_string(hc_token_get0_info(tok)->label));
+	json_object_set_new(o, "TokenSerial", json_string(hc_token_get0_info(tok)->serial));
+	json_object_set_new(o, "Kind", json_string(hc_status_name(e.status)));
+	json_object_set_new(o, "FriendlyName", json_string(e.friendly_name ? e.friendly_name : ""));
+	json_object_set_new(o, "Subject", e.subject ? json_string(e.subject) : json_null());
+	json_object_set_new(o, "Issuer", e.issuer ? json_string(e.issuer) : json_null());
+	json_object_set_new(o, "CertificateDomains", doms);
+	json_object_set_new(o, "Thumbprint", json_string(e.thumbprint));
+	json_object_set_new(o, "SerialNumber", e.serial ? json_string(e.serial) : json_null());
+	json_object_set_new(o, "KeyId", json_string(e.key_id));
+	json_object_set_new(o, "KeyAlgorithm", e.key_algorithm ? json_string(e.key_algorithm) : json_null());
+	json_object_set_new(o, "KeySize", json_integer(e.key_size));
+	json_object_set_new(o, "KeyProvenance", e.key_provenance ? json_string(e.key_provenance) : json_null());
+	if (e.has_dates) {
+		char d[21];
+
+		hc_rfc3339((long long)e.not_before, d);
+		json_object_set_new(o, "NotBefore", json_string(d));
+		hc_rfc3339((long long)e.not_after, d);
+		json_object_set_new(o, "NotAfter", json_string(d));
+	}
+	js = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (js == NULL) {
+		hc_err_set(err, HC_E_FAIL, "cannot encode the archive record");
+		goto out;
+	}
+	n = snprintf(path, plen, "%s/%s-%s.json", dir, it->ident, stamp);
+	(void)n;
+	if (hc_file_write_atomic(path, js, strlen(js), 0644, 0, err) != 0)
+		goto out;
+	ret = 0;
+out:
+	free(js);
+	json_decref(o);
+	free(path);
+	BIO_free(b);
+	hc_entry_release(&e);
+	return ret;
+}
+
+/* Certificate, request, public key, private key: the key goes last. */
+static int
+destroy_item(struct hc_token *tok, struct hc_store_item *it, hc_err *err)
+{
+	if (it->cert != NULL && hc_token_destroy(tok, it->cert->handle, err))
+		return -1;
+	if (it->req != NULL && hc_token_destroy(tok, it->req->handle, err))
+		return -1;
+	if (it->pub != NULL && hc_token_destroy(tok, it->pub->handle, err))
+		return -1;
+	if (it->priv != NULL && hc_token_destroy(tok, it->priv->handle, err))
+		return -1;
+	return 0;
+}
+
+static int
+push_target(struct hc_store_item ***v, size_t *n, struct hc_store_item *it,
+	    hc_err *err)
+{
+	struct hc_store_item **nv;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i] == it)
+			return 0;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (nv == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	nv[(*n)++] = it;
+	*v = nv;
+	return 0;
+}
+
+int
+hc_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
+	  hc_err *err)
+{
+	struct hc_store s;
+	struct hc_store_item **targets = NULL, *it;
+	struct hc_token *tok;
+	char norm[41], q[1024];
+	time_t now = time(NULL);
+	size_t i, nt = 0, used;
+	int ret = -1, r;
+
+	if (req->nids == 0 && !req->self_signed && !req->expired)
+		return hc_err_set(err, HC_E_USAGE,
+				  "give an ID, --self-signed or --expired");
+	for (i = 0; i < req->nids; i++)
+		if (hc_store_parse_id(req->ids[i], norm, err) != 0)
+			return -1;
+	tok = hc_ctx_token(ctx, 1, err);
+	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+		return -1;
+	for (i = 0; i < req->nids; i++)
+		if (hc_store_lookup(&s, req->ids[i], 0, &it, err) != 0 ||
+		    push_target(&targets, &nt, it, err) != 0)
+			goto out;
+	for (i = 0; i < s.nitems; i++) {
+		it = &s.items[i];
+		if (it->kind != HC_KIND_CERT)
+			continue;
+		if ((req->self_signed && hc_x509_is_self_signed(it->x509)) ||
+		    (req->expired && X509_cmp_time(X509_get0_notAfter(it->x509),
+						   &now) < 0))
+			if (push_target(&targets, &nt, it, err) != 0)
+				goto out;
+	}
+	if (nt == 0) {
+		hc_ctx_warn(ctx, "nothing matches: nothing removed");
+		ret = 0;
+		goto out;
+	}
+	used = (size_t)snprintf(q, sizeof(q), "Remove %zu item%s from token '%s' (archived first):",
+				nt, nt == 1 ? "" : "s", hc_token_get0_info(tok)->label);
+	for (i = 0; i < nt && used + 60 < sizeof(q); i++) {
+		r = snprintf(q + used, sizeof(q) - used, "\n  %s %s", targets[i]->ident,
+			     targets[i]->kind == HC_KIND_CERT ? "certificate, keys" :
+			     targets[i]->kind == HC_KIND_REQUEST ? "pending request, keys" :
+			     "orphan key");
+		if (r > 0)
+			used += (size_t)r;
+	}
+	if (used + 2 < sizeof(q))
+		memcpy(q + used, "\n", 2);
+	r = hc_ctx_confirm(ctx, q, err);
+	if (r != 1) {
+		if (r == 0)
+			hc_err_set(err, HC_E_CANCEL, "cancelled");
+		goto out;
+	}
+	/* every archive copy is written before anything is deleted */
+	for (i = 0; i < nt; i++)
+		if (archive(ctx, tok, targets[i], err) != 0)
+			goto out;
+	for (i = 0; i < nt; i++) {
+		char **nv;
+
+		if (destroy_item(tok, targets[i], err) != 0) {
+			hc_err_prefix(err, "while removing %s: ", targets[i]->ident);
+			goto out;
+		}
+		nv = realloc(removed->v, (removed->n + 1) * sizeof(*nv));
+		if (nv == NULL) {
+			hc_err_set(err, HC_E_FAIL, "out of memory");
+			goto out;
+		}
+		removed->v = nv;
+		removed->v[removed->n] = strdup(targets[i]->ident);
+		if (removed->v[removed->n] != NULL)
+			removed->n++;
+	}
+	ret = 0;
+out:
+	free(targets);
+	hc_store_release(&s);
+	return ret;
+}

@@ -193,11 +193,11 @@ prompt_confirm(void *arg, const char *question, hc_err *err)
 
 	(void)arg;
 	if (!isatty(STDIN_FILENO)) {
-		int len = (int)strcspn(question, "\n");
+		int qlen = (int)strcspn(question, "\n");
 
 		return set_err(err, HC_E_CANCEL,
 			       "confirmation needed and there is no terminal (%.*s); nothing changed: pass --yes to answer yes",
-			       len, question);
+			       qlen, question);
 	}
 	fprintf(stderr, "%s [y/N] ", question);
 	fflush(stderr);

@@ -66,6 +66,10 @@ cmd_request(int argc, char **argv)
 			continue;
 		switch (c) {
 		case O_SUBJECT:
+			if (req.subject != NULL) {
+				cli_usage_error(NULL, "--subject is given twice");
+				goto usage_fail;
+			}
 			req.subject = optarg;
 			break;
 		case O_DOMAIN:

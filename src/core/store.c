@@ -273,9 +273,11 @@ hc_store_lookup(struct hc_store *s, const char *arg, int ca,
 		matches++;
 		found = &v[i];
 		if (used + 44 < sizeof(list)) {
+			size_t il = strlen(v[i].ident);
+
 			memcpy(list + used, "\n  ", 3);
-			memcpy(list + used + 3, v[i].ident, 40);
-			used += 43;
+			memcpy(list + used + 3, v[i].ident, il);
+			used += 3 + il;
 			list[used] = '\0';
 		}
 	}

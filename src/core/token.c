@@ -206,11 +206,6 @@ load_function_list(struct hc_token *t, const char *module, hc_err *err)
 	CK_C_INITIALIZE_ARGS args;
 	CK_RV rv;
 
-	t->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-	if (t->dl == NULL)
-		return hc_err_set(err, HC_E_USAGE,
-				  "cannot load PKCS#11 module %s: %s", module,
-				  dlerror());
 	*(void **)(&getfl) = dlsym(t->dl, "C_GetFunctionList");
 	if (getfl == NULL)
 		return hc_err_set(err, HC_E_USAGE,
@@ -343,6 +338,13 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	/* our own dlopen first: its failure says why, libp11's would not */
+	t->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+	if (t->dl == NULL) {
+		hc_err_set(err, HC_E_USAGE, "cannot load PKCS#11 module %s: %s",
+			   module, dlerror());
+		goto out;
+	}
 	t->p11 = PKCS11_CTX_new();
 	if (t->p11 == NULL) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot create a libp11 context");

@@ -269,7 +269,6 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	case HC_KIND_ORPHAN:
 		e.status = HC_STATUS_ORPHAN;
 		memcpy(e.thumbprint, it->ident, sizeof(e.thumbprint));
-		e.subject = strdup("");
 		if (it->pub != NULL) {
 			EVP_PKEY *opk = hc_token_read_pubkey(tok, it->pub->handle,
 							     NULL);

@@ -1,0 +1,564 @@
+/* bindings.c - per-host service bindings, service files, reloads */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "core/bindings.h"
+#include "core/error.h"
+#include "core/fileio.h"
+
+extern char **environ;
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} builtins[] = {
+	{ "imap", HC_SVC_IMAP },
+	{ "pop", HC_SVC_POP },
+	{ "um", HC_SVC_UM },
+	{ "https", HC_SVC_HTTPS },
+	{ "smtp", HC_SVC_SMTP },
+};
+
+#define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
+
+unsigned
+hc_service_bit(const char *service)
+{
+	size_t i;
+
+	for (i = 0; i < NBUILTINS; i++)
+		if (strcmp(builtins[i].name, service) == 0)
+			return builtins[i].bit;
+	return HC_SVC_CUSTOM;
+}
+
+int
+hc_service_canonical(const struct hc_config *cfg, const char *name,
+		     char out[HC_SERVICE_MAX], hc_err *err)
+{
+	const struct hc_service_conf *sc;
+	size_t i;
+	int n;
+
+	if (hc_strcaseeq(name, "iis"))
+		name = "https";
+	for (i = 0; i < NBUILTINS; i++)
+		if (hc_strcaseeq(builtins[i].name, name)) {
+			n = snprintf(out, HC_SERVICE_MAX, "%s", builtins[i].name);
+			(void)n;
+			return 0;
+		}
+	sc = hc_config_service(cfg, name);
+	if (sc == NULL)
+		return hc_err_set(err, HC_E_USAGE,
+				  "unknown service '%s' (built-in: https (iis), smtp, imap, pop, um; or a [service NAME] of the configuration)",
+				  name);
+	n = snprintf(out, HC_SERVICE_MAX, "%s", sc->name);
+	(void)n;
+	return 0;
+}
+
+int
+hc_services_parse(const struct hc_config *cfg, const char *list,
+		  struct hc_strlist *out, hc_err *err)
+{
+	char *copy = strdup(list), *p, *item;
+	char canon[HC_SERVICE_MAX];
+	int ret = -1;
+
+	if (copy == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	for (p = copy; ; ) {
+		char *comma = strchr(p, ',');
+		size_t len;
+
+		if (comma != NULL)
+			*comma = '\0';
+		item = p;
+		while (*item == ' ' || *item == '\t')
+			item++;
+		len = strlen(item);
+		while (len > 0 && (item[len - 1] == ' ' || item[len - 1] == '\t'))
+			item[--len] = '\0';
+		if (len == 0) {
+			hc_err_set(err, HC_E_USAGE,
+				   "--services '%s': an empty service name", list);
+			goto out;
+		}
+		if (hc_service_canonical(cfg, item, canon, err) != 0)
+			goto out;
+		if (hc_strlist_find_ci(out, canon) < 0 &&
+		    hc_strlist_push(out, canon, err) != 0)
+			goto out;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+static int
+mkdirs(const char *path, hc_err *err)
+{
+	char *p = strdup(path), *s;
+	int ret = -1;
+
+	if (p == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	for (s = p + 1; ; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+			hc_err_set(err, HC_E_FAIL, "cannot create %s: %s", p,
+				   strerror(errno));
+			goto out;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	ret = 0;
+out:
+	free(p);
+	return ret;
+}
+
+int
+hc_state_lock(const char *state_dir, int *fd, hc_err *err)
+{
+	size_t len = strlen(state_dir) + 8;
+	char *path;
+	int f;
+
+	if (mkdirs(state_dir, err) != 0)
+		return -1;
+	path = malloc(len);
+	if (path == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (snprintf(path, len, "%s/lock", state_dir) < 0) {
+		free(path);
+		return hc_err_set(err, HC_E_FAIL, "internal: path");
+	}
+	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (f < 0) {
+		hc_err_set(err, HC_E_FAIL, "cannot open %s: %s", path,
+			   strerror(errno));
+		free(path);
+		return -1;
+	}
+	while (flock(f, LOCK_EX) != 0) {
+		if (errno == EINTR)
+			continue;
+		hc_err_set(err, HC_E_FAIL, "cannot lock %s: %s", path,
+			   strerror(errno));
+		free(path);
+		close(f);
+		return -1;
+	}
+	free(path);
+	*fd = f;
+	return 0;
+}
+
+void
+hc_state_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static char *
+bindings_path(const char *state_dir)
+{
+	size_t len = strlen(state_dir) + 16;
+	char *p = malloc(len);
+
+	if (p != NULL && snprintf(p, len, "%s/bindings.json", state_dir) < 0) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+void
+hc_bindings_release(struct hc_bindings *b)
+{
+	if (b == NULL)
+		return;
+	free(b->v);
+	b->v = NULL;
+	b->n = 0;
+}
+
+static int
+copy_field(char *dst, size_t cap, json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	int n;
+
+	if (s == NULL || strlen(s) >= cap)
+		return -1;
+	n = snprintf(dst, cap, "%s", s);
+	(void)n;
+	return 0;
+}
+
+int
+hc_bindings_load(const char *state_dir, struct hc_bindings *b, hc_err *err)
+{
+	char *path = bindings_path(state_dir);
+	json_error_t jerr;
+	json_t *root = NULL, *arr, *o;
+	struct hc_bindings nb = { NULL, 0 };
+	size_t i;
+	int ret = -1;
+
+	if (path == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (!hc_file_exists(path)) {
+		memset(b, 0, sizeof(*b));
+		free(path);
+		return 0;
+	}
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		hc_err_set(err, HC_E_FAIL, "%s:%d: damaged bindings file: %s",
+			   path, jerr.line, jerr.text);
+		goto out;
+	}
+	arr = json_object_get(root, "bindings");
+	if (!json_is_array(arr)) {
+		hc_err_set(err, HC_E_FAIL, "%s: no \"bindings\" array", path);
+		goto out;
+	}
+	nb.v = calloc(json_array_size(arr) + 1, sizeof(*nb.v));
+	if (nb.v == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	json_array_foreach(arr, i, o) {
+		struct hc_binding *x = &nb.v[nb.n];
+
+		if (copy_field(x->service, sizeof(x->service), o, "service") ||
+		    copy_field(x->thumbprint, sizeof(x->thumbprint), o,
+			       "thumbprint")) {
+			hc_err_set(err, HC_E_FAIL, "%s: damaged entry %zu",
+				   path, i);
+			goto out;
+		}
+		if (copy_field(x->key_id, sizeof(x->key_id), o, "key_id"))
+			x->key_id[0] = '\0';
+		if (copy_field(x->since, sizeof(x->since), o, "since"))
+			x->since[0] = '\0';
+		nb.n++;
+	}
+	*b = nb;
+	nb.v = NULL;
+	ret = 0;
+out:
+	hc_bindings_release(&nb);
+	json_decref(root);
+	free(path);
+	return ret;
+}
+
+int
+hc_bindings_save(const char *state_dir, const struct hc_bindings *b,
+		 hc_err *err)
+{
+	char *path = bindings_path(state_dir), *text = NULL;
+	json_t *root = json_object(), *arr = json_array();
+	size_t i;
+	int ret = -1;
+
+	if (path == NULL || root == NULL || arr == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	json_object_set_new(root, "version", json_integer(1));
+	for (i = 0; i < b->n; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "service", json_string(b->v[i].service));
+		json_object_set_new(o, "thumbprint",
+				    json_string(b->v[i].thumbprint));
+		json_object_set_new(o, "key_id", json_string(b->v[i].key_id));
+		json_object_set_new(o, "since", json_string(b->v[i].since));
+		json_array_append_new(arr, o);
+	}
+	json_object_set(root, "bindings", arr);
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text == NULL) {
+		hc_err_set(err, HC_E_FAIL, "cannot encode the bindings");
+		goto out;
+	}
+	if (mkdirs(state_dir, err) != 0 ||
+	    hc_file_write_atomic(path, text, strlen(text), 0600, 1, err) != 0)
+		goto out;
+	ret = 0;
+out:
+	free(text);
+	json_decref(arr);
+	json_decref(root);
+	free(path);
+	return ret;
+}
+
+struct hc_binding *
+hc_bindings_get(struct hc_bindings *b, const char *service)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->v[i].service, service) == 0)
+			return &b->v[i];
+	return NULL;
+}
+
+int
+hc_bindings_set(struct hc_bindings *b, const char *service,
+		const char *thumbprint, const char *key_id, hc_err *err)
+{
+	struct hc_binding *x = hc_bindings_get(b, service), *nv;
+	time_t now = time(NULL);
+	int n;
+
+	if (x == NULL) {
+		nv = realloc(b->v, (b->n + 1) * sizeof(*nv));
+		if (nv == NULL)
+			return hc_err_set(err, HC_E_FAIL, "out of memory");
+		b->v = nv;
+		x = &b->v[b->n++];
+		memset(x, 0, sizeof(*x));
+		n = snprintf(x->service, sizeof(x->service), "%s", service);
+	}
+	n = snprintf(x->thumbprint, sizeof(x->thumbprint), "%s", thumbprint);
+	n = snprintf(x->key_id, sizeof(x->key_id), "%s", key_id ? key_id : "");
+	(void)n;
+	hc_rfc3339((long long)now, x->since);
+	return 0;
+}
+
+void
+hc_bindings_drop(struct hc_bindings *b, const char *service)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->v[i].service, service) == 0) {
+			memmove(&b->v[i], &b->v[i + 1],
+				(b->n - i - 1) * sizeof(b->v[0]));
+			b->n--;
+			return;
+		}
+}
+
+unsigned
+hc_bindings_of(const struct hc_bindings *b, const char *thumbprint,
+	       struct hc_strlist *names)
+{
+	unsigned mask = 0;
+	size_t i, k;
+
+	for (k = 0; k < NBUILTINS; k++)
+		for (i = 0; i < b->n; i++)
+			if (strcmp(b->v[i].thumbprint, thumbprint) == 0 &&
+			    strcmp(b->v[i].service, builtins[k].name) == 0) {
+				mask |= builtins[k].bit;
+				if (names != NULL)
+					hc_strlist_push(names, builtins[k].name,
+							NULL);
+			}
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->v[i].thumbprint, thumbprint) == 0 &&
+		    hc_service_bit(b->v[i].service) == HC_SVC_CUSTOM) {
+			mask |= HC_SVC_CUSTOM;
+			if (names != NULL)
+				hc_strlist_push(names, b->v[i].service, NULL);
+		}
+	return mask;
+}
+
+int
+hc_reload_split(const char *cmd, struct hc_strlist *argv, hc_err *err)
+{
+	size_t len = strlen(cmd), n = 0;
+	char *word = malloc(len + 1);
+	int in_word = 0, quoted = 0;
+	const char *p;
+
+	if (word == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	for (p = cmd; ; p++) {
+		if (*p == '\0' || (!quoted && (*p == ' ' || *p == '\t'))) {
+			if (quoted) {
+				free(word);
+				return hc_err_set(err, HC_E_USAGE,
+						  "reload '%s': unterminated double quote",
+						  cmd);
+			}
+			if (in_word) {
+				word[n] = '\0';
+				if (hc_strlist_push(argv, word, err) != 0) {
+					free(word);
+					return -1;
+				}
+				n = 0;
+				in_word = 0;
+			}
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		in_word = 1;
+		if (*p == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		word[n++] = *p;
+	}
+	free(word);
+	if (argv->n == 0)
+		return hc_err_set(err, HC_E_USAGE, "reload command is empty");
+	return 0;
+}
+
+int
+hc_reload_run(const char *service, const char *cmd, int timeout_s,
+	      hc_err *err)
+{
+	struct hc_strlist av = { 0 };
+	posix_spawn_file_actions_t fa;
+	char out[400];
+	size_t olen = 0;
+	int pipefd[2] = { -1, -1 }, status = 0, have_fa = 0, ret = -1;
+	pid_t pid = -1;
+	time_t start = time(NULL);
+
+	out[0] = '\0';
+	if (hc_reload_split(cmd, &av, err) != 0)
+		return -1;
+	if (pipe(pipefd) != 0) {
+		hc_err_set(err, HC_E_FAIL, "cannot run reload: %s", strerror(errno));
+		goto out;
+	}
+	if (fcntl(pipefd[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(pipefd[0], F_SETFD, FD_CLOEXEC) != 0) {
+		hc_err_set(err, HC_E_FAIL, "cannot run reload: %s", strerror(errno));
+		goto out;
+	}
+	if (posix_spawn_file_actions_init(&fa) != 0) {
+		hc_err_set(err, HC_E_FAIL, "cannot run reload");
+		goto out;
+	}
+	have_fa = 1;
+	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
+	    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1) ||
+	    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2) ||
+	    posix_spawn_file_actions_addclose(&fa, pipefd[1])) {
+		hc_err_set(err, HC_E_FAIL, "cannot run reload");
+		goto out;
+	}
+	errno = posix_spawnp(&pid, av.v[0], &fa, NULL, av.v, environ);
+	if (errno != 0) {
+		pid = -1;
+		hc_err_set(err, HC_E_FAIL, "reload of %s: cannot run '%s': %s",
+			   service, av.v[0], strerror(errno));
+		goto out;
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	for (;;) {
+		char buf[256];
+		ssize_t r = read(pipefd[0], buf, sizeof(buf));
+		pid_t w;
+
+		if (r > 0) {
+			size_t take = (size_t)r;
+
+			if (olen + take >= sizeof(out))
+				take = sizeof(out) - 1 - olen;
+			memcpy(out + olen, buf, take);
+			olen += take;
+			out[olen] = '\0';
+			continue;
+		}
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid) {
+			pid = -1;
+			break;
+		}
+		if (time(NULL) - start >= timeout_s) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			pid = -1;
+			hc_err_set(err, HC_E_FAIL,
+				   "reload of %s ('%s') did not finish within %d s%s%s",
+				   service, cmd, timeout_s, olen ? ": " : "", out);
+			goto out;
+		}
+		{
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	/* drain what is left */
+	for (;;) {
+		char buf[256];
+		ssize_t r = read(pipefd[0], buf, sizeof(buf));
+		size_t take;
+
+		if (r <= 0)
+			break;
+		take = (size_t)r;
+		if (olen + take >= sizeof(out))
+			take = sizeof(out) - 1 - olen;
+		memcpy(out + olen, buf, take);
+		olen += take;
+		out[olen] = '\0';
+	}
+	while (olen > 0 && (out[olen - 1] == '\n' || out[olen - 1] == '\r'))
+		out[--olen] = '\0';
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		hc_err_set(err, HC_E_FAIL, "reload of %s ('%s') failed (%s %d)%s%s",
+			   service, cmd,
+			   WIFEXITED(status) ? "exit status" : "signal",
+			   WIFEXITED(status) ? WEXITSTATUS(status) :
+			   WIFSIGNALED(status) ? WTERMSIG(status) : -1,
+			   olen ? ": " : "", out);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (have_fa)
+		posix_spawn_file_actions_destroy(&fa);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	hc_strlist_release(&av);
+	return ret;
+}

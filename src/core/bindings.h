@@ -1,0 +1,93 @@
+/* bindings.h - per-host service bindings, service files, reloads (internal)
+ *
+ * The bindings of this host live in <state-dir>/bindings.json, written
+ * atomically while <state-dir>/lock is held (flock), one certificate per
+ * service and many services per certificate.
+ */
+#ifndef HC_CORE_BINDINGS_H
+#define HC_CORE_BINDINGS_H
+
+#include <stddef.h>
+
+#include "hsmcert.h"
+#include "core/config.h"
+#include "core/util.h"
+
+#define HC_SERVICE_MAX 33
+
+struct hc_binding {
+	char service[HC_SERVICE_MAX];	/* canonical: https, smtp, ... */
+	char thumbprint[41];
+	char key_id[41];
+	char since[21];			/* RFC 3339 */
+};
+
+struct hc_bindings {
+	struct hc_binding *v;
+	size_t n;
+};
+
+/** The bit of a built-in service (HC_SVC_*), or HC_SVC_CUSTOM. */
+unsigned hc_service_bit(const char *service);
+
+/**
+ * Canonical service name of `name` ("iis" -> "https"): a built-in, or a
+ * [service NAME] of the configuration. HC_E_USAGE naming it otherwise.
+ */
+int hc_service_canonical(const struct hc_config *cfg, const char *name,
+			 char out[HC_SERVICE_MAX], hc_err *err);
+
+/**
+ * Split a comma-separated --services LIST into canonical names (no
+ * duplicates). HC_E_USAGE for an empty or unknown name.
+ */
+int hc_services_parse(const struct hc_config *cfg, const char *list,
+		      struct hc_strlist *out, hc_err *err);
+
+/** Take the state directory's lock (creating the directory). */
+int hc_state_lock(const char *state_dir, int *fd, hc_err *err);
+void hc_state_unlock(int fd);
+
+/** Read the bindings (none when the file does not exist yet). */
+int hc_bindings_load(const char *state_dir, struct hc_bindings *b,
+		     hc_err *err);
+
+/** Write them atomically (hold the lock). */
+int hc_bindings_save(const char *state_dir, const struct hc_bindings *b,
+		     hc_err *err);
+
+void hc_bindings_release(struct hc_bindings *b);
+
+/** The binding of a service, or NULL. borrowed. */
+struct hc_binding *hc_bindings_get(struct hc_bindings *b, const char *service);
+
+/** Bind service to thumbprint (replacing any binding). */
+int hc_bindings_set(struct hc_bindings *b, const char *service,
+		    const char *thumbprint, const char *key_id, hc_err *err);
+
+/** Drop the binding of service (no-op when none). */
+void hc_bindings_drop(struct hc_bindings *b, const char *service);
+
+/**
+ * The services bound to a thumbprint: a mask of HC_SVC_* bits and, when
+ * names is not NULL, their names (built-ins in I P U W S order, then the
+ * custom ones).
+ */
+unsigned hc_bindings_of(const struct hc_bindings *b, const char *thumbprint,
+			struct hc_strlist *names);
+
+/**
+ * Split a reload command into words: white space separates, double quotes
+ * group (no other shell syntax). HC_E_USAGE for an unterminated quote.
+ */
+int hc_reload_split(const char *cmd, struct hc_strlist *argv, hc_err *err);
+
+/**
+ * Run a reload command (posix_spawn, argv, no shell) with a time limit.
+ * Returns 0 when it exited 0; else -1 with HC_E_FAIL and its output in the
+ * message.
+ */
+int hc_reload_run(const char *service, const char *cmd, int timeout_s,
+		  hc_err *err);
+
+#endif

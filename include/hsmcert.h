@@ -342,6 +342,7 @@ typedef struct hc_renew_req {
 	size_t nadd;
 	const char *const *drop;	/**< names to drop */
 	size_t ndrop;
+	int keep_bindings;		/**< leave the bindings on the old one */
 } hc_renew_req;
 
 /**
@@ -349,8 +350,10 @@ typedef struct hc_renew_req {
  * or pending request (CA-issued ones, or req->request) with the old one's
  * subject, names, key type and size, friendly name and exportable flag.
  * Changes (--key, --days, names) are told through the notice callback
- * before anything is created. The old certificate stays. *csr receives a
- * request when no req->out is given.
+ * before anything is created. The old certificate stays. A self-signed
+ * renewal takes over the old certificate's bindings on this host (asking
+ * first, unless keep_bindings). *csr receives a request when no req->out
+ * is given.
  */
 HC_API int hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out,
 		    hc_blob *csr, hc_err *err);
@@ -443,6 +446,21 @@ typedef struct hc_remove_req {
  */
 HC_API int hc_remove(hc_ctx *ctx, const hc_remove_req *req,
 		     hc_strings *removed, hc_err *err);
+
+/**
+ * Bind a certificate to services on this host (LIST: comma-separated
+ * https/iis, smtp, imap, pop, um or a configured [service NAME]). For
+ * each service with a section its cert-file and key-uri-file are written
+ * atomically and its reload run; a failing reload puts files and bindings
+ * back. Replacing another certificate's binding asks first. *changed
+ * lists the services newly bound.
+ */
+HC_API int hc_enable(hc_ctx *ctx, const char *id, const char *services,
+		     hc_strings *changed, hc_err *err);
+
+/** Drop binding records (files stay, nothing is reloaded). */
+HC_API int hc_disable(hc_ctx *ctx, const char *id, const char *services,
+		      hc_strings *changed, hc_err *err);
 
 /** Filters of list (SPEC section 1); zero means "no filter". */
 typedef struct hc_list_filter {

@@ -83,6 +83,8 @@ int render_strings(const struct cli *g, const hc_strings *s);
 int render_written(const struct cli *g, const char *path);
 int render_locked(const struct cli *g, const hc_entry *e, int changed);
 int render_removed(const struct cli *g, const hc_strings *removed);
+int render_bound(const struct cli *g, const char *id,
+		 const hc_strings *changed, int enable);
 int render_import(const struct cli *g, const hc_import_result *r);
 int render_checks(const struct cli *g, const hc_entry *e,
 		  const hc_check_list *l);
@@ -102,6 +104,8 @@ int cmd_renew(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
+int cmd_enable(int argc, char **argv);
+int cmd_disable(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 

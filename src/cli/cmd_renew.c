@@ -5,7 +5,7 @@
 
 enum {
 	O_REQUEST = OPT_CMD_BASE, O_DAYS, O_KEY, O_OUT, O_DER, O_FORCE,
-	O_ADD, O_DROP,
+	O_ADD, O_DROP, O_KEEP,
 };
 
 static const struct option longopts[] = {
@@ -18,6 +18,7 @@ static const struct option longopts[] = {
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "add-domain", required_argument, NULL, O_ADD },
 	{ "drop-domain", required_argument, NULL, O_DROP },
+	{ "keep-bindings", no_argument, NULL, O_KEEP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -31,11 +32,13 @@ static const struct cli_usage usage[] = {
 	{ "--out FILE", "write a request to FILE (default: stdout)" },
 	{ "--der", "a request in DER instead of PEM" },
 	{ "--force", "overwrite --out" },
+	{ "--keep-bindings", "leave the service bindings on the old certificate" },
+	{ "--yes", "move the bindings without asking" },
 	{ NULL, NULL },
 };
 
 #define SYNOPSIS "hsmcert renew ID [--request] [--days N] [--key SPEC] [--add-domain NAME]...\n" \
-	"            [--drop-domain NAME]... [--out FILE [--force]] [--der] [--yes]"
+	"            [--drop-domain NAME]... [--out FILE [--force]] [--der] [--keep-bindings] [--yes]"
 
 int
 cmd_renew(int argc, char **argv)
@@ -87,6 +90,9 @@ cmd_renew(int argc, char **argv)
 			break;
 		case O_DROP:
 			drop[req.ndrop++] = optarg;
+			break;
+		case O_KEEP:
+			req.keep_bindings = 1;
 			break;
 		default:
 			cli_usage_error("renew", "unknown option");

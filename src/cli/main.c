@@ -21,6 +21,8 @@ static const struct command commands[] = {
 	{ "names", cmd_names, "Print and lint the name list a request would carry" },
 	{ "import", cmd_import, "Import a CA's answer, CA certificates or a PFX" },
 	{ "complete", cmd_complete, "Complete a pending request with the CA's answer" },
+	{ "enable", cmd_enable, "Bind a certificate to services on this host" },
+	{ "disable", cmd_disable, "Unbind a certificate from services" },
 	{ "export", cmd_export, "Export a PFX (exportable keys only), a chain or a request" },
 	{ "lock", cmd_lock, "Make an exportable key permanently non-exportable" },
 	{ "remove", cmd_remove, "Archive and delete certificates, requests and keys" },

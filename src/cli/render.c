@@ -435,3 +435,24 @@ render_removed(const struct cli *g, const hc_strings *removed)
 		printf("Removed %s (archived)\n", removed->v[i]);
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
+
+int
+render_bound(const struct cli *g, const char *id, const hc_strings *changed,
+	     int enable)
+{
+	size_t i;
+
+	if (g->format == FMT_JSON)
+		return render_strings(g, changed);
+	if (g->quiet)
+		return 0;
+	if (changed->n == 0) {
+		printf("Nothing changed.\n");
+		return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+	}
+	printf("%s ", enable ? "Bound" : "Unbound");
+	for (i = 0; i < changed->n; i++)
+		printf("%s%s", i ? ", " : "", changed->v[i]);
+	printf(" %s %s\n", enable ? "to" : "from", id);
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}

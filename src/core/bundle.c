@@ -144,8 +144,9 @@ acc_add(struct bundle_acc *acc, X509 *x, const char *origin, hc_err *err)
 		}
 	}
 	if (acc->n >= HC_BUNDLE_MAX_CERTS) {
-		hc_err_set(err, HC_E_USAGE, "%s holds more than %d certificates",
-			   origin, HC_BUNDLE_MAX_CERTS);
+		hc_err_set(err, HC_E_USAGE,
+			   "%s holds more than %d certificates", origin,
+			   HC_BUNDLE_MAX_CERTS);
 		goto out;
 	}
 	if (acc->sk == NULL) {
@@ -187,7 +188,8 @@ acc_add_p7(struct bundle_acc *acc, PKCS7 *p7, const char *origin,
 		sk = p7->d.sign->cert;
 	if (sk_X509_num(sk) <= 0)
 		return hc_err_set(err, HC_E_USAGE,
-				  "%s: the PKCS#7 holds no certificate", origin);
+				  "%s: the PKCS#7 holds no certificate",
+				  origin);
 	for (i = 0; i < sk_X509_num(sk); i++) {
 		X509 *x = sk_X509_value(sk, i);
 

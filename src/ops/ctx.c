@@ -67,6 +67,7 @@ hc_ctx_free(hc_ctx *ctx)
 	free(ctx->token_sel);
 	free(ctx->pin_source);
 	hc_strlist_release(&ctx->warnings);
+	hc_bindings_release(&ctx->bindings);
 	free(ctx);
 }
 
@@ -222,4 +223,25 @@ void
 hc_txn_commit(struct hc_txn *tx)
 {
 	tx->n = 0;
+}
+
+struct hc_bindings *
+hc_ctx_reload_bindings(hc_ctx *ctx, hc_err *err)
+{
+	struct hc_bindings b;
+
+	if (hc_bindings_load(ctx->cfg.state_dir, &b, err) != 0)
+		return NULL;
+	hc_bindings_release(&ctx->bindings);
+	ctx->bindings = b;
+	ctx->have_bindings = 1;
+	return &ctx->bindings;
+}
+
+struct hc_bindings *
+hc_ctx_bindings(hc_ctx *ctx, hc_err *err)
+{
+	if (ctx->have_bindings)
+		return &ctx->bindings;
+	return hc_ctx_reload_bindings(ctx, err);
 }

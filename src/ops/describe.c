@@ -201,6 +201,21 @@ out:
 	return ret;
 }
 
+/* The services this host binds to the certificate. */
+static int
+fill_services(hc_ctx *ctx, hc_entry *e, hc_err *err)
+{
+	struct hc_bindings *b = hc_ctx_bindings(ctx, err);
+	struct hc_strlist names = { 0 };
+
+	if (b == NULL)
+		return -1;
+	e->services = hc_bindings_of(b, e->thumbprint, &names);
+	e->service_names = names.v;
+	e->nservices = names.n;
+	return 0;
+}
+
 int
 hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	    struct hc_chain_ctx *chain, time_t now, hc_entry *out, hc_err *err)
@@ -210,7 +225,6 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	const char *label;
 	int ret = -1;
 
-	(void)ctx;
 	memset(&e, 0, sizeof(e));
 	e.kind = it->kind;
 	e.is_self_signed = HC_NA;
@@ -226,6 +240,10 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		goto out;
 	switch (it->kind) {
 	case HC_KIND_CERT:
+		if (describe_cert(tok, it, chain, now, &e, err) != 0 ||
+		    fill_services(ctx, &e, err) != 0)
+			goto out;
+		break;
 	case HC_KIND_CA:
 		if (describe_cert(tok, it, chain, now, &e, err) != 0)
 			goto out;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "hsmcert.h"
+#include "core/bindings.h"
 #include "core/config.h"
 #include "core/store.h"
 #include "core/token.h"
@@ -27,7 +28,18 @@ struct hc_ctx {
 	hc_notice_cb notice_cb;
 	void *notice_arg;
 	struct hc_strlist warnings;
+	struct hc_bindings bindings;	/* this host's, loaded on first use */
+	int have_bindings;
 };
+
+/**
+ * This host's bindings, read once (a damaged file is an error). Writers
+ * take the state lock and reload with hc_ctx_reload_bindings. borrowed.
+ */
+struct hc_bindings *hc_ctx_bindings(hc_ctx *ctx, hc_err *err);
+
+/** Read the bindings again (after taking the state lock). */
+struct hc_bindings *hc_ctx_reload_bindings(hc_ctx *ctx, hc_err *err);
 
 /**
  * The token, opened on first use; with login set the user is logged in
@@ -69,6 +81,14 @@ void hc_txn_commit(struct hc_txn *tx);
 int hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		struct hc_chain_ctx *chain, time_t now, hc_entry *out,
 		hc_err *err);
+
+/**
+ * Bind item to services (canonical names): ask, write the service files,
+ * reload, roll back on failure, save the bindings under the state lock.
+ */
+int hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
+		     struct hc_store_item *it, const struct hc_strlist *services,
+		     hc_strings *changed, hc_err *err);
 
 /** mkdir -p, mode 0700. */
 int hc_mkdirs(const char *path, hc_err *err);

@@ -200,8 +200,9 @@ hc_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	struct hc_token *tok;
 	char norm[41], q[1024];
 	time_t now = time(NULL);
+	struct hc_bindings *b = NULL;
 	size_t i, nt = 0, used;
-	int ret = -1, r;
+	int ret = -1, r, lockfd = -1, unbind = 0;
 
 	if (req->nids == 0 && !req->self_signed && !req->expired)
 		return hc_err_set(err, HC_E_USAGE,
@@ -231,6 +232,36 @@ hc_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 		ret = 0;
 		goto out;
 	}
+	if (hc_state_lock(ctx->cfg.state_dir, &lockfd, err) != 0)
+		goto out;
+	b = hc_ctx_reload_bindings(ctx, err);
+	if (b == NULL)
+		goto out;
+	for (i = 0; i < nt; i++) {
+		struct hc_strlist names = { 0 };
+
+		if (targets[i]->kind != HC_KIND_CERT ||
+		    hc_bindings_of(b, targets[i]->ident, &names) == 0)
+			continue;
+		if (!req->force) {
+			char svc[200] = "";
+			size_t k, u = 0;
+
+			for (k = 0; k < names.n && u + 40 < sizeof(svc); k++) {
+				r = snprintf(svc + u, sizeof(svc) - u, "%s%s",
+					     k ? ", " : "", names.v[k]);
+				if (r > 0)
+					u += (size_t)r;
+			}
+			hc_strlist_release(&names);
+			hc_err_set(err, HC_E_DENIED,
+				   "%s is bound to %s on this host: enable another certificate first, or use --force (drops the bindings; files stay)",
+				   targets[i]->ident, svc);
+			goto out;
+		}
+		hc_strlist_release(&names);
+		unbind = 1;
+	}
 	used = (size_t)snprintf(q, sizeof(q), "Remove %zu item%s from token '%s' (archived first):",
 				nt, nt == 1 ? "" : "s", hc_token_get0_info(tok)->label);
 	for (i = 0; i < nt && used + 60 < sizeof(q); i++) {
@@ -253,6 +284,20 @@ hc_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	for (i = 0; i < nt; i++)
 		if (archive(ctx, tok, targets[i], err) != 0)
 			goto out;
+	if (unbind) {
+		for (i = 0; i < nt; i++) {
+			size_t k = 0;
+
+			while (k < b->n) {
+				if (strcmp(b->v[k].thumbprint, targets[i]->ident) == 0)
+					hc_bindings_drop(b, b->v[k].service);
+				else
+					k++;
+			}
+		}
+		if (hc_bindings_save(ctx->cfg.state_dir, b, err) != 0)
+			goto out;
+	}
 	for (i = 0; i < nt; i++) {
 		char **nv;
 
@@ -272,6 +317,7 @@ hc_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	}
 	ret = 0;
 out:
+	hc_state_unlock(lockfd);
 	free(targets);
 	hc_store_release(&s);
 	return ret;

@@ -96,6 +96,33 @@ tell_changes(hc_ctx *ctx, const char *thumb, const struct hc_keyspec *oldk,
 #undef HEAD
 }
 
+/* Bind the new certificate where the old one served (already asked). */
+static int
+takeover(hc_ctx *ctx, const struct hc_created *made,
+	 const struct hc_strlist *services, hc_err *err)
+{
+	struct hc_token *tok = hc_ctx_token(ctx, 1, err);
+	struct hc_store s;
+	struct hc_store_item *it;
+	int yes = ctx->assume_yes, ret = -1;
+
+	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+		return -1;
+	it = hc_store_find_id(&s, made->id, sizeof(made->id));
+	if (it == NULL) {
+		hc_err_set(err, HC_E_FAIL, "internal: the renewed certificate is not on the token");
+	} else {
+		ctx->assume_yes = 1;
+		ret = hc_bind_services(ctx, tok, &s, it, services, NULL, err);
+		ctx->assume_yes = yes;
+		if (ret != 0)
+			hc_err_prefix(err, "renewed as %s, but the bindings stay on the old certificate: ",
+				      it->ident);
+	}
+	hc_store_release(&s);
+	return ret;
+}
+
 int
 hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	 hc_err *err)
@@ -103,7 +130,7 @@ hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	struct hc_store s;
 	struct hc_store_item *it;
 	struct hc_token *tok;
-	struct hc_strlist oldn = { 0 }, newn = { 0 };
+	struct hc_strlist oldn = { 0 }, newn = { 0 }, bound = { 0 };
 	struct hc_keyspec oldk, newk;
 	struct hc_create c;
 	struct hc_created made;
@@ -112,7 +139,7 @@ hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	char *label = NULL;
 	char norm[41], thumb[41];
 	long olddays;
-	int ret = -1, have_store = 0, self_signed;
+	int ret = -1, have_store = 0, self_signed, r;
 
 	memset(&c, 0, sizeof(c));
 	memset(&made, 0, sizeof(made));
@@ -175,6 +202,37 @@ hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	}
 	tell_changes(ctx, thumb, &oldk, &newk, olddays, c.days, self_signed,
 		     &oldn, &newn);
+	/* a self-signed renewal takes the bindings over: ask before creating */
+	if (self_signed && !req->keep_bindings) {
+		struct hc_bindings *b = hc_ctx_bindings(ctx, err);
+		char q[400];
+		size_t k, u;
+
+		if (b == NULL)
+			goto out;
+		hc_bindings_of(b, thumb, &bound);
+		if (bound.n > 0) {
+			u = (size_t)snprintf(q, sizeof(q),
+					     "Move the bindings of %s (", thumb);
+			for (k = 0; k < bound.n && u + 40 < sizeof(q); k++) {
+				r = snprintf(q + u, sizeof(q) - u, "%s%s",
+					     k ? ", " : "", bound.v[k]);
+				if (r > 0)
+					u += (size_t)r;
+			}
+			if (u + 60 < sizeof(q)) {
+				r = snprintf(q + u, sizeof(q) - u,
+					     ") to the renewed certificate?");
+				(void)r;
+			}
+			r = hc_ctx_confirm(ctx, q, err);
+			if (r != 1) {
+				if (r == 0)
+					hc_err_set(err, HC_E_CANCEL, "cancelled");
+				goto out;
+			}
+		}
+	}
 	c.name = X509_get_subject_name(it->x509);
 	c.names = &newn;
 	c.key = newk;
@@ -192,6 +250,8 @@ hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	/* the store holds the subject name c.name borrows: release it now */
 	hc_store_release(&s);
 	have_store = 0;
+	if (bound.n > 0 && takeover(ctx, &made, &bound, err) != 0)
+		goto out;
 	ret = hc_describe_id(ctx, made.id, sizeof(made.id), out, err);
 out:
 	if (have_store)
@@ -199,6 +259,7 @@ out:
 	hc_created_release(&made);
 	hc_strlist_release(&oldn);
 	hc_strlist_release(&newn);
+	hc_strlist_release(&bound);
 	free(label);
 	return ret;
 }

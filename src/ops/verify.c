@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "core/bundle.h"
 #include "core/error.h"
 #include "core/names.h"
 #include "core/x509.h"
@@ -277,6 +278,83 @@ check_policy(hc_check_list *l, const struct hc_policy *p, X509 *x)
 	ERR_clear_error();
 }
 
+static void
+check_service_files(hc_check_list *l, const hc_entry *e,
+		    const struct hc_service_conf *sc)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	hc_err fe = { 0 };
+
+	if (sc->cert_file != NULL) {
+		enum hc_bundle_kind kind;
+		STACK_OF(X509) *certs = NULL;
+		char thumb[41] = "";
+
+		if (hc_file_read(sc->cert_file, &buf, &len, &fe) != 0) {
+			add(l, HC_CHECK_FAIL, "services", "%s: %s", sc->name, fe.msg);
+		} else if (hc_bundle_parse(buf, len, sc->cert_file, &kind, &certs,
+					   &fe) != 0 || kind != HC_BUNDLE_CERTS ||
+			   sk_X509_num(certs) == 0) {
+			add(l, HC_CHECK_FAIL, "services", "%s: %s", sc->name,
+			    fe.msg[0] ? fe.msg : "cert-file holds no certificate");
+		} else {
+			hc_x509_thumbprint(sk_X509_value(certs, 0), thumb);
+			if (strcmp(thumb, e->thumbprint) == 0)
+				add(l, HC_CHECK_OK, "services", "%s: %s holds this certificate",
+				    sc->name, sc->cert_file);
+			else
+				add(l, HC_CHECK_FAIL, "services",
+				    "%s: %s holds another certificate (%s)",
+				    sc->name, sc->cert_file, thumb);
+		}
+		sk_X509_pop_free(certs, X509_free);
+		free(buf);
+		buf = NULL;
+		hc_err_clear(&fe);
+	}
+	if (sc->key_uri_file != NULL) {
+		if (hc_file_read(sc->key_uri_file, &buf, &len, &fe) != 0) {
+			add(l, HC_CHECK_FAIL, "services", "%s: %s", sc->name, fe.msg);
+		} else {
+			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+					   buf[len - 1] == ' '))
+				len--;
+			if (e->key_uri != NULL && len == strlen(e->key_uri) &&
+			    memcmp(buf, e->key_uri, len) == 0)
+				add(l, HC_CHECK_OK, "services", "%s: %s names this key",
+				    sc->name, sc->key_uri_file);
+			else
+				add(l, HC_CHECK_FAIL, "services",
+				    "%s: %s names another key", sc->name,
+				    sc->key_uri_file);
+		}
+		free(buf);
+	}
+}
+
+static void
+check_services(hc_ctx *ctx, hc_check_list *l, const hc_entry *e)
+{
+	size_t i;
+
+	if (e->nservices == 0) {
+		add(l, HC_CHECK_OK, "services", "bound to no service on this host");
+		return;
+	}
+	for (i = 0; i < e->nservices; i++) {
+		const struct hc_service_conf *sc =
+			hc_config_service(&ctx->cfg, e->service_names[i]);
+
+		if (sc == NULL || (sc->cert_file == NULL && sc->key_uri_file == NULL))
+			add(l, HC_CHECK_OK, "services",
+			    "%s: bound (a binding record, no files configured)",
+			    e->service_names[i]);
+		else
+			check_service_files(l, e, sc);
+	}
+}
+
 int
 hc_verify(hc_ctx *ctx, const hc_verify_req *req, hc_entry *entry,
 	  hc_check_list *out, hc_err *err)
@@ -346,9 +424,8 @@ hc_verify(hc_ctx *ctx, const hc_verify_req *req, hc_entry *entry,
 	chain.at = (time_t)at;
 	check_chain(&l, &chain, it->x509);
 	check_policy(&l, &ctx->cfg.policy, it->x509);
-	/* 3. services: bindings arrive with the enable command */
-	if (e.nservices == 0)
-		add(&l, HC_CHECK_OK, "services", "bound to no service on this host");
+	/* 3. the files of every bound service point at this certificate */
+	check_services(ctx, &l, &e);
 	for (i = 0; i < l.n; i++)
 		if (l.v[i].result == HC_CHECK_FAIL)
 			break;

@@ -217,3 +217,62 @@ expect_golden() {
 	diff -u "$HERE/$1.exp" "$T/$1.got" >"$T/$1.diff" ||
 		fail "output differs from tests/cli/$1.exp:" "$(cat "$T/$1.diff")"
 }
+
+# ---------------------------------------------------------------------------
+# Added for cases_requests.sh and cases_keys.sh.
+
+# second_token: a second fresh token "b" in $T/b (its own SoftHSM2
+# configuration and token directory, the same user PIN as token "t") and
+# its hsmcert configuration $CONF_B (state dir $T/b/state). Run hsmcert and
+# the lib.sh helpers against it with on_b: `on_b hc list`, `on_b snapshot F`,
+# `on_b refused 2 ...`, `on_b p11 --list-objects`.
+second_token() {
+	mkdir -p "$T/b" || fail "mkdir $T/b"
+	cp "$T/user.pin" "$T/b/user.pin" || fail "cp user.pin"
+	"$TOP/hsm/mktoken.sh" "$T/b" b >"$T/mktoken-b.log" 2>&1 ||
+		fail "hsm/mktoken.sh $T/b b: $(cat "$T/mktoken-b.log")"
+	CONF_B=$T/b/hsmcert.conf
+	(T=$T/b LABEL=b && write_conf "$CONF_B")
+	[ -s "$CONF_B" ] || fail "no configuration for token b"
+}
+
+# on_b CMD...: CMD (a lib.sh helper or a command) with token "b" as the
+# case's token. $T (out, err, trace, snapshots) stays the case's.
+on_b() {
+	LABEL=b CONF=$CONF_B SOFTHSM2_CONF=$T/b/softhsm2.conf "$@"
+}
+
+# conf_set SECTION KEY VALUE: add "KEY = VALUE" to [SECTION] of $CONF,
+# making the section at the end when the file has none (hsmcert refuses a
+# repeated section, so appending "[paths]" twice is not an option).
+conf_set() {
+	local sec=$1 key=$2 val=$3
+	if grep -qx "\[$sec\]" "$CONF"; then
+		awk -v s="[$sec]" -v l="$key = $val" '
+			{ print } $0 == s { print l }' "$CONF" >"$CONF.new" &&
+			mv "$CONF.new" "$CONF" || fail "cannot edit $CONF"
+	else
+		printf '\n[%s]\n%s = %s\n' "$sec" "$key" "$val" >>"$CONF"
+	fi
+}
+
+# pki DIR: a test PKI (root and intermediate CA) in DIR, see pki.sh.
+pki() {
+	run_ok "$HERE/pki.sh" "$@"
+}
+
+# expect_no_file FILE...: none of FILE exists.
+expect_no_file() {
+	local f
+	for f in "$@"; do
+		[ ! -e "$f" ] && [ ! -L "$f" ] || fail "$f exists (it should not)"
+	done
+}
+
+# fs_snapshot DIR FILE: the names, sizes, modes and checksums of every file
+# under DIR, for "the file system is unchanged" after a refusal.
+fs_snapshot() {
+	(cd "$1" && find . -path ./b/token -prune -o -path ./token -prune -o \
+		-type f ! -name out ! -name err ! -name trace ! -name 'snap.*' \
+		! -name peer -printf '%p %s %m\n' | sort) >"$2"
+}

@@ -861,7 +861,13 @@ ROOT=$(mktemp -d "${TMPDIR:-/tmp}/hsmcert-cli.XXXXXX") || exit 2
 trap 'rm -rf "$ROOT"' EXIT
 trap 'exit 130' INT TERM
 
-mapfile -t all < <(sed -nE 's/^(test_[a-z0-9_]+)\(\) *\{.*/\1/p' "$0")
+# more cases live in cases_*.sh beside this file, one file per area
+for f in "$HERE"/cases_*.sh; do
+	[ -e "$f" ] || continue
+	# shellcheck source=/dev/null
+	. "$f"
+done
+mapfile -t all < <(sed -nE 's/^(test_[a-z0-9_]+)\(\) *\{.*/\1/p' "$0" "$HERE"/cases_*.sh 2>/dev/null)
 tests=()
 for t in "${all[@]}"; do
 	if [ $# -eq 0 ]; then

@@ -28,6 +28,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "core/error.h"
 #include "core/token.h"
@@ -112,22 +113,38 @@ fixture_has_warning(const struct fixture *fx, const char *sub)
 	return 0;
 }
 
-X509 *
-fixture_make_cert(const char *cn, long days, EVP_PKEY **key)
+static X509 *
+make_cert(const char *cn, long days, int ca, EVP_PKEY **key)
 {
 	EVP_PKEY *pk = EVP_EC_gen("P-256");
 	X509 *x = X509_new();
 	X509_NAME *name = X509_NAME_new();
+	X509V3_CTX v3;
+	int ok;
 
-	if (pk == NULL || x == NULL || name == NULL ||
-	    !X509_set_version(x, X509_VERSION_3) ||
-	    !ASN1_INTEGER_set(X509_get_serialNumber(x), 1) ||
-	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-					(const unsigned char *)cn, -1, -1, 0) ||
-	    !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, name) ||
-	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL) == NULL ||
-	    !X509_set_pubkey(x, pk) || X509_sign(x, pk, EVP_sha256()) <= 0)
+	ok = pk != NULL && x != NULL && name != NULL &&
+	     X509_set_version(x, X509_VERSION_3) &&
+	     ASN1_INTEGER_set(X509_get_serialNumber(x), ca ? 2 : 1) &&
+	     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+					(const unsigned char *)cn, -1, -1, 0) &&
+	     X509_set_subject_name(x, name) && X509_set_issuer_name(x, name) &&
+	     X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
+	     X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL) != NULL &&
+	     X509_set_pubkey(x, pk);
+	if (ok && ca) {
+		X509_EXTENSION *bc, *ku;
+
+		X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+		bc = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+					 "critical,CA:TRUE");
+		ku = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage,
+					 "critical,keyCertSign,cRLSign");
+		ok = bc != NULL && ku != NULL && X509_add_ext(x, bc, -1) &&
+		     X509_add_ext(x, ku, -1);
+		X509_EXTENSION_free(bc);
+		X509_EXTENSION_free(ku);
+	}
+	if (!ok || X509_sign(x, pk, EVP_sha256()) <= 0)
 		fail_msg("fixture: cannot make a certificate for %s", cn);
 	X509_NAME_free(name);
 	if (key != NULL)
@@ -135,6 +152,18 @@ fixture_make_cert(const char *cn, long days, EVP_PKEY **key)
 	else
 		EVP_PKEY_free(pk);
 	return x;
+}
+
+X509 *
+fixture_make_cert(const char *cn, long days, EVP_PKEY **key)
+{
+	return make_cert(cn, days, 0, key);
+}
+
+X509 *
+fixture_make_ca(const char *cn, long days, EVP_PKEY **key)
+{
+	return make_cert(cn, days, 1, key);
 }
 
 /* ------------------------------------------------------------------ */
@@ -279,8 +308,10 @@ rm_tree(const char *dir)
 }
 
 static int
-write_config(struct fixture *fx, const char *policy)
+write_config(struct fixture *fx, const struct fixture_opts *opts)
 {
+	const char *policy = opts != NULL ? opts->policy : NULL;
+	const char *paths = opts != NULL ? opts->paths : NULL;
 	char text[4096];
 
 	if (fmt(text, sizeof(text),
@@ -293,8 +324,9 @@ write_config(struct fixture *fx, const char *policy)
 		"\n"
 		"[paths]\n"
 		"state-dir = %s/state\n"
-		"%s%s",
+		"%s%s%s",
 		FIXTURE_MODULE, FIXTURE_LABEL, fx->pin_file, fx->dir, fx->dir,
+		paths != NULL ? paths : "",
 		policy != NULL ? "\n[policy]\n" : "",
 		policy != NULL ? policy : "") != 0)
 		return -1;
@@ -328,7 +360,7 @@ fixture_setup_opts(void **state, const struct fixture_opts *opts)
 		goto fail;
 	if (setenv("SOFTHSM2_CONF", conf, 1) != 0)
 		goto fail;
-	if (write_config(fx, opts != NULL ? opts->policy : NULL) != 0) {
+	if (write_config(fx, opts) != 0) {
 		print_error("fixture: cannot write %s\n", fx->conf);
 		goto fail;
 	}
@@ -358,7 +390,7 @@ fixture_setup(void **state)
 int
 fixture_setup_wrong_pin(void **state)
 {
-	static const struct fixture_opts wrong = { NULL, 1 };
+	static const struct fixture_opts wrong = { .wrong_pin = 1 };
 
 	return fixture_setup_opts(state, &wrong);
 }

@@ -23,6 +23,8 @@
 /** What a test may change in the fixture before setup runs. */
 struct fixture_opts {
 	const char *policy;	/**< extra lines for [policy], or NULL */
+	const char *paths;	/**< extra lines for [paths] (relative paths
+				     are relative to DIR), or NULL */
 	int wrong_pin;		/**< the secret callback hands out a wrong PIN */
 };
 
@@ -92,6 +94,9 @@ void fixture_write_file(struct fixture *fx, const char *name,
  * NULL (caller frees). Fails the test on error.
  */
 X509 *fixture_make_cert(const char *cn, long days, EVP_PKEY **key);
+
+/** The same with basicConstraints CA:TRUE and keyUsage keyCertSign. */
+X509 *fixture_make_ca(const char *cn, long days, EVP_PKEY **key);
 
 /** Lowercase hex of buf into out (2 * len + 1 bytes). */
 void fixture_hex(const unsigned char *buf, size_t len, char *out);

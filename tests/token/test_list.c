@@ -121,6 +121,54 @@ pending_request(struct fixture *fx, const char *cn, char keyid[41])
 	hc_keypair_release(&kp);
 }
 
+/*
+ * A certificate for a new token key, valid from nb to na days from now,
+ * stored under the key's id. Signed by ca_key as ca (its subject is the
+ * issuer), or with ca NULL by the token key itself (self-signed).
+ */
+static void
+token_key_cert(struct fixture *fx, const char *cn, long nb, long na,
+	       X509 *ca, EVP_PKEY *ca_key, char thumb[41])
+{
+	struct hc_token *t = fixture_open_token(fx);
+	struct hc_keyspec ks = { HC_KEY_EC, 256 };
+	struct hc_keypair kp;
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	EVP_PKEY *signer = NULL;
+	unsigned long h;
+	hc_err err = { 0 };
+
+	assert_true(x != NULL && name != NULL);
+	if (hc_token_generate_keypair(t, &ks, cn, 0, &kp, &err) != 0)
+		fail_msg("%s", err.msg);
+	if (ca == NULL) {
+		signer = hc_token_get_signer(t, kp.id, sizeof(kp.id), &err);
+		if (signer == NULL)
+			fail_msg("%s", err.msg);
+	}
+	assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+			(const unsigned char *)cn, -1, -1, 0), 1);
+	assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 7), 1);
+	assert_int_equal(X509_set_subject_name(x, name), 1);
+	assert_int_equal(X509_set_issuer_name(x, ca != NULL ?
+			 X509_get_subject_name(ca) : name), 1);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), nb * 86400));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), na * 86400));
+	assert_int_equal(X509_set_pubkey(x, kp.pubkey), 1);
+	assert_true(X509_sign(x, ca != NULL ? ca_key : signer,
+			      EVP_sha256()) > 0);
+	if (hc_token_store_cert(t, x, cn, kp.id, sizeof(kp.id), HC_CAT_USER,
+				&h, &err) != 0)
+		fail_msg("%s", err.msg);
+	hc_x509_thumbprint(x, thumb);
+	EVP_PKEY_free(signer);
+	X509_NAME_free(name);
+	X509_free(x);
+	hc_keypair_release(&kp);
+}
+
 static void
 populate(struct fixture *fx, struct scene *sc)
 {
@@ -142,20 +190,36 @@ list_ok(struct fixture *fx, const hc_list_filter *f, hc_entry_list *l)
 	assert_int_equal(err.code, HC_OK);
 }
 
-/* The identifiers listed, in order, joined with ' ' (for messages). */
+/* Both NULL, or equal strings. */
 static void
-expect_ids(const hc_entry_list *l, const char *const *ids, size_t n)
+assert_str_or_null_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+/*
+ * Are the identifiers listed exactly ids, in order? Prints both lists when
+ * not, so that the caller can release the list before failing.
+ */
+static int
+same_ids(const hc_entry_list *l, const char *const *ids, size_t n)
 {
 	size_t i;
+	int same = l->n == n;
 
-	if (l->n != n) {
-		for (i = 0; i < l->n; i++)
-			print_error("  got %s %s\n", l->v[i].thumbprint,
-				    l->v[i].friendly_name);
-		fail_msg("%zu entries, expected %zu", l->n, n);
-	}
+	for (i = 0; same && i < n; i++)
+		same = strcmp(l->v[i].thumbprint, ids[i]) == 0;
+	if (same)
+		return 1;
+	for (i = 0; i < l->n; i++)
+		print_error("  got      %s %s\n", l->v[i].thumbprint,
+			    l->v[i].friendly_name);
 	for (i = 0; i < n; i++)
-		assert_string_equal(l->v[i].thumbprint, ids[i]);
+		print_error("  expected %s\n", ids[i]);
+	return 0;
 }
 
 static void
@@ -163,10 +227,12 @@ list_expect(struct fixture *fx, const hc_list_filter *f,
 	    const char *const *ids, size_t n)
 {
 	hc_entry_list l;
+	int same;
 
 	list_ok(fx, f, &l);
-	expect_ids(&l, ids, n);
+	same = same_ids(&l, ids, n);
 	hc_entry_list_release(&l);
+	assert_true(same);
 }
 
 /* hc_list fails with code and sub in the message; the token is as it was. */
@@ -279,6 +345,7 @@ test_list_certs_orphans_and_requests_sorted(void **state)
 	assert_null(hc_root_type_name(o->root_ca_type));
 	assert_null(o->cert_uri);
 	assert_null(o->issuer);
+	assert_null(o->subject);	/* does not apply: JSON null */
 	assert_non_null(o->key_uri);
 
 	/* the pending request, under its key id */
@@ -460,6 +527,118 @@ test_list_wrong_pin(void **state)
 	assert_int_equal(fx->pin_asked, 1);
 }
 
+static void
+test_list_expired_and_not_yet_valid(void **state)
+{
+	struct fixture *fx = *state;
+	char old[41], future[41], now[41];
+	hc_list_filter f;
+	hc_entry_list l;
+	int ok;
+
+	token_key_cert(fx, "old.example.com", -20, -10, NULL, NULL, old);
+	token_key_cert(fx, "future.example.com", 5, 40, NULL, NULL, future);
+	token_key_cert(fx, "now.example.com", -1, 3, NULL, NULL, now);
+	memset(&f, 0, sizeof(f));
+	list_ok(fx, &f, &l);
+	ok = l.n == 3 && strcmp(l.v[0].thumbprint, old) == 0 &&
+	     l.v[0].status == HC_STATUS_EXPIRED &&
+	     strcmp(l.v[1].thumbprint, now) == 0 &&
+	     l.v[1].status == HC_STATUS_VALID &&
+	     strcmp(l.v[2].thumbprint, future) == 0 &&
+	     l.v[2].status == HC_STATUS_NOTYETVALID &&
+	     l.v[0].root_ca_type == HC_ROOT_SELFSIGNED;
+	if (!ok && l.n == 3)
+		print_error("statuses %s %s %s\n", hc_status_name(l.v[0].status),
+			    hc_status_name(l.v[1].status),
+			    hc_status_name(l.v[2].status));
+	hc_entry_list_release(&l);
+	assert_true(ok);
+
+	f.status = "expired";
+	list_expect(fx, &f, (const char *const[]){ old }, 1);
+	f.status = "NotYetValid";
+	list_expect(fx, &f, (const char *const[]){ future }, 1);
+	/* --expiring includes what has expired already */
+	memset(&f, 0, sizeof(f));
+	f.has_expiring = 1;
+	f.expiring = 0;
+	list_expect(fx, &f, (const char *const[]){ old }, 1);
+	f.expiring = 5;
+	list_expect(fx, &f, (const char *const[]){ old, now }, 2);
+}
+
+/* Issued by a CA that is nowhere: Untrusted, and the issuer is named. */
+static void
+test_list_unknown_issuer_is_untrusted(void **state)
+{
+	struct fixture *fx = *state;
+	EVP_PKEY *ca_key = NULL;
+	X509 *ca = fixture_make_ca("Example Issuing CA", 365, &ca_key);
+	hc_list_filter f;
+	hc_entry_list l;
+	char leaf[41];
+
+	token_key_cert(fx, "leaf.example.com", 0, 30, ca, ca_key, leaf);
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
+	memset(&f, 0, sizeof(f));
+	list_ok(fx, &f, &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].thumbprint, leaf);
+	assert_string_equal(hc_status_name(l.v[0].status), "Untrusted");
+	assert_string_equal(hc_root_type_name(l.v[0].root_ca_type), "Unknown");
+	assert_int_equal(l.v[0].is_self_signed, HC_FALSE);
+	assert_string_equal(l.v[0].issuer, "CN=Example Issuing CA");
+	assert_non_null(l.v[0].status_reason);
+	assert_non_null(strstr(l.v[0].status_reason, "Example Issuing CA"));
+	hc_entry_list_release(&l);
+	memset(&f, 0, sizeof(f));
+	f.self_signed = 1;
+	list_expect(fx, &f, NULL, 0);
+}
+
+static int
+setup_anchors(void **state)
+{
+	static const struct fixture_opts o = {
+		.paths = "trust-anchors = anchors.pem\n",
+	};
+
+	return fixture_setup_opts(state, &o);
+}
+
+/* Issued by a configured trust anchor: Valid, Private, chain = anchor. */
+static void
+test_list_private_anchor_is_valid(void **state)
+{
+	struct fixture *fx = *state;
+	EVP_PKEY *ca_key = NULL;
+	X509 *ca = fixture_make_ca("Example Root CA", 365, &ca_key);
+	hc_list_filter f;
+	hc_entry_list l;
+	char leaf[41], ca_thumb[41], path[700], *pem;
+	hc_err err = { 0 };
+
+	pem = hc_x509_to_pem(ca, &err);
+	assert_non_null(pem);
+	fixture_write_file(fx, "anchors.pem", pem, path, sizeof(path));
+	free(pem);
+	hc_x509_thumbprint(ca, ca_thumb);
+	token_key_cert(fx, "leaf.example.com", 0, 30, ca, ca_key, leaf);
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
+	memset(&f, 0, sizeof(f));
+	list_ok(fx, &f, &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(hc_status_name(l.v[0].status), "Valid");
+	assert_string_equal(hc_root_type_name(l.v[0].root_ca_type), "Private");
+	assert_int_equal(l.v[0].nchain, 1);
+	assert_string_equal(l.v[0].chain[0].thumbprint, ca_thumb);
+	assert_string_equal(l.v[0].chain[0].subject, "CN=Example Root CA");
+	hc_entry_list_release(&l);
+}
+
 /* A certificate under a key's CKA_ID whose public key is another one. */
 static void
 test_list_cert_of_other_key_is_invalid(void **state)
@@ -634,8 +813,10 @@ test_list_show_agrees_with_list(void **state)
 		assert_int_equal(e.status, a->status);
 		assert_string_equal(e.key_id, a->key_id);
 		assert_string_equal(e.friendly_name, a->friendly_name);
-		assert_string_equal(e.subject, a->subject);
-		assert_string_equal(e.key_uri, a->key_uri);
+		assert_str_or_null_equal(e.subject, a->subject);
+		assert_str_or_null_equal(e.issuer, a->issuer);
+		assert_str_or_null_equal(e.key_uri, a->key_uri);
+		assert_str_or_null_equal(e.cert_uri, a->cert_uri);
 		assert_int_equal(e.ndomains, a->ndomains);
 		for (j = 0; j < e.ndomains; j++)
 			assert_string_equal(e.domains[j], a->domains[j]);
@@ -705,6 +886,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_wrong_pin,
 						fixture_setup_wrong_pin,
 						fixture_teardown),
+		T(test_list_expired_and_not_yet_valid),
+		T(test_list_unknown_issuer_is_untrusted),
+		cmocka_unit_test_setup_teardown(test_list_private_anchor_is_valid,
+						setup_anchors, fixture_teardown),
 		T(test_list_cert_of_other_key_is_invalid),
 		T(test_list_ca_lists_keyless_certs),
 		T(test_list_show_prefix_forms),

@@ -482,6 +482,17 @@ test_new_friendly_name_too_long_is_usage(void **state)
 	new_fails(*state, &req, HC_E_USAGE, "65");
 }
 
+static void
+test_new_friendly_name_bad_utf8_is_usage(void **state)
+{
+	hc_new_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.subject = "CN=name.example.com";
+	req.friendly_name = "caf\xe9";	/* Latin-1, not UTF-8 */
+	new_fails(*state, &req, HC_E_USAGE, "--friendly-name is not valid UTF-8");
+}
+
 /* The label of the object of class cls with key id (hex) into buf. */
 static void
 token_label(struct fixture *fx, const char *key_id, enum hc_obj_class cls,
@@ -555,7 +566,7 @@ test_new_wrong_pin_creates_nothing(void **state)
 static int
 setup_max_days_30(void **state)
 {
-	static const struct fixture_opts o = { "max-days = 30\n", 0 };
+	static const struct fixture_opts o = { .policy = "max-days = 30\n" };
 
 	return fixture_setup_opts(state, &o);
 }
@@ -563,7 +574,7 @@ setup_max_days_30(void **state)
 static int
 setup_no_export(void **state)
 {
-	static const struct fixture_opts o = { "allow-export = false\n", 0 };
+	static const struct fixture_opts o = { .policy = "allow-export = false\n" };
 
 	return fixture_setup_opts(state, &o);
 }
@@ -571,7 +582,7 @@ setup_no_export(void **state)
 static int
 setup_min_rsa_3072(void **state)
 {
-	static const struct fixture_opts o = { "min-rsa-bits = 3072\n", 0 };
+	static const struct fixture_opts o = { .policy = "min-rsa-bits = 3072\n" };
 
 	return fixture_setup_opts(state, &o);
 }
@@ -656,6 +667,7 @@ main(void)
 		T(test_new_plan_typo_is_verify_error),
 		T(test_new_plan_typo_with_force_succeeds),
 		T(test_new_friendly_name_too_long_is_usage),
+		T(test_new_friendly_name_bad_utf8_is_usage),
 		T(test_new_friendly_name_64_utf8_chars_ok),
 		TS(test_new_wrong_pin_creates_nothing, fixture_setup_wrong_pin),
 		TS(test_new_policy_max_days_is_default, setup_max_days_30),

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -112,9 +114,9 @@ assert_cns(STACK_OF(X509) *certs, int n, const char *const *want)
 		assert_string_equal(cn(certs, i, buf, sizeof(buf)), want[i]);
 }
 
-static const char *const LEAF = "mail.example.test";
-static const char *const INTER = "Test Issuing CA";
-static const char *const ROOT = "Test Root CA";
+#define LEAF "mail.example.test"
+#define INTER "Test Issuing CA"
+#define ROOT "Test Root CA"
 
 static void
 test_bundle_single_pem_cert(void **state)
@@ -161,7 +163,7 @@ test_bundle_shuffled_chain_keeps_file_order_then_sorts(void **state)
 }
 
 static void
-test_bundle_order_chains_intermediates_and_keeps_strays(void **state)
+test_bundle_order_with_leaf_last_and_root_first(void **state)
 {
 	STACK_OF(X509) *certs = parse_ok("chain-shuffled.pem",
 					 HC_BUNDLE_CERTS);
@@ -443,6 +445,65 @@ test_bundle_refuses_over_16_mib(void **state)
 	assert_non_null(strstr(err.msg, "big.der is larger than 16 MiB"));
 }
 
+/* n distinct certificates: leaf.der with the signature's last bytes varied. */
+static unsigned char *
+many_certs_pem(int n, size_t *len)
+{
+	unsigned char *der, *pem;
+	size_t dlen = 0;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long plen;
+	int i;
+
+	assert_non_null(bio);
+	der = data_read("leaf.der", &dlen);
+	assert_true(dlen > 8);
+	for (i = 0; i < n; i++) {
+		der[dlen - 1] = (unsigned char)(i & 0xff);
+		der[dlen - 2] = (unsigned char)(i >> 8);
+		assert_true(PEM_write_bio(bio, "CERTIFICATE", "", der,
+					  (long)dlen) > 0);
+	}
+	plen = BIO_get_mem_data(bio, &p);
+	assert_true(plen > 0);
+	pem = malloc((size_t)plen);
+	assert_non_null(pem);
+	memcpy(pem, p, (size_t)plen);
+	*len = (size_t)plen;
+	BIO_free(bio);
+	free(der);
+	return pem;
+}
+
+static void
+test_bundle_refuses_over_1000_certificates(void **state)
+{
+	enum hc_bundle_kind kind = 0;
+	STACK_OF(X509) *certs = NULL;
+	hc_err err = { 0 };
+	unsigned char *pem;
+	size_t len = 0;
+
+	(void)state;
+	pem = many_certs_pem(HC_BUNDLE_MAX_CERTS, &len);
+	assert_int_equal(hc_bundle_parse(pem, len, "many.pem", &kind, &certs,
+					 &err), 0);
+	assert_int_equal(sk_X509_num(certs), HC_BUNDLE_MAX_CERTS);
+	sk_X509_pop_free(certs, X509_free);
+	certs = NULL;
+	free(pem);
+
+	pem = many_certs_pem(HC_BUNDLE_MAX_CERTS + 1, &len);
+	assert_int_equal(hc_bundle_parse(pem, len, "many.pem", &kind, &certs,
+					 &err), -1);
+	free(pem);
+	assert_int_equal(err.code, HC_E_USAGE);
+	assert_non_null(strstr(err.msg,
+			       "many.pem holds more than 1000 certificates"));
+	assert_null(certs);
+}
+
 static void
 test_bundle_file_read_errors_name_the_path(void **state)
 {
@@ -511,24 +572,29 @@ parse_any(const unsigned char *buf, size_t len)
 }
 
 /*
- * Every prefix, and a flipped byte at every third position: no crash, no
- * leak, the contract kept (the libFuzzer harness goes further; this stays
- * quick enough for make valgrind).
+ * Prefixes (every one for DER, where d2i meets truncation; every fifth for
+ * PEM) and a flipped byte at every third position: no crash, no leak, the
+ * contract kept. The libFuzzer harness goes further; this stays quick
+ * enough for make valgrind.
  */
 static void
 test_bundle_survives_truncation_and_flips(void **state)
 {
-	static const char *const files[] = {
-		"chain-p7.der", "crlf.pem", "leaf.p12", "key-and-cert.pem",
-		"trusted.pem", "req.der",
+	static const struct {
+		const char *name;
+		size_t step;
+	} files[] = {
+		{ "chain-p7.der", 1 }, { "leaf.p12", 1 }, { "req.der", 1 },
+		{ "crlf.pem", 5 }, { "key-and-cert.pem", 5 },
+		{ "trusted.pem", 5 },
 	};
 	size_t f, i, len;
 	unsigned char *buf;
 
 	(void)state;
 	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-		buf = data_read(files[f], &len);
-		for (i = 0; i <= len; i++)
+		buf = data_read(files[f].name, &len);
+		for (i = 0; i <= len; i += files[f].step)
 			parse_any(buf, i);
 		for (i = 0; i < len; i += 3) {
 			buf[i] ^= 0x41;
@@ -548,7 +614,7 @@ main(void)
 		cmocka_unit_test(
 			test_bundle_shuffled_chain_keeps_file_order_then_sorts),
 		cmocka_unit_test(
-			test_bundle_order_chains_intermediates_and_keeps_strays),
+			test_bundle_order_with_leaf_last_and_root_first),
 		cmocka_unit_test(test_bundle_pkcs7_pem),
 		cmocka_unit_test(test_bundle_pkcs7_der_then_order),
 		cmocka_unit_test(test_bundle_lone_ca_cert),
@@ -573,6 +639,7 @@ main(void)
 			test_bundle_private_key_alone_holds_no_certificate),
 		cmocka_unit_test(test_bundle_pkcs7_without_certs),
 		cmocka_unit_test(test_bundle_refuses_over_16_mib),
+		cmocka_unit_test(test_bundle_refuses_over_1000_certificates),
 		cmocka_unit_test(test_bundle_file_read_errors_name_the_path),
 		cmocka_unit_test(test_bundle_file_read_empty_file),
 		cmocka_unit_test(test_bundle_survives_truncation_and_flips),

@@ -41,18 +41,18 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 CNF
 
-openssl req -new -key "$tmp/int.key" -subj "/O=hsmcert tests/CN=Test Issuing CA" \
-	-out "$tmp/int.csr"
+openssl req -new -key "$tmp/int.key" \
+	-subj "/O=hsmcert tests/CN=Test Issuing CA" -out "$tmp/int.csr"
 openssl x509 -req -in "$tmp/int.csr" -CA root.pem -CAkey "$tmp/root.key" \
-	-set_serial 2 -days 36500 -sha256 -extfile "$tmp/ext.cnf" -extensions ca \
-	-out int.pem
+	-set_serial 2 -days 36500 -sha256 -extfile "$tmp/ext.cnf" \
+	-extensions ca -out int.pem
 
 openssl req -new -key "$tmp/leaf.key" -subj "/CN=mail.example.test" \
 	-out req.pem
 openssl req -in req.pem -outform DER -out req.der
 openssl x509 -req -in req.pem -CA int.pem -CAkey "$tmp/int.key" \
-	-set_serial 3 -days 36500 -sha256 -extfile "$tmp/ext.cnf" -extensions leaf \
-	-out leaf.pem
+	-set_serial 3 -days 36500 -sha256 -extfile "$tmp/ext.cnf" \
+	-extensions leaf -out leaf.pem
 openssl x509 -in leaf.pem -outform DER -out leaf.der
 
 # Shuffled chain: root, leaf, intermediate.

@@ -1,0 +1,389 @@
+/* enable.c - bind a certificate to services: files, reloads, rollback */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+
+#include "core/bundle.h"
+#include "core/error.h"
+#include "core/fileio.h"
+#include "core/x509.h"
+#include "ops/new.h"
+#include "ops/ops.h"
+
+#define RELOAD_TIMEOUT 60
+
+/* What a service file held before we wrote it, to put it back. */
+struct saved_file {
+	char *path;
+	unsigned char *data;	/* NULL: the file did not exist */
+	size_t len;
+};
+
+struct svc_change {
+	const struct hc_service_conf *conf;	/* NULL: binding record only */
+	char service[HC_SERVICE_MAX];
+	struct saved_file cert, uri;
+	int written;
+	int reloaded;
+};
+
+static void
+saved_release(struct saved_file *f)
+{
+	free(f->path);
+	free(f->data);
+	memset(f, 0, sizeof(*f));
+}
+
+static int
+save_old(const char *path, struct saved_file *f, hc_err *err)
+{
+	f->path = strdup(path);
+	if (f->path == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (!hc_file_exists(path))
+		return 0;
+	return hc_file_read(path, &f->data, &f->len, err);
+}
+
+static void
+restore(struct saved_file *f)
+{
+	hc_err e = { 0 };
+
+	if (f->path == NULL)
+		return;
+	if (f->data == NULL) {
+		if (unlink(f->path) != 0) {
+			/* nothing more to do: it may never have been written */
+		}
+	} else if (hc_file_write_atomic(f->path, f->data, f->len, 0644, 1,
+					&e) != 0) {
+		/* best effort: the original error is reported */
+	}
+}
+
+/* The leaf and its chain as PEM, and the key URI with a newline. */
+static int
+service_contents(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
+		 struct hc_store_item *it, char **pem, size_t *pemlen,
+		 char **uri, hc_err *err)
+{
+	struct hc_chain_ctx cc;
+	struct hc_chain_result cr;
+	BIO *b = NULL;
+	char *mem = NULL, *u = NULL;
+	long len;
+	int i, ret = -1;
+
+	memset(&cr, 0, sizeof(cr));
+	if (hc_chain_ctx_init(&cc, ctx->cfg.trust_anchors, s->ca_stack,
+			      err) != 0)
+		return -1;
+	if (hc_chain_build(&cc, it->x509, &cr, err) != 0)
+		goto out;
+	b = BIO_new(BIO_s_mem());
+	if (b == NULL || !PEM_write_bio_X509(b, it->x509))
+		goto ossl;
+	/* the leaf and the intermediates; a server does not send its root */
+	for (i = 0; cr.chain != NULL && i < sk_X509_num(cr.chain); i++) {
+		X509 *x = sk_X509_value(cr.chain, i);
+
+		if (hc_x509_is_self_signed(x))
+			continue;
+		if (!PEM_write_bio_X509(b, x))
+			goto ossl;
+	}
+	len = BIO_get_mem_data(b, &mem);
+	*pem = malloc((size_t)len + 1);
+	if (*pem == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	memcpy(*pem, mem, (size_t)len);
+	(*pem)[len] = '\0';
+	*pemlen = (size_t)len;
+	u = hc_token_object_uri(tok, HC_OBJ_PRIVKEY, it->id, it->id_len,
+				it->priv != NULL ? it->priv->label : NULL, err);
+	if (u == NULL) {
+		free(*pem);
+		*pem = NULL;
+		goto out;
+	}
+	*uri = malloc(strlen(u) + 2);
+	if (*uri == NULL) {
+		free(*pem);
+		*pem = NULL;
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	memcpy(*uri, u, strlen(u));
+	(*uri)[strlen(u)] = '\n';
+	(*uri)[strlen(u) + 1] = '\0';
+	ret = 0;
+	goto out;
+ossl:
+	hc_err_ossl(err, HC_E_FAIL, "cannot write the certificate chain");
+out:
+	free(u);
+	BIO_free(b);
+	hc_chain_result_release(&cr);
+	hc_chain_ctx_release(&cc);
+	return ret;
+}
+
+static void
+rollback(struct svc_change *ch, size_t n)
+{
+	size_t i;
+
+	for (i = n; i-- > 0;) {
+		hc_err e = { 0 };
+
+		if (!ch[i].written)
+			continue;
+		restore(&ch[i].cert);
+		restore(&ch[i].uri);
+		/* the service goes back to what it served before */
+		if (ch[i].reloaded && ch[i].conf->reload != NULL &&
+		    hc_reload_run(ch[i].service, ch[i].conf->reload,
+				  RELOAD_TIMEOUT, &e) != 0) {
+			/* best effort */
+		}
+	}
+}
+
+static void
+expiry_of(struct hc_store *s, const char *thumb, char *out, size_t len)
+{
+	size_t i;
+	int n;
+
+	for (i = 0; i < s->nitems; i++)
+		if (s->items[i].x509 != NULL &&
+		    strcmp(s->items[i].ident, thumb) == 0) {
+			const ASN1_TIME *t = X509_get0_notAfter(s->items[i].x509);
+			struct tm tm;
+
+			if (ASN1_TIME_to_tm(t, &tm) == 1 &&
+			    strftime(out, len, "%Y-%m-%d", &tm) > 0)
+				return;
+		}
+	n = snprintf(out, len, "no longer on the token");
+	(void)n;
+}
+
+int
+hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
+		 struct hc_store_item *it, const struct hc_strlist *services,
+		 hc_strings *changed, hc_err *err)
+{
+	struct hc_bindings *b;
+	struct svc_change *ch = NULL;
+	char *pem = NULL, *uri = NULL, q[512], old_exp[32], new_exp[32];
+	size_t pemlen = 0, n = 0, i;
+	int lockfd = -1, ret = -1, r;
+
+	if (it->kind != HC_KIND_CERT)
+		return hc_err_set(err, HC_E_USAGE,
+				  "%s is not a certificate: only certificates serve",
+				  it->ident);
+	if (it->priv == NULL)
+		return hc_err_set(err, HC_E_NOTFOUND,
+				  "the private key of %s is not on this token",
+				  it->ident);
+	if (hc_state_lock(ctx->cfg.state_dir, &lockfd, err) != 0)
+		return -1;
+	b = hc_ctx_reload_bindings(ctx, err);
+	if (b == NULL)
+		goto out;
+	ch = calloc(services->n + 1, sizeof(*ch));
+	if (ch == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	expiry_of(s, it->ident, new_exp, sizeof(new_exp));
+	/* Every question is asked before anything changes. */
+	for (i = 0; i < services->n; i++) {
+		struct hc_binding *cur = hc_bindings_get(b, services->v[i]);
+
+		if (cur != NULL && strcmp(cur->thumbprint, it->ident) == 0)
+			continue;
+		if (cur != NULL) {
+			expiry_of(s, cur->thumbprint, old_exp, sizeof(old_exp));
+			r = snprintf(q, sizeof(q),
+				     "Overwrite the certificate bound to %s, %s (expires %s), with %s (expires %s)?",
+				     services->v[i], cur->thumbprint, old_exp,
+				     it->ident, new_exp);
+			(void)r;
+			r = hc_ctx_confirm(ctx, q, err);
+			if (r != 1) {
+				if (r == 0)
+					hc_err_set(err, HC_E_CANCEL, "cancelled");
+				goto out;
+			}
+		}
+		r = snprintf(ch[n].service, sizeof(ch[n].service), "%s",
+			     services->v[i]);
+		(void)r;
+		ch[n].conf = hc_config_service(&ctx->cfg, services->v[i]);
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		const struct hc_service_conf *sc = ch[i].conf;
+
+		if (sc == NULL || (sc->cert_file == NULL && sc->key_uri_file == NULL &&
+				   sc->reload == NULL))
+			continue;
+		if (pem == NULL &&
+		    service_contents(ctx, tok, s, it, &pem, &pemlen, &uri,
+				     err) != 0)
+			goto fail;
+		if ((sc->cert_file != NULL &&
+		     save_old(sc->cert_file, &ch[i].cert, err) != 0) ||
+		    (sc->key_uri_file != NULL &&
+		     save_old(sc->key_uri_file, &ch[i].uri, err) != 0))
+			goto fail;
+		ch[i].written = 1;
+		if ((sc->cert_file != NULL &&
+		     hc_file_write_atomic(sc->cert_file, pem, pemlen, 0644, 1,
+					  err) != 0) ||
+		    (sc->key_uri_file != NULL &&
+		     hc_file_write_atomic(sc->key_uri_file, uri, strlen(uri),
+					  0644, 1, err) != 0))
+			goto fail;
+		if (sc->reload != NULL) {
+			ch[i].reloaded = 1;
+			if (hc_reload_run(ch[i].service, sc->reload,
+					  RELOAD_TIMEOUT, err) != 0) {
+				hc_err_prefix(err, "binding %s to %s undone: ",
+					      ch[i].service, it->ident);
+				goto fail;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		char hex[2 * HC_ID_MAX + 1];
+
+		hc_hex(it->id, it->id_len > 20 ? 20 : it->id_len, hex);
+		if (hc_bindings_set(b, ch[i].service, it->ident, hex, err) != 0)
+			goto fail;
+	}
+	if (n > 0 && hc_bindings_save(ctx->cfg.state_dir, b, err) != 0)
+		goto fail;
+	for (i = 0; changed != NULL && i < n; i++) {
+		char **nv = realloc(changed->v, (changed->n + 1) * sizeof(*nv));
+
+		if (nv == NULL)
+			break;
+		changed->v = nv;
+		changed->v[changed->n] = strdup(ch[i].service);
+		if (changed->v[changed->n] != NULL)
+			changed->n++;
+	}
+	ret = 0;
+	goto out;
+fail:
+	rollback(ch, n);
+	/* the in-memory bindings may hold half a change: read them again */
+	if (hc_ctx_reload_bindings(ctx, NULL) == NULL)
+		ctx->have_bindings = 0;
+out:
+	for (i = 0; ch != NULL && i < services->n; i++) {
+		saved_release(&ch[i].cert);
+		saved_release(&ch[i].uri);
+	}
+	free(ch);
+	free(pem);
+	free(uri);
+	hc_state_unlock(lockfd);
+	return ret;
+}
+
+int
+hc_enable(hc_ctx *ctx, const char *id, const char *services,
+	  hc_strings *changed, hc_err *err)
+{
+	struct hc_strlist svc = { 0 };
+	struct hc_store s;
+	struct hc_store_item *it;
+	struct hc_token *tok;
+	char norm[41];
+	int ret = -1;
+
+	if (hc_store_parse_id(id, norm, err) != 0)
+		return -1;
+	if (services == NULL)
+		return hc_err_set(err, HC_E_USAGE, "--services LIST is required");
+	if (hc_services_parse(&ctx->cfg, services, &svc, err) != 0)
+		goto done;
+	tok = hc_ctx_token(ctx, 1, err);
+	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+		goto done;
+	if (hc_store_lookup(&s, id, 0, &it, err) == 0 &&
+	    hc_bind_services(ctx, tok, &s, it, &svc, changed, err) == 0)
+		ret = 0;
+	hc_store_release(&s);
+done:
+	hc_strlist_release(&svc);
+	return ret;
+}
+
+int
+hc_disable(hc_ctx *ctx, const char *id, const char *services,
+	   hc_strings *changed, hc_err *err)
+{
+	struct hc_strlist svc = { 0 };
+	struct hc_bindings *b;
+	char norm[41];
+	size_t i, plen;
+	int lockfd = -1, ret = -1, dirty = 0;
+
+	if (hc_store_parse_id(id, norm, err) != 0)
+		return -1;
+	if (services == NULL)
+		return hc_err_set(err, HC_E_USAGE, "--services LIST is required");
+	if (hc_services_parse(&ctx->cfg, services, &svc, err) != 0)
+		goto out;
+	if (hc_state_lock(ctx->cfg.state_dir, &lockfd, err) != 0)
+		goto out;
+	b = hc_ctx_reload_bindings(ctx, err);
+	if (b == NULL)
+		goto out;
+	plen = strlen(norm);
+	for (i = 0; i < svc.n; i++) {
+		struct hc_binding *cur = hc_bindings_get(b, svc.v[i]);
+		char **nv;
+
+		/* the ID is matched against the binding: the certificate may
+		 * already be gone from the token */
+		if (cur == NULL || strncmp(cur->thumbprint, norm, plen) != 0) {
+			hc_ctx_warn(ctx, "%s is not bound to %s: nothing to do",
+				    svc.v[i], id);
+			continue;
+		}
+		hc_bindings_drop(b, svc.v[i]);
+		dirty = 1;
+		nv = realloc(changed->v, (changed->n + 1) * sizeof(*nv));
+		if (nv == NULL) {
+			hc_err_set(err, HC_E_FAIL, "out of memory");
+			goto out;
+		}
+		changed->v = nv;
+		changed->v[changed->n] = strdup(svc.v[i]);
+		if (changed->v[changed->n] != NULL)
+			changed->n++;
+	}
+	if (dirty && hc_bindings_save(ctx->cfg.state_dir, b, err) != 0)
+		goto out;
+	ret = 0;
+out:
+	hc_state_unlock(lockfd);
+	hc_strlist_release(&svc);
+	return ret;
+}

@@ -112,6 +112,9 @@ typedef int (*hc_confirm_cb)(void *arg, const char *question, hc_err *err);
 /** Install the confirmation callback. */
 HC_API void hc_ctx_set_confirm_cb(hc_ctx *ctx, hc_confirm_cb cb, void *arg);
 
+/** Name the command being run (the audit log names it). static string. */
+HC_API void hc_ctx_set_command(hc_ctx *ctx, const char *command);
+
 /** Told things worth saying before they happen (a renewal's changes). */
 typedef void (*hc_notice_cb)(void *arg, const char *text);
 
@@ -461,6 +464,47 @@ HC_API int hc_enable(hc_ctx *ctx, const char *id, const char *services,
 /** Drop binding records (files stay, nothing is reloaded). */
 HC_API int hc_disable(hc_ctx *ctx, const char *id, const char *services,
 		      hc_strings *changed, hc_err *err);
+
+/** One line of the audit log. */
+typedef struct hc_audit_record {
+	unsigned long long seq;
+	char time[32];			/**< RFC 3339 UTC */
+	char *user, *host, *command, *target, *result, *detail;
+} hc_audit_record;
+
+typedef struct hc_audit_records {
+	hc_audit_record *v;
+	size_t n;
+} hc_audit_records;
+
+/** Free every record. NULL-safe. */
+HC_API void hc_audit_records_release(hc_audit_records *l);
+
+/**
+ * The audit log's records at or after `since` (YYYY-MM-DD or RFC 3339, or
+ * NULL for all). The chain is verified on the way: a broken log is
+ * HC_E_VERIFY naming the first bad line, with the records before it.
+ */
+HC_API int hc_audit_show(hc_ctx *ctx, const char *since, hc_audit_records *out,
+			 hc_err *err);
+
+/** What audit verify found. */
+typedef struct hc_audit_status {
+	int ok;
+	size_t lines;
+	unsigned long long last_seq;
+	unsigned long long head_seq;	/**< kept on the token; 0 when none */
+	size_t bad_line;		/**< 1-based, 0 when ok */
+	char problem[400];
+	char path[512];
+} hc_audit_status;
+
+/**
+ * Verify the whole chain and the head kept on the token. Fails with
+ * HC_E_VERIFY (and *st says where) when a line was edited, removed,
+ * inserted, reordered or the log truncated.
+ */
+HC_API int hc_audit_verify_log(hc_ctx *ctx, hc_audit_status *st, hc_err *err);
 
 /** Filters of list (SPEC section 1); zero means "no filter". */
 typedef struct hc_list_filter {

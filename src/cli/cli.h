@@ -61,7 +61,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * Make the context for a command: configuration, secret and confirmation
  * callbacks. NULL with err set.
  */
-hc_ctx *cli_ctx_new(struct cli *g, hc_err *err);
+hc_ctx *cli_ctx_new(struct cli *g, const char *command, hc_err *err);
 
 /**
  * Print the collected warnings and the error, if any, free the context,
@@ -85,6 +85,8 @@ int render_locked(const struct cli *g, const hc_entry *e, int changed);
 int render_removed(const struct cli *g, const hc_strings *removed);
 int render_bound(const struct cli *g, const char *id,
 		 const hc_strings *changed, int enable);
+int render_audit(const struct cli *g, const hc_audit_records *l);
+int render_audit_status(const struct cli *g, const hc_audit_status *st);
 int render_import(const struct cli *g, const hc_import_result *r);
 int render_checks(const struct cli *g, const hc_entry *e,
 		  const hc_check_list *l);
@@ -105,6 +107,7 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_enable(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_disable(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_complete(int argc, char **argv);

@@ -47,7 +47,7 @@ bind_cmd(int argc, char **argv, int enable)
 		return cli_usage_error(name, "give exactly one ID");
 	if (services == NULL)
 		return cli_usage_error(name, "--services LIST is required");
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL &&
 	    (enable ? hc_enable(ctx, argv[optind], services, &changed, &err) :
 	     hc_disable(ctx, argv[optind], services, &changed, &err)) == 0) {

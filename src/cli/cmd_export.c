@@ -83,7 +83,7 @@ cmd_export(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error("export", "give exactly one ID");
 	req.id = argv[optind];
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL && hc_export(ctx, &req, &data, &err) == 0) {
 		if (data.data != NULL)
 			r = render_blob(&data);

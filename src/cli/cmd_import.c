@@ -64,7 +64,7 @@ import_or_complete(int argc, char **argv, int complete)
 		return cli_usage_error(name, "give exactly one FILE");
 	req.path = argv[optind];
 	req.complete_only = complete;
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL && hc_import(ctx, &req, &res, &err) == 0) {
 		r = render_import(&g, &res);
 		if (r != 0)

@@ -89,7 +89,7 @@ cmd_list(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("list", "unexpected argument '%s'",
 				       argv[optind]);
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL && hc_list(ctx, &f, &l, &err) == 0) {
 		r = render_entries(&g, &l);
 		if (r != 0)

@@ -34,7 +34,7 @@ cmd_lock(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("lock", "give exactly one ID");
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL && hc_lock(ctx, argv[optind], &e, &changed, &err) == 0) {
 		r = render_locked(&g, &e, changed);
 		if (r != 0)

@@ -85,7 +85,7 @@ cmd_names(int argc, char **argv)
 		goto usage_fail;
 	}
 	req.domains = domains;
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL) {
 		hc_names(ctx, &req, &names, &err);
 		r = render_strings(&g, &names);

@@ -120,7 +120,7 @@ cmd_new(int argc, char **argv)
 		goto usage_fail;
 	}
 	req.domains = domains;
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL && hc_new(ctx, &req, &e, &err) == 0 && !g.quiet) {
 		r = render_entry(&g, &e);
 		if (r != 0)

@@ -61,7 +61,7 @@ cmd_remove(int argc, char **argv)
 	req.nids = (size_t)(argc - optind);
 	if (req.nids == 0 && !req.self_signed && !req.expired)
 		return cli_usage_error("remove", "give an ID, --self-signed or --expired");
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL && hc_remove(ctx, &req, &removed, &err) == 0) {
 		r = render_removed(&g, &removed);
 		if (r != 0)

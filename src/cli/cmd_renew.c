@@ -111,7 +111,7 @@ cmd_renew(int argc, char **argv)
 	req.id = argv[optind];
 	req.add = add;
 	req.drop = drop;
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL && hc_renew(ctx, &req, &e, &csr, &err) == 0) {
 		if (csr.data != NULL)
 			r = render_blob(&csr);

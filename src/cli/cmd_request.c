@@ -121,7 +121,7 @@ cmd_request(int argc, char **argv)
 		goto usage_fail;
 	}
 	req.domains = domains;
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL && hc_request(ctx, &req, &e, &csr, &err) == 0) {
 		r = csr.data != NULL ? render_blob(&csr) :
 		    render_request_written(&g, &e, req.out);

@@ -36,7 +36,7 @@ cmd_show(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("show", "give exactly one ID");
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL && hc_show(ctx, argv[optind], &e, &err) == 0) {
 		r = render_entry(&g, &e);
 		if (r != 0)

@@ -63,7 +63,7 @@ cmd_verify(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error("verify", "give exactly one ID");
 	req.id = argv[optind];
-	ctx = cli_ctx_new(&g, &err);
+	ctx = cli_ctx_new(&g, argv[0], &err);
 	if (ctx != NULL) {
 		hc_verify(ctx, &req, &e, &l, &err);
 		if (l.n > 0) {

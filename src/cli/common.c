@@ -106,7 +106,7 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 }
 
 hc_ctx *
-cli_ctx_new(struct cli *g, hc_err *err)
+cli_ctx_new(struct cli *g, const char *command, hc_err *err)
 {
 	hc_ctx *ctx;
 
@@ -114,6 +114,7 @@ cli_ctx_new(struct cli *g, hc_err *err)
 	ctx = hc_ctx_new(&g->opts, err);
 	if (ctx == NULL)
 		return NULL;
+	hc_ctx_set_command(ctx, command);
 	hc_ctx_set_secret_cb(ctx, prompt_secret, NULL);
 	hc_ctx_set_confirm_cb(ctx, prompt_confirm, NULL);
 	if (!g->quiet)

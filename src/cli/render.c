@@ -456,3 +456,66 @@ render_bound(const struct cli *g, const char *id, const hc_strings *changed,
 	printf(" %s %s\n", enable ? "to" : "from", id);
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
+
+int
+render_audit(const struct cli *g, const hc_audit_records *l)
+{
+	size_t i;
+
+	if (g->format == FMT_JSON) {
+		json_t *a = json_array();
+
+		for (i = 0; i < l->n; i++) {
+			const hc_audit_record *r = &l->v[i];
+			json_t *o = json_object();
+
+			json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
+			json_object_set_new(o, "time", json_string(r->time));
+			json_object_set_new(o, "user", jstr(r->user));
+			json_object_set_new(o, "host", jstr(r->host));
+			json_object_set_new(o, "command", jstr(r->command));
+			json_object_set_new(o, "target", jstr(r->target));
+			json_object_set_new(o, "result", jstr(r->result));
+			json_object_set_new(o, "detail", jstr(r->detail));
+			json_array_append_new(a, o);
+		}
+		return print_json(a);
+	}
+	printf("%6s  %-20s  %-12s  %-9s  %-40s  %-6s  %s\n", "Seq", "Time",
+	       "User", "Command", "Target", "Result", "Detail");
+	for (i = 0; i < l->n; i++) {
+		const hc_audit_record *r = &l->v[i];
+
+		printf("%6llu  %-20s  %-12s  %-9s  %-40s  %-6s  %s\n", r->seq,
+		       r->time, r->user, r->command, r->target, r->result,
+		       r->detail);
+	}
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}
+
+int
+render_audit_status(const struct cli *g, const hc_audit_status *st)
+{
+	if (g->format == FMT_JSON) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "Log", json_string(st->path));
+		json_object_set_new(o, "Valid", json_boolean(st->ok));
+		json_object_set_new(o, "Lines", json_integer((json_int_t)st->lines));
+		json_object_set_new(o, "LastSeq", json_integer((json_int_t)st->last_seq));
+		json_object_set_new(o, "TokenHeadSeq", json_integer((json_int_t)st->head_seq));
+		json_object_set_new(o, "FirstBadLine", st->ok ? json_null() :
+				    json_integer((json_int_t)st->bad_line));
+		json_object_set_new(o, "Problem", st->ok ? json_null() :
+				    json_string(st->problem));
+		return print_json(o);
+	}
+	if (st->ok)
+		printf("%s: %zu line%s, chain intact, last seq %llu matches the head kept on the token (seq %llu)\n",
+		       st->path, st->lines, st->lines == 1 ? "" : "s",
+		       st->last_seq, st->head_seq);
+	else
+		printf("%s: FAILED at line %zu: %s\n", st->path, st->bad_line,
+		       st->problem);
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}

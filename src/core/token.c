@@ -1675,3 +1675,23 @@ hc_token_set_unextractable(struct hc_token *t, unsigned long priv, hc_err *err)
 				  "cannot make the key non-exportable");
 	return 0;
 }
+
+int
+hc_token_set_label(struct hc_token *t, unsigned long handle, const char *label,
+		   hc_err *err)
+{
+	CK_ULONG len;
+	CK_ATTRIBUTE a;
+	CK_RV rv;
+
+	if (range_ulong(strlen(label), &len, err) != 0)
+		return -1;
+	a.type = CKA_LABEL;
+	a.pValue = (void *)label;
+	a.ulValueLen = len;
+	rv = t->f->C_SetAttributeValue(t->sess, handle, &a, 1);
+	if (rv != CKR_OK)
+		return hc_err_ckr(err, HC_E_FAIL, rv, "cannot update object %lu",
+				  handle);
+	return 0;
+}

@@ -202,6 +202,10 @@ int hc_token_import_keypair(struct hc_token *t, EVP_PKEY *pkey,
 			    unsigned long *priv, unsigned long *pub,
 			    hc_err *err);
 
+/** Change an object's CKA_LABEL (the only mutable data-object attribute). */
+int hc_token_set_label(struct hc_token *t, unsigned long handle,
+		       const char *label, hc_err *err);
+
 /** Set CKA_EXTRACTABLE to false on a private key (one-way). */
 int hc_token_set_unextractable(struct hc_token *t, unsigned long priv,
 			       hc_err *err);

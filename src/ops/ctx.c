@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/audit.h"
 #include "core/error.h"
 #include "ops/ops.h"
 
@@ -83,6 +84,12 @@ hc_ctx_set_confirm_cb(hc_ctx *ctx, hc_confirm_cb cb, void *arg)
 {
 	ctx->confirm_cb = cb;
 	ctx->confirm_arg = arg;
+}
+
+void
+hc_ctx_set_command(hc_ctx *ctx, const char *command)
+{
+	ctx->command = command;
 }
 
 void
@@ -188,6 +195,18 @@ hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 		return NULL;
 	r = hc_token_login(ctx->tok, pin, err);
 	hc_secret_free(pin);
+	if (r != 0 && err->code == HC_E_PIN) {
+		struct hc_audit_rec rec = {
+			ctx->command ? ctx->command : "login",
+			hc_token_get0_info(ctx->tok)->label, "denied", err->msg
+		};
+		hc_err ae = { 0 };
+
+		if (hc_audit_append(ctx->cfg.audit_log, ctx->tok, &rec, &ae) != 0)
+			hc_ctx_warn(ctx, "the audit log was not written: %s",
+				    ae.msg);
+		ctx->pin_audited = 1;
+	}
 	return r == 0 ? ctx->tok : NULL;
 }
 

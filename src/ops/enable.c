@@ -305,8 +305,8 @@ out:
 	return ret;
 }
 
-int
-hc_enable(hc_ctx *ctx, const char *id, const char *services,
+static int
+do_enable(hc_ctx *ctx, const char *id, const char *services,
 	  hc_strings *changed, hc_err *err)
 {
 	struct hc_strlist svc = { 0 };
@@ -334,8 +334,8 @@ done:
 	return ret;
 }
 
-int
-hc_disable(hc_ctx *ctx, const char *id, const char *services,
+static int
+do_disable(hc_ctx *ctx, const char *id, const char *services,
 	   hc_strings *changed, hc_err *err)
 {
 	struct hc_strlist svc = { 0 };
@@ -386,4 +386,51 @@ out:
 	hc_state_unlock(lockfd);
 	hc_strlist_release(&svc);
 	return ret;
+}
+
+static void
+services_detail(const char *verb, const hc_strings *changed, char *buf,
+		size_t len)
+{
+	size_t i, used;
+	int n = snprintf(buf, len, "%s ", verb);
+
+	if (n < 0)
+		return;
+	used = (size_t)n;
+	for (i = 0; i < changed->n && used + 4 < len; i++) {
+		n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+			     changed->v[i]);
+		if (n < 0)
+			return;
+		used += (size_t)n;
+	}
+}
+
+int
+hc_enable(hc_ctx *ctx, const char *id, const char *services,
+	  hc_strings *changed, hc_err *err)
+{
+	char detail[300] = "";
+	int r = do_enable(ctx, id, services, changed, err);
+
+	if (r == 0 && changed->n == 0)
+		return r;
+	services_detail("bound", changed, detail, sizeof(detail));
+	hc_audit_op(ctx, "enable", id, err, detail);
+	return r;
+}
+
+int
+hc_disable(hc_ctx *ctx, const char *id, const char *services,
+	   hc_strings *changed, hc_err *err)
+{
+	char detail[300] = "";
+	int r = do_disable(ctx, id, services, changed, err);
+
+	if (r == 0 && changed->n == 0)
+		return r;
+	services_detail("unbound", changed, detail, sizeof(detail));
+	hc_audit_op(ctx, "disable", id, err, detail);
+	return r;
 }

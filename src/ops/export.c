@@ -1,4 +1,5 @@
 /* export.c - PFX of an exportable key, the chain alone, or a pending request */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,8 +190,8 @@ out:
 	return ret;
 }
 
-int
-hc_export(hc_ctx *ctx, const hc_export_req *req, hc_blob *data, hc_err *err)
+static int
+do_export(hc_ctx *ctx, const hc_export_req *req, hc_blob *data, hc_err *err)
 {
 	struct hc_store s;
 	struct hc_store_item *it;
@@ -225,4 +226,21 @@ hc_export(hc_ctx *ctx, const hc_export_req *req, hc_blob *data, hc_err *err)
 out:
 	hc_store_release(&s);
 	return ret;
+}
+
+int
+hc_export(hc_ctx *ctx, const hc_export_req *req, hc_blob *data, hc_err *err)
+{
+	char detail[300] = "";
+	int r = do_export(ctx, req, data, err), n;
+
+	n = snprintf(detail, sizeof(detail), "%s%s%s",
+		     req->cert_only ? "certificate chain" : "PKCS#12 with the private key",
+		     req->out ? " to " : " to stdout", req->out ? req->out : "");
+	(void)n;
+	/* public data is not worth a line; a private key export always is */
+	if (r == 0 && req->cert_only)
+		return r;
+	hc_audit_op(ctx, "export", req->id, err, detail);
+	return r;
 }

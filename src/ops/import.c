@@ -1,4 +1,5 @@
 /* import.c - complete a request with the CA's answer, store CA certificates */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -406,8 +407,8 @@ out:
 	return ret;
 }
 
-int
-hc_import(hc_ctx *ctx, const hc_import_req *req, hc_import_result *out,
+static int
+do_import(hc_ctx *ctx, const hc_import_req *req, hc_import_result *out,
 	  hc_err *err)
 {
 	unsigned char *buf = NULL;
@@ -448,4 +449,31 @@ out:
 	sk_X509_pop_free(certs, X509_free);
 	OPENSSL_clear_free(buf, len);
 	return ret;
+}
+
+int
+hc_import(hc_ctx *ctx, const hc_import_req *req, hc_import_result *out,
+	  hc_err *err)
+{
+	char detail[300] = "";
+	int r = do_import(ctx, req, out, err), n;
+
+	if (r == 0) {
+		n = snprintf(detail, sizeof(detail),
+			     "%s: %s%s%s%zu CA certificate(s) added%s",
+			     req->path,
+			     out->key_imported ? "key and certificate imported, " : "",
+			     out->completed ? "pending request completed, " : "",
+			     out->leaf_stored && !out->completed && !out->key_imported ?
+			     "certificate stored, " : "", out->ca_added,
+			     out->nothing_changed ? ", nothing changed" : "");
+		(void)n;
+		/* an import that changed nothing is not a change */
+		if (out->nothing_changed)
+			return r;
+	}
+	hc_audit_op(ctx, req->complete_only ? "complete" : "import",
+		    r == 0 && out->has_entry ? out->entry.thumbprint : req->path,
+		    err, detail);
+	return r;
 }

@@ -6,8 +6,8 @@
 #include "ops/new.h"
 #include "ops/ops.h"
 
-int
-hc_lock(hc_ctx *ctx, const char *id, hc_entry *entry, int *changed,
+static int
+do_lock(hc_ctx *ctx, const char *id, hc_entry *entry, int *changed,
 	hc_err *err)
 {
 	struct hc_store s;
@@ -53,4 +53,17 @@ hc_lock(hc_ctx *ctx, const char *id, hc_entry *entry, int *changed,
 out:
 	hc_store_release(&s);
 	return ret;
+}
+
+int
+hc_lock(hc_ctx *ctx, const char *id, hc_entry *entry, int *changed,
+	hc_err *err)
+{
+	int r = do_lock(ctx, id, entry, changed, err);
+
+	if (r == 0 && !*changed)
+		return r;
+	hc_audit_op(ctx, "lock", r == 0 ? entry->thumbprint : id, err,
+		    "CKA_EXTRACTABLE set to false");
+	return r;
 }

@@ -1,4 +1,5 @@
 /* new.c - a key pair on the token and a self-signed certificate for it */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -351,8 +352,8 @@ hc_prepare_new(hc_ctx *ctx, const hc_new_req *req, int request,
 	return 0;
 }
 
-int
-hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
+static int
+do_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
 {
 	struct hc_subject_plan sp;
 	struct hc_create c;
@@ -416,8 +417,8 @@ out:
 	return ret;
 }
 
-int
-hc_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_blob *csr,
+static int
+do_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_blob *csr,
 	   hc_err *err)
 {
 	struct hc_subject_plan sp;
@@ -446,4 +447,53 @@ out:
 	hc_created_release(&made);
 	hc_subject_plan_release(&sp);
 	return ret;
+}
+
+/* "ec:p256, not exportable, names a, b" for the audit log. */
+static void
+describe_new(const hc_entry *e, char *buf, size_t len)
+{
+	size_t i, used;
+	int n;
+
+	n = snprintf(buf, len, "%s %d, %s, names ", e->key_algorithm ?
+		     e->key_algorithm : "?", e->key_size,
+		     e->exportable == HC_TRUE ? "exportable" : "not exportable");
+	if (n < 0 || (size_t)n >= len)
+		return;
+	used = (size_t)n;
+	for (i = 0; i < e->ndomains && used + 4 < len; i++) {
+		n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+			     e->domains[i]);
+		if (n < 0)
+			return;
+		used += (size_t)n;
+	}
+}
+
+int
+hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
+{
+	char detail[512] = "";
+	int r = do_new(ctx, req, out, err);
+
+	if (r == 0)
+		describe_new(out, detail, sizeof(detail));
+	hc_audit_op(ctx, "new", r == 0 ? out->thumbprint : req->subject, err,
+		    detail);
+	return r;
+}
+
+int
+hc_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_blob *csr,
+	   hc_err *err)
+{
+	char detail[512] = "";
+	int r = do_request(ctx, req, out, csr, err);
+
+	if (r == 0)
+		describe_new(out, detail, sizeof(detail));
+	hc_audit_op(ctx, "request", r == 0 ? out->key_id : req->subject, err,
+		    detail);
+	return r;
 }

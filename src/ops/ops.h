@@ -29,6 +29,8 @@ struct hc_ctx {
 	void *notice_arg;
 	struct hc_strlist warnings;
 	struct hc_bindings bindings;	/* this host's, loaded on first use */
+	const char *command;		/* for the audit log of a wrong PIN */
+	int pin_audited;
 	int have_bindings;
 };
 
@@ -89,6 +91,14 @@ int hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 int hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		     struct hc_store_item *it, const struct hc_strlist *services,
 		     hc_strings *changed, hc_err *err);
+
+/**
+ * Record the outcome of a changing command in the audit log: ok, denied
+ * (policy, token flags, PIN, cancelled, plan) or error. Usage errors are
+ * not recorded. detail describes a success; a failure records err->msg.
+ */
+void hc_audit_op(hc_ctx *ctx, const char *command, const char *target,
+		 const hc_err *err, const char *detail);
 
 /** mkdir -p, mode 0700. */
 int hc_mkdirs(const char *path, hc_err *err);

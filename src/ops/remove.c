@@ -191,8 +191,8 @@ push_target(struct hc_store_item ***v, size_t *n, struct hc_store_item *it,
 	return 0;
 }
 
-int
-hc_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
+static int
+do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	  hc_err *err)
 {
 	struct hc_store s;
@@ -321,4 +321,31 @@ out:
 	free(targets);
 	hc_store_release(&s);
 	return ret;
+}
+
+int
+hc_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
+	  hc_err *err)
+{
+	char detail[200];
+	int r = do_remove(ctx, req, removed, err), n;
+	size_t i;
+
+	if (r == 0 && removed->n == 0)
+		return r;
+	if (r != 0) {
+		hc_audit_op(ctx, "remove", req->nids ? req->ids[0] :
+			    req->self_signed ? "--self-signed" : "--expired",
+			    err, NULL);
+		return r;
+	}
+	for (i = 0; i < removed->n; i++) {
+		n = snprintf(detail, sizeof(detail),
+			     "archived to %s, then deleted%s",
+			     ctx->cfg.archive_dir ? ctx->cfg.archive_dir : "?",
+			     req->force ? " (--force)" : "");
+		(void)n;
+		hc_audit_op(ctx, "remove", removed->v[i], err, detail);
+	}
+	return r;
 }

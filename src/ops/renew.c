@@ -123,8 +123,8 @@ takeover(hc_ctx *ctx, const struct hc_created *made,
 	return ret;
 }
 
-int
-hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
+static int
+do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	 hc_err *err)
 {
 	struct hc_store s;
@@ -262,4 +262,21 @@ out:
 	hc_strlist_release(&bound);
 	free(label);
 	return ret;
+}
+
+int
+hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
+	 hc_err *err)
+{
+	char detail[200] = "";
+	int r = do_renew(ctx, req, out, csr, err), n;
+
+	if (r == 0) {
+		n = snprintf(detail, sizeof(detail), "renewed as %s %s",
+			     out->kind == HC_KIND_REQUEST ? "pending request" :
+			     "certificate", out->thumbprint);
+		(void)n;
+	}
+	hc_audit_op(ctx, "renew", req->id, err, detail);
+	return r;
 }

@@ -218,14 +218,15 @@ expect_golden() {
 		fail "output differs from tests/cli/$1.exp:" "$(cat "$T/$1.diff")"
 }
 
+
 # ---------------------------------------------------------------------------
-# Added for cases_requests.sh and cases_keys.sh.
+# Helpers added for cases_requests.sh and cases_keys.sh.
 
 # second_token: a second fresh token "b" in $T/b (its own SoftHSM2
 # configuration and token directory, the same user PIN as token "t") and
 # its hsmcert configuration $CONF_B (state dir $T/b/state). Run hsmcert and
-# the lib.sh helpers against it with on_b: `on_b hc list`, `on_b snapshot F`,
-# `on_b refused 2 ...`, `on_b p11 --list-objects`.
+# the helpers above against it with on_b: `on_b hc list`, `on_b snapshot F`,
+# `on_b refused 2 ...`, `on_b access_items ID`.
 second_token() {
 	mkdir -p "$T/b" || fail "mkdir $T/b"
 	cp "$T/user.pin" "$T/b/user.pin" || fail "cp user.pin"
@@ -236,7 +237,7 @@ second_token() {
 	[ -s "$CONF_B" ] || fail "no configuration for token b"
 }
 
-# on_b CMD...: CMD (a lib.sh helper or a command) with token "b" as the
+# on_b CMD...: CMD (a helper above or a command) with token "b" as the
 # case's token. $T (out, err, trace, snapshots) stays the case's.
 on_b() {
 	LABEL=b CONF=$CONF_B SOFTHSM2_CONF=$T/b/softhsm2.conf "$@"
@@ -244,21 +245,56 @@ on_b() {
 
 # conf_set SECTION KEY VALUE: add "KEY = VALUE" to [SECTION] of $CONF,
 # making the section at the end when the file has none (hsmcert refuses a
-# repeated section, so appending "[paths]" twice is not an option).
+# repeated section, so appending another "[paths]" is not an option).
 conf_set() {
 	local sec=$1 key=$2 val=$3
-	if grep -qx "\[$sec\]" "$CONF"; then
-		awk -v s="[$sec]" -v l="$key = $val" '
-			{ print } $0 == s { print l }' "$CONF" >"$CONF.new" &&
-			mv "$CONF.new" "$CONF" || fail "cannot edit $CONF"
+	if grep -qxF "[$sec]" "$CONF"; then
+		awk -v s="[$sec]" -v l="$key = $val" '{ print } $0 == s { print l }' \
+			"$CONF" >"$CONF.new" && mv "$CONF.new" "$CONF" || fail "cannot edit $CONF"
 	else
 		printf '\n[%s]\n%s = %s\n' "$sec" "$key" "$val" >>"$CONF"
 	fi
 }
 
-# pki DIR: a test PKI (root and intermediate CA) in DIR, see pki.sh.
+# pki ARGS...: tests/cli/pki.sh ARGS (a test PKI made with openssl); must
+# succeed.
 pki() {
 	run_ok "$HERE/pki.sh" "$@"
+}
+
+# hc_notty ARGS...: hc in a new session, so hsmcert has no controlling
+# terminal to ask on (stdin is /dev/null as with hc).
+hc_notty() {
+	timeout 60 setsid -w "$HSMCERT" --config "$CONF" "$@" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+	{
+		printf '$ hsmcert %s  [exit %s, no terminal]\n' "$*" "$RC"
+		head -n 30 "$T/out" | sed 's/^/  out| /'
+		sed 's/^/  err| /' "$T/err"
+	} >>"$T/trace"
+}
+
+# x509_thumb FILE: the SHA-1 thumbprint (40 lowercase hex digits) of the
+# first certificate in FILE, PEM or DER, as openssl computes it.
+x509_thumb() {
+	local form=PEM
+	grep -qa -- '-----BEGIN CERTIFICATE-----' "$1" || form=DER
+	openssl x509 -inform "$form" -in "$1" -noout -fingerprint -sha1 |
+		sed 's/.*=//; s/://g' | tr A-F a-f
+}
+
+# san_list FILE [req]: the subjectAltName entries of a certificate (or,
+# with "req", of a PEM request), one a line in their order, as openssl
+# prints them without the "DNS:" prefix ("IP Address:" stays).
+san_list() {
+	if [ "${2:-}" = req ]; then
+		openssl req -in "$1" -noout -text
+	else
+		openssl x509 -in "$1" -noout -text
+	fi | awk '/X509v3 Subject Alternative Name/ { getline; print; exit }' |
+		sed 's/^ *//' | tr ',' '\n' | sed 's/^ *//; s/^DNS://'
 }
 
 # expect_no_file FILE...: none of FILE exists.
@@ -269,10 +305,8 @@ expect_no_file() {
 	done
 }
 
-# fs_snapshot DIR FILE: the names, sizes, modes and checksums of every file
-# under DIR, for "the file system is unchanged" after a refusal.
-fs_snapshot() {
-	(cd "$1" && find . -path ./b/token -prune -o -path ./token -prune -o \
-		-type f ! -name out ! -name err ! -name trace ! -name 'snap.*' \
-		! -name peer -printf '%p %s %m\n' | sort) >"$2"
+# dir_state DIR: every file under DIR with size, mode, mtime and SHA-256,
+# sorted, for "the file system is unchanged" after a refusal.
+dir_state() {
+	(cd "$1" && find . -type f -printf '%p %s %m %T@ ' -exec sha256sum {} \; | sort)
 }

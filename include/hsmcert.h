@@ -73,6 +73,9 @@ typedef int (*hc_secret_cb)(void *arg, const char *what, const char *source,
 HC_API int hc_parse_long(const char *s, long min, long max, const char *what,
 			 long *out, hc_err *err);
 
+/** Format t as RFC 3339 UTC ("2026-11-22T14:00:00Z") into out[21]. */
+HC_API void hc_rfc3339(long long t, char out[21]);
+
 /* ------------------------------------------------------------------ */
 /* Context                                                              */
 
@@ -505,6 +508,46 @@ typedef struct hc_audit_status {
  * inserted, reordered or the log truncated.
  */
 HC_API int hc_audit_verify_log(hc_ctx *ctx, hc_audit_status *st, hc_err *err);
+
+/** Expiry bands, as Exchange's health checker colours them. */
+enum hc_band {
+	HC_BAND_NA,		/**< no dates (request, orphan key) */
+	HC_BAND_OK,		/**< 60 days or more left */
+	HC_BAND_SOON,		/**< 30 to 59 days */
+	HC_BAND_URGENT,		/**< under 30 days */
+	HC_BAND_EXPIRED,
+};
+
+/** The band of an entry at time now. */
+HC_API enum hc_band hc_expiry_band(const hc_entry *e, time_t now);
+
+/** "60+ days", "30-59 days", "< 30 days", "expired", or "" for NA. */
+HC_API const char *hc_band_name(enum hc_band b);
+
+/** The compliance report: token, keys, certificates, policy, audit. */
+typedef struct hc_report {
+	char generated[21];		/**< RFC 3339 */
+	char host[256];
+	char module[512];
+	char token_label[33];
+	char manufacturer[33];
+	char model[17];
+	char serial[17];
+	char hw_version[8];
+	char fw_version[8];
+	int pin_count_low, pin_final_try, pin_locked, pin_to_be_changed;
+	hc_entry_list entries;		/**< certificates, requests, orphan keys */
+	hc_entry_list cas;		/**< CA certificates kept for chains */
+	hc_strings policy;		/**< "key = value" lines in force */
+	hc_audit_status audit;
+	size_t bindings;		/**< service bindings on this host */
+} hc_report;
+
+/** Release the owned parts. NULL-safe. */
+HC_API void hc_report_release(hc_report *r);
+
+/** Gather the report (read-only: nothing on the token changes). */
+HC_API int hc_report_make(hc_ctx *ctx, hc_report *out, hc_err *err);
 
 /** Filters of list (SPEC section 1); zero means "no filter". */
 typedef struct hc_list_filter {

@@ -87,6 +87,7 @@ int render_bound(const struct cli *g, const char *id,
 		 const hc_strings *changed, int enable);
 int render_audit(const struct cli *g, const hc_audit_records *l);
 int render_audit_status(const struct cli *g, const hc_audit_status *st);
+int render_report(const struct cli *g, const hc_report *r);
 int render_import(const struct cli *g, const hc_import_result *r);
 int render_checks(const struct cli *g, const hc_entry *e,
 		  const hc_check_list *l);
@@ -108,6 +109,7 @@ int cmd_export(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_enable(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_disable(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_complete(int argc, char **argv);

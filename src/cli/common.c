@@ -51,7 +51,7 @@ cli_global(struct cli *g, int c, const char *arg)
 			g->format = FMT_HTML;
 		else {
 			cli_usage_error(NULL,
-					"--format: unknown format '%s' (table, list, json)",
+					"--format: unknown format '%s' (table, list, json, text, html)",
 					arg);
 			return -1;
 		}

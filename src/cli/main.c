@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "lock", cmd_lock, "Make an exportable key permanently non-exportable" },
 	{ "remove", cmd_remove, "Archive and delete certificates, requests and keys" },
 	{ "audit", cmd_audit, "Show or verify the tamper-evident audit log" },
+	{ "report", cmd_report, "Compliance report of every key and certificate" },
 	{ "list", cmd_list, "List certificates, pending requests and orphan keys" },
 	{ "show", cmd_show, "Show every field of one certificate, request or key" },
 };

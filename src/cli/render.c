@@ -5,7 +5,6 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "core/util.h"
 
 void
 render_warning(const char *msg)

@@ -66,7 +66,9 @@ struct hc_token *fixture_token(struct fixture *fx, int log_in);
 /**
  * A canonical text of every object on the token, one line per object,
  * sorted: class, hex CKA_ID, label, and the SHA-1 of CKA_VALUE for
- * certificates and data objects (with CKA_APPLICATION for those). Reads
+ * certificates and data objects (with CKA_APPLICATION for those). The
+ * audit head (a data object of application HC_AUDIT_APP) is left out:
+ * SPEC 5 excludes it from "token unchanged". Reads
  * with hc_token_find, logged in with the file PIN: through the context's
  * token when it is open, else through a token opened and freed here (so a
  * later login of the context is not skipped). *out is malloc'd.

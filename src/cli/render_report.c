@@ -1,0 +1,351 @@
+/* render_report.c - the compliance report as text, JSON and one HTML file */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+
+/* HTML-escape s onto stdout. */
+static void
+h(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", stdout);
+			break;
+		case '>':
+			fputs("&gt;", stdout);
+			break;
+		case '&':
+			fputs("&amp;", stdout);
+			break;
+		case '"':
+			fputs("&quot;", stdout);
+			break;
+		case '\'':
+			fputs("&#39;", stdout);
+			break;
+		default:
+			putchar(*s);
+		}
+	}
+}
+
+static const char *
+kind_name(const hc_entry *e)
+{
+	switch (e->kind) {
+	case HC_KIND_CERT:
+		return "certificate";
+	case HC_KIND_REQUEST:
+		return "pending request";
+	case HC_KIND_ORPHAN:
+		return "orphan key";
+	case HC_KIND_CA:
+		return "CA certificate";
+	}
+	return "";
+}
+
+static const char *
+exportability(const hc_entry *e)
+{
+	if (!e->has_private_key)
+		return "no key";
+	return e->exportable == HC_TRUE ? "exportable" : "not exportable";
+}
+
+static void
+date_or_dash(const hc_entry *e, time_t t, char out[21])
+{
+	if (!e->has_dates) {
+		memcpy(out, "-", 2);
+		return;
+	}
+	strftime(out, 21, "%Y-%m-%d", gmtime(&t));
+}
+
+static json_t *
+report_json(const hc_report *r, time_t now)
+{
+	json_t *o = json_object(), *tok = json_object(), *items = json_array();
+	json_t *cas = json_array(), *pol = json_object(), *aud = json_object();
+	size_t i;
+
+	json_object_set_new(o, "Generated", json_string(r->generated));
+	json_object_set_new(o, "Host", json_string(r->host));
+	json_object_set_new(tok, "Label", json_string(r->token_label));
+	json_object_set_new(tok, "Manufacturer", json_string(r->manufacturer));
+	json_object_set_new(tok, "Model", json_string(r->model));
+	json_object_set_new(tok, "Serial", json_string(r->serial));
+	json_object_set_new(tok, "HardwareVersion", json_string(r->hw_version));
+	json_object_set_new(tok, "FirmwareVersion", json_string(r->fw_version));
+	json_object_set_new(tok, "Module", json_string(r->module));
+	json_object_set_new(tok, "PinCountLow", json_boolean(r->pin_count_low));
+	json_object_set_new(tok, "PinFinalTry", json_boolean(r->pin_final_try));
+	json_object_set_new(tok, "PinLocked", json_boolean(r->pin_locked));
+	json_object_set_new(tok, "PinToBeChanged", json_boolean(r->pin_to_be_changed));
+	json_object_set_new(o, "Token", tok);
+	for (i = 0; i < r->entries.n; i++) {
+		const hc_entry *e = &r->entries.v[i];
+		json_t *x = json_object(), *svc = json_array();
+		char d[21];
+		size_t k;
+
+		json_object_set_new(x, "Kind", json_string(kind_name(e)));
+		json_object_set_new(x, "Thumbprint", json_string(e->thumbprint));
+		json_object_set_new(x, "KeyId", json_string(e->key_id));
+		json_object_set_new(x, "FriendlyName", json_string(e->friendly_name ? e->friendly_name : ""));
+		json_object_set_new(x, "Subject", e->subject ? json_string(e->subject) : json_null());
+		json_object_set_new(x, "Status", json_string(hc_status_name(e->status)));
+		json_object_set_new(x, "KeyAlgorithm", e->key_algorithm ? json_string(e->key_algorithm) : json_null());
+		json_object_set_new(x, "KeySize", e->key_size ? json_integer(e->key_size) : json_null());
+		json_object_set_new(x, "KeyProvenance", e->key_provenance ? json_string(e->key_provenance) : json_null());
+		json_object_set_new(x, "PrivateKeyExportable", e->exportable == HC_NA ? json_null() : json_boolean(e->exportable == HC_TRUE));
+		if (e->has_dates) {
+			hc_rfc3339((long long)e->not_after, d);
+			json_object_set_new(x, "NotAfter", json_string(d));
+		} else {
+			json_object_set_new(x, "NotAfter", json_null());
+		}
+		json_object_set_new(x, "ExpiryBand", e->has_dates ?
+				    json_string(hc_band_name(hc_expiry_band(e, now))) : json_null());
+		for (k = 0; k < e->nservices; k++)
+			json_array_append_new(svc, json_string(e->service_names[k]));
+		json_object_set_new(x, "Services", svc);
+		json_array_append_new(items, x);
+	}
+	json_object_set_new(o, "Items", items);
+	for (i = 0; i < r->cas.n; i++) {
+		const hc_entry *e = &r->cas.v[i];
+		json_t *x = json_object();
+		char d[21];
+
+		json_object_set_new(x, "Thumbprint", json_string(e->thumbprint));
+		json_object_set_new(x, "Subject", json_string(e->subject ? e->subject : ""));
+		hc_rfc3339((long long)e->not_after, d);
+		json_object_set_new(x, "NotAfter", json_string(d));
+		json_array_append_new(cas, x);
+	}
+	json_object_set_new(o, "CaCertificates", cas);
+	for (i = 0; i < r->policy.n; i++) {
+		char key[64];
+		const char *eq = strstr(r->policy.v[i], " = ");
+		size_t kl = eq ? (size_t)(eq - r->policy.v[i]) : 0;
+
+		if (eq == NULL || kl >= sizeof(key))
+			continue;
+		memcpy(key, r->policy.v[i], kl);
+		key[kl] = '\0';
+		json_object_set_new(pol, key, json_string(eq + 3));
+	}
+	json_object_set_new(o, "Policy", pol);
+	json_object_set_new(o, "Bindings", json_integer((json_int_t)r->bindings));
+	json_object_set_new(aud, "Log", json_string(r->audit.path));
+	json_object_set_new(aud, "Valid", json_boolean(r->audit.ok));
+	json_object_set_new(aud, "Lines", json_integer((json_int_t)r->audit.lines));
+	json_object_set_new(aud, "LastSeq", json_integer((json_int_t)r->audit.last_seq));
+	json_object_set_new(aud, "TokenHeadSeq", json_integer((json_int_t)r->audit.head_seq));
+	json_object_set_new(aud, "Problem", r->audit.ok ? json_null() : json_string(r->audit.problem));
+	json_object_set_new(o, "Audit", aud);
+	return o;
+}
+
+static void
+report_text(const hc_report *r, time_t now)
+{
+	size_t i;
+
+	printf("hsmcert compliance report, %s, host %s\n\n", r->generated, r->host);
+	printf("Token      : %s (%s %s, serial %s, firmware %s)\n", r->token_label,
+	       r->manufacturer, r->model, r->serial, r->fw_version);
+	printf("Module     : %s\n", r->module);
+	printf("User PIN   : %s\n", r->pin_locked ? "LOCKED" :
+	       r->pin_final_try ? "final try" : r->pin_count_low ?
+	       "count low (failed logins)" : "no failed-login flags");
+	printf("\nKeys and certificates (%zu):\n", r->entries.n);
+	for (i = 0; i < r->entries.n; i++) {
+		const hc_entry *e = &r->entries.v[i];
+		char d[21];
+		size_t k;
+
+		date_or_dash(e, e->not_after, d);
+		printf("  %s  %-15s %-14s %-10s %-11s %s\n", e->thumbprint,
+		       kind_name(e), hc_status_name(e->status), d,
+		       hc_band_name(hc_expiry_band(e, now)),
+		       e->subject ? e->subject : "");
+		printf("      key %s %d, %s, %s", e->key_algorithm ? e->key_algorithm : "?",
+		       e->key_size, e->key_provenance ? e->key_provenance : "no private key",
+		       exportability(e));
+		for (k = 0; k < e->nservices; k++)
+			printf("%s%s", k ? ", " : "; bound to ", e->service_names[k]);
+		putchar('\n');
+	}
+	printf("\nCA certificates kept for chains (%zu):\n", r->cas.n);
+	for (i = 0; i < r->cas.n; i++)
+		printf("  %s  %s\n", r->cas.v[i].thumbprint,
+		       r->cas.v[i].subject ? r->cas.v[i].subject : "");
+	printf("\nPolicy in force:\n");
+	for (i = 0; i < r->policy.n; i++)
+		printf("  %s\n", r->policy.v[i]);
+	printf("\nAudit log  : %s\n", r->audit.path);
+	if (r->audit.ok)
+		printf("             %zu lines, chain intact, head on the token at seq %llu\n",
+		       r->audit.lines, r->audit.head_seq);
+	else
+		printf("             FAILED at line %zu: %s\n", r->audit.bad_line,
+		       r->audit.problem);
+}
+
+static const char html_head[] =
+"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+"<title>hsmcert compliance report</title>\n<style>\n"
+"body{font:14px/1.4 sans-serif;color:#111;margin:2em;max-width:1200px}\n"
+"h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.6em 0 .4em;border-bottom:1px solid #999}\n"
+".meta{color:#555}table{border-collapse:collapse;width:100%}\n"
+"th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}\n"
+"th{background:#eee}td.mono,.mono{font-family:monospace;font-size:12px;word-break:break-all}\n"
+".b-ok{background:#d8f0d8}.b-soon{background:#fff2b3}.b-urgent{background:#f8c8c8}.b-expired{background:#ccc}\n"
+".bad{color:#a00;font-weight:bold}.good{color:#070;font-weight:bold}\n"
+"dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}dd{margin:0}\n"
+"@media print{body{margin:0;font-size:11px}h2{break-after:avoid}tr{break-inside:avoid}"
+".b-ok,.b-soon,.b-urgent,.b-expired,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n"
+"</style></head><body>\n";
+
+static const char *
+band_class(enum hc_band b)
+{
+	switch (b) {
+	case HC_BAND_OK:
+		return "b-ok";
+	case HC_BAND_SOON:
+		return "b-soon";
+	case HC_BAND_URGENT:
+		return "b-urgent";
+	case HC_BAND_EXPIRED:
+		return "b-expired";
+	case HC_BAND_NA:
+		return "";
+	}
+	return "";
+}
+
+static void
+report_html(const hc_report *r, time_t now)
+{
+	size_t i, k;
+
+	fputs(html_head, stdout);
+	printf("<h1>hsmcert compliance report</h1>\n<p class=\"meta\">Generated ");
+	h(r->generated);
+	printf(" on host ");
+	h(r->host);
+	printf("</p>\n<h2>Token</h2>\n<dl><dt>Label</dt><dd>");
+	h(r->token_label);
+	printf("</dd><dt>Manufacturer / model</dt><dd>");
+	h(r->manufacturer);
+	printf(" / ");
+	h(r->model);
+	printf("</dd><dt>Serial</dt><dd class=\"mono\">");
+	h(r->serial);
+	printf("</dd><dt>Hardware / firmware</dt><dd>");
+	h(r->hw_version);
+	printf(" / ");
+	h(r->fw_version);
+	printf("</dd><dt>Module</dt><dd class=\"mono\">");
+	h(r->module);
+	printf("</dd><dt>User PIN</dt><dd>%s</dd></dl>\n",
+	       r->pin_locked ? "<span class=\"bad\">locked</span>" :
+	       r->pin_final_try ? "<span class=\"bad\">final try</span>" :
+	       r->pin_count_low ? "count low (failed logins)" :
+	       "no failed-login flags");
+	printf("<h2>Keys and certificates (%zu)</h2>\n<table><thead><tr><th>Thumbprint / key id</th>"
+	       "<th>Kind</th><th>Subject</th><th>Status</th><th>Expires</th><th>Band</th>"
+	       "<th>Key</th><th>Provenance</th><th>Export</th><th>Services</th></tr></thead><tbody>\n",
+	       r->entries.n);
+	for (i = 0; i < r->entries.n; i++) {
+		const hc_entry *e = &r->entries.v[i];
+		enum hc_band b = hc_expiry_band(e, now);
+		char d[21];
+
+		date_or_dash(e, e->not_after, d);
+		printf("<tr><td class=\"mono\">");
+		h(e->thumbprint);
+		printf("</td><td>%s</td><td>", kind_name(e));
+		h(e->subject);
+		printf("</td><td>%s</td><td>%s</td><td class=\"%s\">%s</td><td>",
+		       hc_status_name(e->status), d, band_class(b), hc_band_name(b));
+		h(e->key_algorithm);
+		printf(" %d</td><td>", e->key_size);
+		h(e->key_provenance ? e->key_provenance : "no private key");
+		printf("</td><td>%s</td><td>", exportability(e));
+		for (k = 0; k < e->nservices; k++) {
+			if (k)
+				printf(", ");
+			h(e->service_names[k]);
+		}
+		printf("</td></tr>\n");
+	}
+	printf("</tbody></table>\n<p class=\"meta\">Bands: <span class=\"b-ok\">60+ days</span> "
+	       "<span class=\"b-soon\">30-59 days</span> <span class=\"b-urgent\">&lt; 30 days</span> "
+	       "<span class=\"b-expired\">expired</span>. %zu service binding%s on this host.</p>\n",
+	       r->bindings, r->bindings == 1 ? "" : "s");
+	printf("<h2>CA certificates kept for chains (%zu)</h2>\n<table><thead><tr><th>Thumbprint</th>"
+	       "<th>Subject</th></tr></thead><tbody>\n", r->cas.n);
+	for (i = 0; i < r->cas.n; i++) {
+		printf("<tr><td class=\"mono\">");
+		h(r->cas.v[i].thumbprint);
+		printf("</td><td>");
+		h(r->cas.v[i].subject);
+		printf("</td></tr>\n");
+	}
+	printf("</tbody></table>\n<h2>Policy in force</h2>\n<table><tbody>\n");
+	for (i = 0; i < r->policy.n; i++) {
+		printf("<tr><td class=\"mono\">");
+		h(r->policy.v[i]);
+		printf("</td></tr>\n");
+	}
+	printf("</tbody></table>\n<h2>Audit log</h2>\n<p class=\"mono\">");
+	h(r->audit.path);
+	printf("</p>\n<p>");
+	if (r->audit.ok)
+		printf("<span class=\"good\">Verified</span>: %zu lines, hash chain intact, "
+		       "head on the token at seq %llu.", r->audit.lines, r->audit.head_seq);
+	else {
+		printf("<span class=\"bad\">FAILED</span> at line %zu: ", r->audit.bad_line);
+		h(r->audit.problem);
+	}
+	printf("</p>\n</body></html>\n");
+}
+
+int
+render_report(const struct cli *g, const hc_report *r)
+{
+	time_t now = time(NULL);
+
+	switch (g->format) {
+	case FMT_JSON: {
+		json_t *o = report_json(r, now);
+		int rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		json_decref(o);
+		if (rc != 0)
+			return HC_E_FAIL;
+		putchar('\n');
+		break;
+	}
+	case FMT_HTML:
+		report_html(r, now);
+		break;
+	case FMT_DEFAULT:
+	case FMT_TEXT:
+	case FMT_TABLE:
+	case FMT_LIST:
+		report_text(r, now);
+		break;
+	}
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}

@@ -16,20 +16,20 @@ struct command {
 static const struct command commands[] = {
 	{ "new", cmd_new, "Generate a key pair on the token and a self-signed certificate" },
 	{ "request", cmd_request, "Generate a key pair on the token and a certificate request" },
-	{ "renew", cmd_renew, "A new key and certificate (or request) with the old one's properties" },
-	{ "verify", cmd_verify, "Check a certificate before and after a change window" },
-	{ "names", cmd_names, "Print and lint the name list a request would carry" },
 	{ "import", cmd_import, "Import a CA's answer, CA certificates or a PFX" },
 	{ "complete", cmd_complete, "Complete a pending request with the CA's answer" },
+	{ "list", cmd_list, "List certificates, pending requests and orphan keys" },
+	{ "show", cmd_show, "Show every field of one certificate, request or key" },
 	{ "enable", cmd_enable, "Bind a certificate to services on this host" },
 	{ "disable", cmd_disable, "Unbind a certificate from services" },
 	{ "export", cmd_export, "Export a PFX (exportable keys only), a chain or a request" },
-	{ "lock", cmd_lock, "Make an exportable key permanently non-exportable" },
 	{ "remove", cmd_remove, "Archive and delete certificates, requests and keys" },
+	{ "renew", cmd_renew, "A new key and certificate (or request) with the old one's properties" },
+	{ "verify", cmd_verify, "Check a certificate before and after a change window" },
+	{ "names", cmd_names, "Print and lint the name list a request would carry" },
+	{ "lock", cmd_lock, "Make an exportable key permanently non-exportable" },
 	{ "audit", cmd_audit, "Show or verify the tamper-evident audit log" },
 	{ "report", cmd_report, "Compliance report of every key and certificate" },
-	{ "list", cmd_list, "List certificates, pending requests and orphan keys" },
-	{ "show", cmd_show, "Show every field of one certificate, request or key" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -207,7 +207,7 @@ static const char html_head[] =
 "h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.6em 0 .4em;border-bottom:1px solid #999}\n"
 ".meta{color:#555}table{border-collapse:collapse;width:100%}\n"
 "th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}\n"
-"th{background:#eee}td.mono,.mono{font-family:monospace;font-size:12px;word-break:break-all}\n"
+"th{background:#eee}td.nw{white-space:nowrap}td.mono,.mono{font-family:monospace;font-size:12px;word-break:break-all}\n"
 ".b-ok{background:#d8f0d8}.b-soon{background:#fff2b3}.b-urgent{background:#f8c8c8}.b-expired{background:#ccc}\n"
 ".bad{color:#a00;font-weight:bold}.good{color:#070;font-weight:bold}\n"
 "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}dd{margin:0}\n"
@@ -276,7 +276,7 @@ report_html(const hc_report *r, time_t now)
 		h(e->thumbprint);
 		printf("</td><td>%s</td><td>", kind_name(e));
 		h(e->subject);
-		printf("</td><td>%s</td><td>%s</td><td class=\"%s\">%s</td><td>",
+		printf("</td><td>%s</td><td class=\"nw\">%s</td><td class=\"%s nw\">%s</td><td class=\"nw\">",
 		       hc_status_name(e->status), d, band_class(b), hc_band_name(b));
 		h(e->key_algorithm);
 		printf(" %d</td><td>", e->key_size);

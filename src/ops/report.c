@@ -96,7 +96,7 @@ policy_lines(const struct hc_config *cfg, hc_strings *out, hc_err *err)
 	    push(out, err, "max-days = %ld", p->max_days) ||
 	    push(out, err, "allow-export = %s", p->allow_export ? "true" : "false") ||
 	    push(out, err, "min-password-length = %d", p->min_password_length) ||
-	    push(out, err, "digest = %s", hc_policy_digest_name(p)))
+	    push(out, err, "digest = sha%d", (int)p->digest))
 		return -1;
 	return 0;
 }

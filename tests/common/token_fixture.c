@@ -130,7 +130,8 @@ make_cert(const char *cn, long days, int ca, EVP_PKEY **key)
 					(const unsigned char *)cn, -1, -1, 0) &&
 	     X509_set_subject_name(x, name) && X509_set_issuer_name(x, name) &&
 	     X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
-	     X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL) != NULL &&
+	     X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0,
+			      NULL) != NULL &&
 	     X509_set_pubkey(x, pk);
 	if (ok && ca) {
 		X509_EXTENSION *bc, *ku;
@@ -275,7 +276,8 @@ run_mktoken(const char *dir)
 		rc = posix_spawn(&pid, script, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
-		print_error("fixture: cannot run %s: %s (set HSMCERT_TOP to the source tree)\n",
+		print_error("fixture: cannot run %s: %s "
+			    "(set HSMCERT_TOP to the source tree)\n",
 			    script, strerror(rc));
 		return -1;
 	}
@@ -349,7 +351,8 @@ fixture_setup_opts(void **state, const struct fixture_opts *opts)
 		tmp = "/tmp";
 	if (fmt(fx->dir, sizeof(fx->dir), "%s/hsmcert-test.XXXXXX", tmp) != 0 ||
 	    mkdtemp(fx->dir) == NULL) {
-		print_error("fixture: mkdtemp in %s: %s\n", tmp, strerror(errno));
+		print_error("fixture: mkdtemp in %s: %s\n", tmp,
+			    strerror(errno));
 		fx->dir[0] = '\0';
 		goto fail;
 	}
@@ -483,7 +486,8 @@ snap_line(const char *cls, const struct hc_tobj *o)
 		o->label != NULL ? o->label : "",
 		o->application != NULL ? " app=" : "",
 		o->application != NULL ? o->application : "",
-		o->value != NULL ? " sha1=" : "", o->value != NULL ? sha : "") != 0)
+		o->value != NULL ? " sha1=" : "",
+		o->value != NULL ? sha : "") != 0)
 		return NULL;
 	s = strdup(line);
 	return s;

@@ -12,6 +12,7 @@
 #define HC_TESTS_TOKEN_FIXTURE_H
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hsmcert.h"
@@ -25,7 +26,7 @@ struct fixture_opts {
 	const char *policy;	/**< extra lines for [policy], or NULL */
 	const char *paths;	/**< extra lines for [paths] (relative paths
 				     are relative to DIR), or NULL */
-	int wrong_pin;		/**< the secret callback hands out a wrong PIN */
+	int wrong_pin;		/**< the callback hands out a wrong PIN */
 };
 
 struct fixture {
@@ -66,13 +67,13 @@ struct hc_token *fixture_token(struct fixture *fx, int log_in);
 /**
  * A canonical text of every object on the token, one line per object,
  * sorted: class, hex CKA_ID, label, and the SHA-1 of CKA_VALUE for
- * certificates and data objects (with CKA_APPLICATION for those). The
- * audit head (a data object of application HC_AUDIT_APP) is left out:
- * SPEC 5 excludes it from "token unchanged". Reads
- * with hc_token_find, logged in with the file PIN: through the context's
- * token when it is open, else through a token opened and freed here (so a
- * later login of the context is not skipped). *out is malloc'd.
- * Returns 0, or -1 with a message printed.
+ * certificates and data objects (with CKA_APPLICATION for those). The audit
+ * head (a data object of application HC_AUDIT_APP) is left out: SPEC 5
+ * excludes it from "token unchanged". Read with hc_token_find, logged in
+ * with the file PIN: through the context's token when it is open, else
+ * through a token opened and freed here (so a later login of the context
+ * is not skipped). *out is malloc'd. Returns 0, or -1 with a message
+ * printed.
  */
 int fixture_snapshot(struct fixture *fx, char **out);
 

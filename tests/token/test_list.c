@@ -21,7 +21,7 @@
 
 /* What populate() put on the token. */
 struct scene {
-	char a[41];		/* cert a.example.com + *.example.com, 40 days */
+	char a[41];		/* cert a.example.com, *.example.com, 40 d */
 	char b[41];		/* cert mail.other.org, 10 days */
 	char c[41];		/* cert c.example.net, 25 days */
 	char orphan[41];	/* key id of a key with nothing else */
@@ -407,7 +407,8 @@ test_list_filter_thumbprint_prefix(void **state)
 	/* uppercase with ':' separators */
 	for (i = 0; i < 4; i++) {
 		prefix[3 * i] = (char)toupper((unsigned char)sc.c[2 * i]);
-		prefix[3 * i + 1] = (char)toupper((unsigned char)sc.c[2 * i + 1]);
+		prefix[3 * i + 1] =
+			(char)toupper((unsigned char)sc.c[2 * i + 1]);
 		prefix[3 * i + 2] = ':';
 	}
 	prefix[11] = '\0';
@@ -549,7 +550,8 @@ test_list_expired_and_not_yet_valid(void **state)
 	     l.v[2].status == HC_STATUS_NOTYETVALID &&
 	     l.v[0].root_ca_type == HC_ROOT_SELFSIGNED;
 	if (!ok && l.n == 3)
-		print_error("statuses %s %s %s\n", hc_status_name(l.v[0].status),
+		print_error("statuses %s %s %s\n",
+			    hc_status_name(l.v[0].status),
 			    hc_status_name(l.v[1].status),
 			    hc_status_name(l.v[2].status));
 	hc_entry_list_release(&l);
@@ -888,8 +890,9 @@ main(void)
 						fixture_teardown),
 		T(test_list_expired_and_not_yet_valid),
 		T(test_list_unknown_issuer_is_untrusted),
-		cmocka_unit_test_setup_teardown(test_list_private_anchor_is_valid,
-						setup_anchors, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_list_private_anchor_is_valid, setup_anchors,
+			fixture_teardown),
 		T(test_list_cert_of_other_key_is_invalid),
 		T(test_list_ca_lists_keyless_certs),
 		T(test_list_show_prefix_forms),

@@ -97,12 +97,12 @@ check_objects(struct fixture *fx, const hc_entry *e, const char *label,
 						    EVP_sha1(), NULL), 1);
 			fixture_hex(md, sizeof(md), hex);
 			assert_string_equal(hex, e->thumbprint);
-			/* CKA_ID is the key identifier of the certificate's key */
+			/* CKA_ID: the key identifier of the certificate's key */
 			x = hc_x509_from_der(l.v[0].value, l.v[0].value_len,
 					     &err);
 			assert_non_null(x);
-			assert_int_equal(hc_x509_key_id(X509_get0_pubkey(x), kid,
-							&err), 0);
+			assert_int_equal(hc_x509_key_id(X509_get0_pubkey(x),
+							kid, &err), 0);
 			assert_memory_equal(kid, id, sizeof(id));
 			X509_free(x);
 		}
@@ -490,7 +490,8 @@ test_new_friendly_name_bad_utf8_is_usage(void **state)
 	memset(&req, 0, sizeof(req));
 	req.subject = "CN=name.example.com";
 	req.friendly_name = "caf\xe9";	/* Latin-1, not UTF-8 */
-	new_fails(*state, &req, HC_E_USAGE, "--friendly-name is not valid UTF-8");
+	new_fails(*state, &req, HC_E_USAGE,
+		  "--friendly-name is not valid UTF-8");
 }
 
 /* The label of the object of class cls with key id (hex) into buf. */
@@ -566,7 +567,9 @@ test_new_wrong_pin_creates_nothing(void **state)
 static int
 setup_max_days_30(void **state)
 {
-	static const struct fixture_opts o = { .policy = "max-days = 30\n" };
+	static const struct fixture_opts o = {
+		.policy = "max-days = 30\n",
+	};
 
 	return fixture_setup_opts(state, &o);
 }
@@ -574,7 +577,9 @@ setup_max_days_30(void **state)
 static int
 setup_no_export(void **state)
 {
-	static const struct fixture_opts o = { .policy = "allow-export = false\n" };
+	static const struct fixture_opts o = {
+		.policy = "allow-export = false\n",
+	};
 
 	return fixture_setup_opts(state, &o);
 }
@@ -582,7 +587,9 @@ setup_no_export(void **state)
 static int
 setup_min_rsa_3072(void **state)
 {
-	static const struct fixture_opts o = { .policy = "min-rsa-bits = 3072\n" };
+	static const struct fixture_opts o = {
+		.policy = "min-rsa-bits = 3072\n",
+	};
 
 	return fixture_setup_opts(state, &o);
 }
@@ -611,7 +618,8 @@ test_new_policy_max_days_denies_more(void **state)
 	req.subject = "CN=month.example.com";
 	req.key = "ec:p256";
 	req.days = 31;
-	new_fails(*state, &req, HC_E_DENIED, "--days 31 exceeds the policy's max-days (30)");
+	new_fails(*state, &req, HC_E_DENIED,
+		  "--days 31 exceeds the policy's max-days (30)");
 }
 
 static void
@@ -640,7 +648,8 @@ test_new_policy_min_rsa_bits_denies_default_key(void **state)
 
 	memset(&req, 0, sizeof(req));
 	req.subject = "CN=rsa.example.com";
-	new_fails(*state, &req, HC_E_DENIED, "rsa:2048 is below the policy's min-rsa-bits (3072)");
+	new_fails(*state, &req, HC_E_DENIED,
+		  "rsa:2048 is below the policy's min-rsa-bits (3072)");
 }
 
 int

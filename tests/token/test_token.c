@@ -399,11 +399,13 @@ test_token_generate_long_label_reads_back(void **state)
 	/* copy out first: a failed assertion must not leak the lists */
 	if (hc_token_find(t, HC_OBJ_PRIVKEY, kp.id, sizeof(kp.id), NULL, &l,
 			  &err) == 0 && l.n == 1)
-		assert_true(snprintf(priv, sizeof(priv), "%s", l.v[0].label) >= 0);
+		assert_true(snprintf(priv, sizeof(priv), "%s",
+				     l.v[0].label) >= 0);
 	hc_tobj_list_release(&l);
 	if (hc_token_find(t, HC_OBJ_PUBKEY, kp.id, sizeof(kp.id), NULL, &l,
 			  &err) == 0 && l.n == 1)
-		assert_true(snprintf(pub, sizeof(pub), "%s", l.v[0].label) >= 0);
+		assert_true(snprintf(pub, sizeof(pub), "%s",
+				     l.v[0].label) >= 0);
 	hc_tobj_list_release(&l);
 	hc_keypair_release(&kp);
 	assert_string_equal(priv, label);
@@ -509,6 +511,7 @@ test_token_store_cert_find(void **state)
 	unsigned char id[20], *der = NULL;
 	unsigned long h, hca;
 	hc_err err = { 0 };
+	size_t i;
 	int dlen;
 
 	memset(id, 0x5a, sizeof(id));
@@ -537,9 +540,10 @@ test_token_store_cert_find(void **state)
 	assert_int_equal(hc_token_find(t, HC_OBJ_CERT, NULL, 0, NULL, &l,
 				       &err), 0);
 	assert_int_equal(l.n, 2);
-	assert_int_equal(l.v[0].handle == hca ? l.v[0].cert_category :
-			 l.v[1].cert_category, HC_CAT_AUTHORITY);
-	assert_int_equal(l.v[0].handle == hca ? l.v[0].id_len : l.v[1].id_len, 0);
+	i = l.v[0].handle == hca ? 0 : 1;
+	assert_int_equal(l.v[i].handle, hca);
+	assert_int_equal(l.v[i].cert_category, HC_CAT_AUTHORITY);
+	assert_int_equal(l.v[i].id_len, 0);
 	hc_tobj_list_release(&l);
 	X509_free(x);
 }
@@ -707,7 +711,8 @@ sign_and_verify(struct fixture *fx, const char *spec)
 	assert_non_null(md);
 	assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL,
 					      kp.pubkey), 1);
-	assert_int_equal(EVP_DigestVerify(md, sig, siglen, msg, sizeof(msg)), 1);
+	assert_int_equal(EVP_DigestVerify(md, sig, siglen, msg, sizeof(msg)),
+			 1);
 	EVP_MD_CTX_free(md);
 
 	/* and a changed message does not verify */

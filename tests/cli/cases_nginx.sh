@@ -1,0 +1,276 @@
+# tests/cli/cases_nginx.sh - the proof of issue 5: Debian's nginx serves a
+# certificate whose key stays on the token, through the OpenSSL pkcs11
+# engine, and follows hsmcert's enable, renew and failed enable, with
+# conf/nginx/hsmcert-nginx-reload as the [service https] reload command.
+# Sourced by run.sh.
+#
+# nginx runs as a daemon on 127.0.0.1 on a free port with everything (pid,
+# logs, temp paths, snippet) in the case's temp dir, `user root;` (a test
+# only: the worker must use the SoftHSM2 token directory). Every process
+# the case starts is stopped by PID from an EXIT trap of the case's
+# subshell, also when an assertion fails. The PIN reaches the engine only
+# through a 0600 openssl.cnf in $T (as conf/nginx/openssl-pkcs11.cnf).
+#
+# Helpers here are prefixed ngx_ (every cases_*.sh shares run.sh's shell).
+
+NGX_BIN=/usr/sbin/nginx
+
+# ngx_setup: a directory $N with n.conf (nginx.conf) on a free port $PORT, the
+# engine configuration exported as OPENSSL_CONF (hsmcert's reload, hence
+# nginx, inherit it, as they inherit SOFTHSM2_CONF), the [service https]
+# of conf/services.example pointing into $N, and the EXIT trap.
+#
+# $N is a short directory /tmp/hn.XXXXXX (removed by the trap; its logs are
+# copied to $T/nginx first) and the reload command names
+# conf/nginx/hsmcert-nginx-reload through the symlink $N/reload: hsmcert
+# takes configuration lines of at most 197 characters (libinih, see
+# conf/hsmcert.conf.example), and the reload line names five paths.
+ngx_setup() {
+	[ -x "$NGX_BIN" ] || fail "$NGX_BIN is not installed"
+	[ -r "$ENGINE" ] || fail "the pkcs11 engine $ENGINE is not installed"
+	N=$(mktemp -d /tmp/hn.XXXXXX) || fail "mktemp -d /tmp/hn.XXXXXX"
+	: >"$N/masters"
+	trap ngx_stop EXIT
+	trap 'exit 130' INT TERM
+	mkdir -p "$N/tmp" || fail "mkdir $N/tmp"
+	ln -s "$TOP/conf/nginx/hsmcert-nginx-reload" "$N/reload" || fail "ln -s $N/reload"
+	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
+		fail "no free port"
+	(
+		umask 077
+		cat >"$N/openssl.cnf" <<EOF
+openssl_conf = openssl_init
+[openssl_init]
+engines = engine_section
+[engine_section]
+pkcs11 = pkcs11_section
+[pkcs11_section]
+engine_id = pkcs11
+dynamic_path = $ENGINE
+MODULE_PATH = $MODULE
+PIN = $(cat "$T/user.pin")
+init = 0
+EOF
+	)
+	[ "$(stat -c %a "$N/openssl.cnf")" = 600 ] || fail "openssl.cnf is not 0600"
+	export OPENSSL_CONF=$N/openssl.cnf
+	cat >"$N/n.conf" <<EOF
+# test only: root, so that the worker can use the SoftHSM2 token directory
+user root;
+daemon on;
+master_process on;
+worker_processes 1;
+pid $N/nginx.pid;
+error_log $N/error.log info;
+ssl_engine pkcs11;
+events { worker_connections 32; }
+http {
+	access_log $N/access.log;
+	client_body_temp_path $N/tmp/body;
+	proxy_temp_path $N/tmp/proxy;
+	fastcgi_temp_path $N/tmp/fastcgi;
+	uwsgi_temp_path $N/tmp/uwsgi;
+	scgi_temp_path $N/tmp/scgi;
+	server {
+		listen 127.0.0.1:$PORT ssl;
+		server_name localhost;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		include $N/s.conf;
+		location / { return 200 "hsmcert nginx test\n"; }
+	}
+}
+EOF
+	# reload = the script with CERT_FILE KEY_URI_FILE SNIPPET -c NGINX_CONF -p DIR
+	NGX_RELOAD="$N/reload $N/c.pem $N/k.uri $N/s.conf -c $N/n.conf -p $N/"
+	printf '\n[service https]\ncert-file = %s\nkey-uri-file = %s\nreload = %s\n' \
+		"$N/c.pem" "$N/k.uri" "$NGX_RELOAD" >>"$CONF"
+	echo "nginx: 127.0.0.1:$PORT, prefix $N"
+	echo "reload = $NGX_RELOAD"
+}
+
+# ngx_master: the master's PID from the pid file (empty if none); every
+# master seen is remembered in $N/masters for ngx_stop.
+ngx_master() {
+	local pid=
+	[ -s "$N/nginx.pid" ] && pid=$(tr -dc 0-9 <"$N/nginx.pid")
+	if [ -n "$pid" ] && ! grep -qx "$pid" "$N/masters"; then echo "$pid" >>"$N/masters"; fi
+	echo "$pid"
+}
+
+# ngx_stop: TERM every nginx master this case started (and their workers),
+# by PID, and wait until they are gone (bounded: 5 s, then KILL).
+ngx_stop() {
+	[ -n "${N:-}" ] && [ -d "$N" ] || return 0
+	ngx_master >/dev/null
+	local pid kids all=() i
+	while read -r pid; do
+		[ -n "$pid" ] || continue
+		kill -0 "$pid" 2>/dev/null || continue
+		# only an nginx master: the pid file may be stale
+		grep -q 'nginx' "/proc/$pid/cmdline" 2>/dev/null || continue
+		kids=$(pgrep -P "$pid" 2>/dev/null)
+		all+=("$pid" $kids)
+		kill -TERM "$pid" 2>/dev/null
+	done <"$N/masters"
+	if [ ${#all[@]} -eq 0 ]; then ngx_cleanup; return 0; fi
+	for i in $(seq 100); do
+		for pid in "${all[@]}"; do kill -0 "$pid" 2>/dev/null && break; pid=; done
+		[ -z "$pid" ] && break
+		sleep 0.05
+	done
+	for pid in "${all[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "nginx: $pid did not stop within 5 s: KILL"
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	done
+	echo "nginx: stopped ${all[*]}"
+	ngx_cleanup
+}
+
+# ngx_cleanup: keep nginx's configuration, snippet and logs in $T/nginx
+# (for HSMCERT_CLI_KEEP), then remove $N.
+ngx_cleanup() {
+	mkdir -p "$T/nginx" && cp -p "$N"/*.conf "$N"/*.log "$N"/c.pem "$N"/k.uri "$T/nginx/" 2>/dev/null
+	case $N in /tmp/hn.*) rm -rf "$N" ;; esac
+}
+
+# ngx_probe VERSION: one TLS handshake (-tls1_2 or -tls1_3) with the
+# server. Sets SEEN (SHA-1 of the server's certificate, lowercase hex) and
+# PROTO (the session's protocol); the s_client output is in $T/sclient.
+ngx_probe() {
+	SEEN= PROTO=
+	env -u OPENSSL_CONF timeout 10 openssl s_client -connect "127.0.0.1:$PORT" \
+		-servername localhost "-$1" </dev/null >"$T/sclient" 2>&1
+	SEEN=$(openssl x509 -in "$T/sclient" -noout -fingerprint -sha1 2>/dev/null |
+		sed 's/.*=//; s/://g' | tr A-F a-f)
+	PROTO=$(sed -n 's/^ *Protocol *: *//p' "$T/sclient" | head -n 1)
+}
+
+# ngx_expect_serves THUMB VERSION [SECONDS]: the server presents THUMB over
+# VERSION, polling up to SECONDS (default 0: one try) for a reload to land.
+# Echoes the s_client protocol lines for the log.
+ngx_expect_serves() {
+	local want=$1 ver=$2 secs=${3:-0} i=0
+	while :; do
+		ngx_probe "$ver"
+		[ "$SEEN" = "$want" ] && break
+		[ "$i" -ge $((secs * 10)) ] && break
+		i=$((i + 1))
+		sleep 0.1
+	done
+	echo "s_client -$ver: $(grep -E '^(New|Protocol|Cipher) ' "$T/sclient" | head -n 1)"
+	echo "s_client -$ver:$(grep -E '^ *Protocol *:' "$T/sclient" | head -n 1)"
+	echo "s_client -$ver: server certificate SHA-1 $SEEN"
+	[ "$SEEN" = "$want" ] ||
+		fail "nginx serves '$SEEN' over $ver, expected $want" "$(head -n 40 "$T/sclient")" \
+			"--- nginx error.log ---" "$(tail -n 20 "$N/error.log" 2>/dev/null)"
+	local p=TLSv1.3
+	[ "$ver" = tls1_2 ] && p=TLSv1.2
+	expect_eq "$p" "$PROTO" "protocol of the session"
+}
+
+# ngx_list_thumb SUBJECT-CN: the newest Thumbprint in list --format json of
+# the certificates whose subject CN is SUBJECT-CN (list sorts by NotAfter).
+ngx_list_has() { # THUMB FLAGS
+	hc list
+	expect_rc 0
+	local got
+	got=$(awk -v t="$1" '$1 == t { print $2 }' "$T/out")
+	[ "$got" = "$2" ] || fail "list: Services of $1: expected '$2', got '$got'" "$(cat "$T/out")"
+}
+
+# ngx_json_thumb: the Thumbprint of $T/out (one object).
+ngx_json_thumb() { jq_py "$T/out" 'd["Thumbprint"]'; }
+
+test_nginx_serves_token_key_follows_renew_and_survives_failed_reload() {
+	ngx_setup
+	# 1. a certificate for localhost, enabled for https: the first enable
+	#    writes the files and the reload script starts nginx
+	new_cert --subject "CN=localhost" --domain localhost --key ec:p256
+	first=$THUMB
+	hc enable "$first" --services https
+	expect_rc 0 "enable --services https (starts nginx)"
+	master=$(ngx_master)
+	[ -n "$master" ] && kill -0 "$master" 2>/dev/null ||
+		fail "nginx did not start" "$(tail -n 20 "$N/error.log" 2>/dev/null)" "$ERR"
+	echo "nginx master pid $master"
+	hc list --format json
+	expect_rc 0
+	listed=$(jq_py "$T/out" "[x['Thumbprint'] for x in d if x['Thumbprint'] == '$first'][0]")
+	expect_eq "$first" "$listed" "Thumbprint in list --format json"
+	! grep -qi pin "$N/s.conf" || fail "the nginx snippet mentions a PIN"
+	echo "first certificate (list Thumbprint): $listed"
+	ngx_expect_serves "$listed" tls1_3
+	echo "nginx served the first certificate: $SEEN ($PROTO)"
+	ngx_list_has "$first" "...W."
+
+	# 2. renew --yes: the renewed certificate takes https over, nginx
+	#    reloads and serves it
+	hc renew "$first" --yes --format json
+	expect_rc 0 "renew --yes"
+	second=$(ngx_json_thumb)
+	hc list --format json
+	expect_rc 0
+	expect_eq "...W." "$(jq_py "$T/out" "''.join('...W.' for x in d if x['Thumbprint'] == '$second' and x['Services'] == ['https'])")" \
+		"the renewed certificate is bound to https in list --format json"
+	echo "renewed certificate (list Thumbprint): $second"
+	ngx_expect_serves "$second" tls1_3 10
+	echo "nginx served the renewed certificate: $SEEN ($PROTO)"
+	ngx_list_has "$first" "....."
+	ngx_list_has "$second" "...W."
+	expect_eq "$master" "$(ngx_master)" "nginx master after the reload (reloaded, not restarted)"
+
+	# 3. a failing reload (nginx -t rejects the command line): enable exits
+	#    1 with nginx's message, nginx keeps serving the second certificate,
+	#    the binding stays on it, and the files name it again
+	new_cert --subject "CN=localhost" --domain localhost --key ec:p256
+	third=$THUMB
+	cp "$N/c.pem" "$T/cert.pem.before"
+	cp "$N/k.uri" "$T/key.uri.before"
+	sed -i 's|^reload = .*|& -g "hsmcert_bogus on;"|' "$CONF"
+	grep -q 'hsmcert_bogus' "$CONF" || fail "could not change the reload line"
+	hc enable "$third" --services https --yes
+	expect_rc 1 "enable with a reload that nginx -t rejects"
+	expect_err "hsmcert_bogus"
+	echo "failed enable said: $(head -n 3 "$T/err")"
+	ngx_expect_serves "$second" tls1_3
+	sleep 0.3 # a reload, had one been signalled, has landed by now
+	ngx_expect_serves "$second" tls1_3
+	echo "after the failed enable nginx still served: $SEEN ($PROTO)"
+	ngx_list_has "$second" "...W."
+	ngx_list_has "$third" "....."
+	cmp -s "$T/cert.pem.before" "$N/c.pem" || fail "cert-file not restored after the failed reload"
+	cmp -s "$T/key.uri.before" "$N/k.uri" || fail "key-uri-file not restored after the failed reload"
+	grep -qF "$(cat "$N/k.uri")" "$N/s.conf" ||
+		fail "the nginx snippet does not name the restored key URI" "$(cat "$N/s.conf")"
+	kill -0 "$master" 2>/dev/null || fail "nginx master $master is gone after the failed reload"
+
+	# 4. the same reload fixed: the third certificate is served
+	sed -i 's| -g "hsmcert_bogus on;"||' "$CONF"
+	hc enable "$third" --services https --yes
+	expect_rc 0 "enable after the reload line was fixed"
+	ngx_expect_serves "$third" tls1_3 10
+	ngx_list_has "$third" "...W."
+	echo "thumbprints: first $first, renewed $second, third $third"
+}
+
+test_nginx_rsa_key_serves_tls12_and_tls13() {
+	ngx_setup
+	new_cert --subject "CN=localhost" --domain localhost --key rsa:2048
+	rsa=$THUMB
+	hc enable "$rsa" --services https
+	expect_rc 0 "enable --services https (starts nginx)"
+	[ -n "$(ngx_master)" ] || fail "nginx did not start" "$ERR"
+	hc list --format json
+	expect_rc 0
+	expect_eq "$rsa" "$(jq_py "$T/out" "[x['Thumbprint'] for x in d if x['Thumbprint'] == '$rsa'][0]")" "list Thumbprint"
+	echo "RSA certificate (list Thumbprint): $rsa"
+	ngx_expect_serves "$rsa" tls1_2
+	grep -qE '^ *Cipher *: *ECDHE-RSA-' "$T/sclient" ||
+		fail "TLS 1.2 cipher is not ECDHE-RSA:" "$(grep -E 'Cipher' "$T/sclient")"
+	ngx_expect_serves "$rsa" tls1_3
+	# the RSA-PSS signature of TLS 1.3 was made on the token
+	grep -qE 'Peer signature type: RSA-PSS' "$T/sclient" ||
+		fail "TLS 1.3 peer signature is not RSA-PSS:" "$(grep -E 'signature' "$T/sclient")"
+}

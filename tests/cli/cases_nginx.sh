@@ -15,6 +15,15 @@
 
 NGX_BIN=/usr/sbin/nginx
 
+# ngx_log TEXT: a line for the case log (and $T/nginx.evidence, copied to
+# $HSMCERT_CLI_EVIDENCE/CASE.txt when that directory exists: run.sh keeps
+# no log of a passing case), with the seconds since ngx_setup.
+ngx_log() {
+	local t
+	t=$(awk -v a="$NGX_T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%5.2f", b - a }')
+	printf '[%s s] %s\n' "$t" "$*" | tee -a "$T/nginx.evidence"
+}
+
 # ngx_setup: a directory $N with n.conf (nginx.conf) on a free port $PORT, the
 # engine configuration exported as OPENSSL_CONF (hsmcert's reload, hence
 # nginx, inherit it, as they inherit SOFTHSM2_CONF), the [service https]
@@ -28,6 +37,8 @@ NGX_BIN=/usr/sbin/nginx
 ngx_setup() {
 	[ -x "$NGX_BIN" ] || fail "$NGX_BIN is not installed"
 	[ -r "$ENGINE" ] || fail "the pkcs11 engine $ENGINE is not installed"
+	NGX_T0=$EPOCHREALTIME
+	NGX_CASE=${FUNCNAME[1]}
 	N=$(mktemp -d /tmp/hn.XXXXXX) || fail "mktemp -d /tmp/hn.XXXXXX"
 	: >"$N/masters"
 	trap ngx_stop EXIT
@@ -84,8 +95,8 @@ EOF
 	NGX_RELOAD="$N/reload $N/c.pem $N/k.uri $N/s.conf -c $N/n.conf -p $N/"
 	printf '\n[service https]\ncert-file = %s\nkey-uri-file = %s\nreload = %s\n' \
 		"$N/c.pem" "$N/k.uri" "$NGX_RELOAD" >>"$CONF"
-	echo "nginx: 127.0.0.1:$PORT, prefix $N"
-	echo "reload = $NGX_RELOAD"
+	ngx_log "nginx: 127.0.0.1:$PORT, prefix $N"
+	ngx_log "reload = $NGX_RELOAD"
 }
 
 # ngx_master: the master's PID from the pid file (empty if none); every
@@ -97,6 +108,12 @@ ngx_master() {
 	echo "$pid"
 }
 
+# ngx_alive PID: PID runs (a zombie waiting for init to reap it does not).
+ngx_alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
 # ngx_stop: TERM every nginx master this case started (and their workers),
 # by PID, and wait until they are gone (bounded: 5 s, then KILL).
 ngx_stop() {
@@ -105,7 +122,7 @@ ngx_stop() {
 	local pid kids all=() i
 	while read -r pid; do
 		[ -n "$pid" ] || continue
-		kill -0 "$pid" 2>/dev/null || continue
+		ngx_alive "$pid" || continue
 		# only an nginx master: the pid file may be stale
 		grep -q 'nginx' "/proc/$pid/cmdline" 2>/dev/null || continue
 		kids=$(pgrep -P "$pid" 2>/dev/null)
@@ -114,17 +131,17 @@ ngx_stop() {
 	done <"$N/masters"
 	if [ ${#all[@]} -eq 0 ]; then ngx_cleanup; return 0; fi
 	for i in $(seq 100); do
-		for pid in "${all[@]}"; do kill -0 "$pid" 2>/dev/null && break; pid=; done
+		for pid in "${all[@]}"; do ngx_alive "$pid" && break; pid=; done
 		[ -z "$pid" ] && break
 		sleep 0.05
 	done
 	for pid in "${all[@]}"; do
-		if kill -0 "$pid" 2>/dev/null; then
-			echo "nginx: $pid did not stop within 5 s: KILL"
+		if ngx_alive "$pid"; then
+			ngx_log "nginx: $pid did not stop within 5 s: KILL"
 			kill -KILL "$pid" 2>/dev/null
 		fi
 	done
-	echo "nginx: stopped ${all[*]}"
+	ngx_log "nginx: stopped ${all[*]}"
 	ngx_cleanup
 }
 
@@ -133,6 +150,9 @@ ngx_stop() {
 ngx_cleanup() {
 	mkdir -p "$T/nginx" && cp -p "$N"/*.conf "$N"/*.log "$N"/c.pem "$N"/k.uri "$T/nginx/" 2>/dev/null
 	case $N in /tmp/hn.*) rm -rf "$N" ;; esac
+	if [ -n "${HSMCERT_CLI_EVIDENCE:-}" ] && [ -d "$HSMCERT_CLI_EVIDENCE" ] && [ -f "$T/nginx.evidence" ]; then
+		cp "$T/nginx.evidence" "$HSMCERT_CLI_EVIDENCE/$NGX_CASE.txt" || true
+	fi
 }
 
 # ngx_probe VERSION: one TLS handshake (-tls1_2 or -tls1_3) with the
@@ -144,7 +164,7 @@ ngx_probe() {
 		-servername localhost "-$1" </dev/null >"$T/sclient" 2>&1
 	SEEN=$(openssl x509 -in "$T/sclient" -noout -fingerprint -sha1 2>/dev/null |
 		sed 's/.*=//; s/://g' | tr A-F a-f)
-	PROTO=$(sed -n 's/^ *Protocol *: *//p' "$T/sclient" | head -n 1)
+	PROTO=$(sed -n 's/^New, \([^,]*\), Cipher is .*/\1/p' "$T/sclient" | head -n 1)
 }
 
 # ngx_expect_serves THUMB VERSION [SECONDS]: the server presents THUMB over
@@ -159,9 +179,9 @@ ngx_expect_serves() {
 		i=$((i + 1))
 		sleep 0.1
 	done
-	echo "s_client -$ver: $(grep -E '^(New|Protocol|Cipher) ' "$T/sclient" | head -n 1)"
-	echo "s_client -$ver:$(grep -E '^ *Protocol *:' "$T/sclient" | head -n 1)"
-	echo "s_client -$ver: server certificate SHA-1 $SEEN"
+	ngx_log "s_client -$ver: $(grep -E '^New, ' "$T/sclient" | head -n 1)"
+	grep -E '^ *Protocol *:|^Peer signature type' "$T/sclient" | sed 's/^ *//' | awk '!seen[$0]++' | while read -r l; do ngx_log "s_client -$ver: $l"; done
+	ngx_log "s_client -$ver: server certificate SHA-1 $SEEN"
 	[ "$SEEN" = "$want" ] ||
 		fail "nginx serves '$SEEN' over $ver, expected $want" "$(head -n 40 "$T/sclient")" \
 			"--- nginx error.log ---" "$(tail -n 20 "$N/error.log" 2>/dev/null)"
@@ -194,15 +214,15 @@ test_nginx_serves_token_key_follows_renew_and_survives_failed_reload() {
 	master=$(ngx_master)
 	[ -n "$master" ] && kill -0 "$master" 2>/dev/null ||
 		fail "nginx did not start" "$(tail -n 20 "$N/error.log" 2>/dev/null)" "$ERR"
-	echo "nginx master pid $master"
+	ngx_log "nginx master pid $master"
 	hc list --format json
 	expect_rc 0
 	listed=$(jq_py "$T/out" "[x['Thumbprint'] for x in d if x['Thumbprint'] == '$first'][0]")
 	expect_eq "$first" "$listed" "Thumbprint in list --format json"
 	! grep -qi pin "$N/s.conf" || fail "the nginx snippet mentions a PIN"
-	echo "first certificate (list Thumbprint): $listed"
+	ngx_log "first certificate (list Thumbprint): $listed"
 	ngx_expect_serves "$listed" tls1_3
-	echo "nginx served the first certificate: $SEEN ($PROTO)"
+	ngx_log "nginx served the first certificate: $SEEN ($PROTO)"
 	ngx_list_has "$first" "...W."
 
 	# 2. renew --yes: the renewed certificate takes https over, nginx
@@ -214,9 +234,9 @@ test_nginx_serves_token_key_follows_renew_and_survives_failed_reload() {
 	expect_rc 0
 	expect_eq "...W." "$(jq_py "$T/out" "''.join('...W.' for x in d if x['Thumbprint'] == '$second' and x['Services'] == ['https'])")" \
 		"the renewed certificate is bound to https in list --format json"
-	echo "renewed certificate (list Thumbprint): $second"
+	ngx_log "renewed certificate (list Thumbprint): $second"
 	ngx_expect_serves "$second" tls1_3 10
-	echo "nginx served the renewed certificate: $SEEN ($PROTO)"
+	ngx_log "nginx served the renewed certificate: $SEEN ($PROTO)"
 	ngx_list_has "$first" "....."
 	ngx_list_has "$second" "...W."
 	expect_eq "$master" "$(ngx_master)" "nginx master after the reload (reloaded, not restarted)"
@@ -233,11 +253,11 @@ test_nginx_serves_token_key_follows_renew_and_survives_failed_reload() {
 	hc enable "$third" --services https --yes
 	expect_rc 1 "enable with a reload that nginx -t rejects"
 	expect_err "hsmcert_bogus"
-	echo "failed enable said: $(head -n 3 "$T/err")"
+	ngx_log "failed enable said: $(head -n 3 "$T/err")"
 	ngx_expect_serves "$second" tls1_3
 	sleep 0.3 # a reload, had one been signalled, has landed by now
 	ngx_expect_serves "$second" tls1_3
-	echo "after the failed enable nginx still served: $SEEN ($PROTO)"
+	ngx_log "after the failed enable nginx still served: $SEEN ($PROTO)"
 	ngx_list_has "$second" "...W."
 	ngx_list_has "$third" "....."
 	cmp -s "$T/cert.pem.before" "$N/c.pem" || fail "cert-file not restored after the failed reload"
@@ -252,7 +272,7 @@ test_nginx_serves_token_key_follows_renew_and_survives_failed_reload() {
 	expect_rc 0 "enable after the reload line was fixed"
 	ngx_expect_serves "$third" tls1_3 10
 	ngx_list_has "$third" "...W."
-	echo "thumbprints: first $first, renewed $second, third $third"
+	ngx_log "thumbprints: first $first, renewed $second, third $third"
 }
 
 test_nginx_rsa_key_serves_tls12_and_tls13() {
@@ -265,7 +285,7 @@ test_nginx_rsa_key_serves_tls12_and_tls13() {
 	hc list --format json
 	expect_rc 0
 	expect_eq "$rsa" "$(jq_py "$T/out" "[x['Thumbprint'] for x in d if x['Thumbprint'] == '$rsa'][0]")" "list Thumbprint"
-	echo "RSA certificate (list Thumbprint): $rsa"
+	ngx_log "RSA certificate (list Thumbprint): $rsa"
 	ngx_expect_serves "$rsa" tls1_2
 	grep -qE '^ *Cipher *: *ECDHE-RSA-' "$T/sclient" ||
 		fail "TLS 1.2 cipher is not ECDHE-RSA:" "$(grep -E 'Cipher' "$T/sclient")"

@@ -97,7 +97,7 @@ check_objects(struct fixture *fx, const hc_entry *e, const char *label,
 						    EVP_sha1(), NULL), 1);
 			fixture_hex(md, sizeof(md), hex);
 			assert_string_equal(hex, e->thumbprint);
-			/* CKA_ID: the key identifier of the certificate's key */
+			/* CKA_ID: key identifier of the certificate's key */
 			x = hc_x509_from_der(l.v[0].value, l.v[0].value_len,
 					     &err);
 			assert_non_null(x);

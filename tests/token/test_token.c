@@ -177,6 +177,20 @@ test_token_open_by_uri(void **state)
 }
 
 static void
+test_token_open_without_selector_takes_the_only_token(void **state)
+{
+	struct hc_token *t = NULL;
+	hc_err err = { 0 };
+
+	(void)state;
+	/* SoftHSM2 shows the token and one free slot: only one initialised */
+	if (hc_token_open(FIXTURE_MODULE, NULL, &t, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(hc_token_get0_info(t)->label, FIXTURE_LABEL);
+	hc_token_free(t);
+}
+
+static void
 test_token_open_unknown_label_lists_tokens(void **state)
 {
 	struct fixture *fx = *state;
@@ -770,6 +784,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
 		T(test_token_open_by_label),
 		T(test_token_open_by_uri),
+		T(test_token_open_without_selector_takes_the_only_token),
 		T(test_token_open_unknown_label_lists_tokens),
 		T(test_token_open_unknown_uri),
 		T(test_token_open_bad_uri_is_usage),

@@ -158,3 +158,13 @@ clean:
 	rm -rf build build-san
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOKEN_BIN:=.d) $(COMMON_OBJ:.o=.d)
+
+# Benchmarks (bench/): a token filler linked with the library
+$(B)/bench/mkbench: $(B)/bench/mkbench.o $(LIB)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+$(B)/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<

@@ -150,7 +150,7 @@ attach_requests(struct hc_store *s)
 			continue;
 		req = d2i_X509_REQ(NULL, &p, (long)o->value_len);
 		pk = req != NULL ? X509_REQ_get0_pubkey(req) : NULL;
-		if (pk == NULL || hc_x509_key_id(pk, id, NULL) != 0) {
+		if (pk == NULL || hc_x509_cert_key_id(NULL, req, id, NULL) != 0) {
 			X509_REQ_free(req);
 			ERR_clear_error();
 			continue;

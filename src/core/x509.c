@@ -41,6 +41,23 @@ out:
 	return ret;
 }
 
+int
+hc_x509_cert_key_id(X509 *x, X509_REQ *req, unsigned char out[20], hc_err *err)
+{
+	X509_PUBKEY *xpk = x != NULL ? X509_get_X509_PUBKEY(x) :
+			   X509_REQ_get_X509_PUBKEY(req);
+	const unsigned char *bits = NULL;
+	unsigned int mdlen = 0;
+	int len = 0;
+
+	if (xpk == NULL ||
+	    X509_PUBKEY_get0_param(NULL, &bits, &len, NULL, xpk) != 1 ||
+	    len <= 0 ||
+	    EVP_Digest(bits, (size_t)len, out, &mdlen, EVP_sha1(), NULL) != 1)
+		return hc_err_ossl(err, HC_E_FAIL, "cannot compute the key id");
+	return 0;
+}
+
 X509_NAME *
 hc_x509_name_from_dn(const struct hc_dn *dn, hc_err *err)
 {
@@ -444,7 +461,7 @@ hc_x509_sha256(X509 *x, char out[65])
 int
 hc_x509_is_self_signed(X509 *x)
 {
-	return X509_self_signed(x, 1) == 1;
+	return X509_self_signed(x, 0) == 1;
 }
 
 int

@@ -17,6 +17,13 @@
  */
 int hc_x509_key_id(EVP_PKEY *pk, unsigned char out[20], hc_err *err);
 
+/**
+ * The key id of a certificate's or request's public key, hashed from the
+ * encoded key it already holds (no re-encoding: fast at scale).
+ */
+int hc_x509_cert_key_id(X509 *x, X509_REQ *req, unsigned char out[20],
+			hc_err *err);
+
 /** What a new self-signed certificate carries. */
 struct hc_cert_params {
 	const X509_NAME *name;		/**< subject (= issuer) */

@@ -188,7 +188,7 @@ describe_cert(struct hc_token *tok, struct hc_store_item *it,
 		e->status = HC_STATUS_NOTYETVALID;
 	else if (now > e->not_after)
 		e->status = HC_STATUS_EXPIRED;
-	if (pk == NULL || hc_x509_key_id(pk, kid, NULL) != 0 ||
+	if (pk == NULL || hc_x509_cert_key_id(it->x509, NULL, kid, NULL) != 0 ||
 	    it->id_len != sizeof(kid) || memcmp(kid, it->id, sizeof(kid)) != 0) {
 		ERR_clear_error();
 		e->status = HC_STATUS_INVALID;

@@ -180,7 +180,7 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 
 		c->x = sk_X509_value(certs, i);
 		c->is_ca = hc_x509_is_ca(c->x);
-		if (hc_x509_key_id(X509_get0_pubkey(c->x), c->id, err) != 0)
+		if (hc_x509_cert_key_id(c->x, NULL, c->id, err) != 0)
 			goto out;
 		if (hc_token_find(tok, HC_OBJ_CERT, c->id, sizeof(c->id), NULL,
 				  &c->certs, err) != 0)

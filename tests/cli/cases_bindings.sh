@@ -273,6 +273,7 @@ test_bind_overwrite_question_on_a_terminal() {
 
 test_bind_service_files_written_and_reload_run_once() {
 	bnd_two_certs
+	# shellcheck disable=SC2016 # $HOME and * must reach hsmcert unexpanded
 	bnd_service https '"two words" plain "a;b" $HOME *'
 	expect_no_file "$T/svc/https.pem" "$T/svc/https.uri"
 	hc enable "$A" --services https
@@ -341,6 +342,7 @@ test_bind_failing_reload_restores_files_and_binding() {
 	expect_rc 1 "enable with a failing reload"
 	expect_err "hsmcert: error:"
 	expect_err "reload-https refuses: certificate rejected by the service"
+	expect_err "reload-https second line on stderr"
 	expect_err "https"
 	expect_no_file "$T/svc/https.pem" "$T/svc/https.uri"
 	expect_flags "$A" "....."
@@ -442,7 +444,7 @@ test_bind_renew_takes_over_bindings() {
 	hc renew "$old" --yes --format json
 	expect_rc 0 "renew --yes"
 	new=$(jq_py "$T/out" 'd["Thumbprint"]')
-	[ "$new" != "$old" ] && [ ${#new} = 40 ] || fail "renew printed no new thumbprint ($new)"
+	{ [ "$new" != "$old" ] && [ ${#new} = 40 ]; } || fail "renew printed no new thumbprint ($new)"
 	expect_flags "$old" "....."
 	expect_flags "$new" "...W."
 	expect_eq 2 "$(bnd_runs reload-https)" "reload runs after renew --yes"
@@ -451,6 +453,17 @@ test_bind_renew_takes_over_bindings() {
 	expect_rc 0
 	printf '%s\n' "$(jq_py "$T/out" 'd["KeyUri"]')" >"$T/uri.expected"
 	cmp -s "$T/uri.expected" "$T/svc/https.uri" || fail "key-uri-file does not name the renewed key"
+	# a renewal whose takeover reload fails: exit 1, the bindings and the
+	# files stay with the certificate that had them
+	cp "$T/svc/https.pem" "$T/https.pem.before"
+	cp "$T/svc/https.uri" "$T/https.uri.before"
+	touch "$T/reload-https.fail"
+	hc renew "$new" --yes
+	expect_rc 1 "renew --yes with a failing reload"
+	expect_err "reload-https refuses: certificate rejected by the service"
+	expect_flags "$new" "...W."
+	cmp -s "$T/https.pem.before" "$T/svc/https.pem" || fail "cert-file not restored after the failed takeover"
+	cmp -s "$T/https.uri.before" "$T/svc/https.uri" || fail "key-uri-file not restored after the failed takeover"
 }
 
 test_bind_renew_keep_bindings_leaves_them() {

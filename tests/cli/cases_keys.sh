@@ -6,7 +6,7 @@
 # PFX passwords reach hsmcert through --password-source env:VAR and
 # openssl through -passin/-passout env:VAR, never through a command line.
 
-# shellcheck shell=bash disable=SC2154 # T, CONF, RC, OUT ... come from lib.sh
+# shellcheck shell=bash disable=SC2154,SC2153 # T, CONF, RC, THUMB ... come from lib.sh
 
 export KY_PW=tailspin-export-2026 # 20 characters, over min-password-length
 
@@ -48,7 +48,7 @@ ky_expect_key_matches_cert() {
 ky_export_roundtrip() {
 	new_cert --subject "CN=pfx.tailspintoys.ca, O=Tailspintoys" --domain owa.tailspintoys.ca \
 		--key "$1" --exportable
-	local thumb=$THUMB keyid=$KEYID
+	local thumb=$THUMB keyid=$KEYID # set by new_cert
 	hc export "$thumb" --out "$T/f.pfx" --password-source env:KY_PW
 	expect_rc 0 "export --out f.pfx"
 	expect_eq 600 "$(stat -c %a "$T/f.pfx")" "mode of the PFX"
@@ -179,6 +179,29 @@ test_import_pfx_twice_is_noop() {
 	on_b expect_token_unchanged "$T/snap.before"
 }
 
+test_import_pfx_friendly_name_labels_objects() {
+	new_cert --subject "CN=fn.example.com" --key ec:p256 --exportable --friendly-name "Tailspin Mail 2026"
+	hc export "$THUMB" --out "$T/f.pfx" --password-source env:KY_PW
+	expect_rc 0
+	# the PFX carries the friendly name, as Windows shows it
+	openssl pkcs12 -nodes -passin env:KY_PW -in "$T/f.pfx" 2>/dev/null >"$T/pfx.dump"
+	grep -q 'friendlyName: Tailspin Mail 2026' "$T/pfx.dump" || fail "no friendlyName in the PFX"
+	second_token
+	on_b hc import "$T/f.pfx" --password-source env:KY_PW
+	expect_rc 0
+	on_b objects_with_id "$KEYID" >"$T/objs"
+	expect_eq 3 "$(grep -c '^ *label: *Tailspin Mail 2026$' "$T/objs")" "objects labelled from the PFX's friendlyName"
+	on_b hc remove "$THUMB" --yes
+	expect_rc 0
+	on_b hc import "$T/f.pfx" --password-source env:KY_PW --friendly-name "Other Label"
+	expect_rc 0 "import --friendly-name"
+	on_b objects_with_id "$KEYID" >"$T/objs"
+	expect_eq 3 "$(grep -c '^ *label: *Other Label$' "$T/objs")" "objects labelled 'Other Label'"
+	on_b hc show "$THUMB" --format json
+	expect_rc 0
+	expect_eq "Other Label" "$(jq_py "$T/out" 'd["FriendlyName"]')" FriendlyName
+}
+
 # ---------------------------------------------------------------------------
 # non-exportable keys, lock
 
@@ -189,6 +212,13 @@ test_export_non_exportable_key_exit_4_no_file() {
 		export "$THUMB" --out "$T/o/f.pfx" --password-source env:KY_PW
 	expect_no_file "$T/o/f.pfx"
 	[ -z "$(ls -A "$T/o")" ] || fail "export left files behind:" "$(ls -A "$T/o")"
+	# the refusal is audited (SPEC export), in the default audit log
+	python3 - "$T/state/audit.log" "$THUMB" >"$T/py" 2>&1 <<'PY' || fail "no audit record of the denied export:" "$(cat "$T/py")"
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert last["command"] == "export" and last["result"] == "denied", last
+assert last["target"] == sys.argv[2], last
+PY
 	# the token enforces it: CKA_EXTRACTABLE is false, so no other tool can
 	# take the key out either
 	access_items "$KEYID" >"$T/access"
@@ -302,6 +332,10 @@ test_export_short_password_min_password_length() {
 	expect_no_file "$T/o/f.pfx"
 	printf '%s\n' abcde >"$T/short.pw"
 	refused 4 "min-password-length" export "$THUMB" --out "$T/o/f.pfx" --password-source "file:$T/short.pw"
+	[ -z "$(ls -A "$T/o")" ] || fail "refused exports left files behind:" "$(ls -A "$T/o")"
+	refused 2 "KY_UNSET_PASSWORD" export "$THUMB" --out "$T/o/f.pfx" --password-source env:KY_UNSET_PASSWORD
+	: >"$T/empty.pw"
+	refused 2 "$T/empty.pw" export "$THUMB" --out "$T/o/f.pfx" --password-source "file:$T/empty.pw"
 	[ -z "$(ls -A "$T/o")" ] || fail "refused exports left files behind:" "$(ls -A "$T/o")"
 	# the password is never echoed
 	! grep -q abcde "$T/trace" || fail "the password appears in hsmcert's output"
@@ -450,6 +484,13 @@ test_remove_self_signed_keeps_ca_issued() {
 	hc list --ca --format json
 	expect_rc 0
 	expect_eq 2 "$(jq_py "$T/out" 'len(d)')" "CA certificates after remove --self-signed"
+	# removing the CA-issued certificate leaves the CA certificates too
+	hc remove "$issued" --yes
+	expect_rc 0
+	ky_expect_archived "$T/state/archive" "$issued"
+	hc list --ca --format json
+	expect_rc 0
+	expect_eq 2 "$(jq_py "$T/out" 'len(d)')" "CA certificates after removing the issued certificate"
 }
 
 test_remove_expired_only_expired() {
@@ -484,4 +525,52 @@ test_remove_expired_only_expired() {
 	refute_out "$old"
 	expect_out "$short"
 	ky_expect_archived "$T/state/archive" "$old"
+}
+
+test_import_pfx_without_key_exit_2() {
+	pki init "$T/pki"
+	pki leaf "$T/pki" a.example.com "$T/a.pem"
+	run_ok openssl pkcs12 -export -nokeys -in "$T/a.pem" -passout env:KY_PW -out "$T/leafonly.pfx"
+	run_ok openssl pkcs12 -export -nokeys -in "$T/pki/int.pem" -passout env:KY_PW -out "$T/caonly.pfx"
+	run_ok openssl pkcs12 -export -nocerts -inkey "$T/pki/a.example.com.key" -passout env:KY_PW -out "$T/keyonly.pfx"
+	for f in leafonly caonly keyonly; do
+		refused 2 "$T/$f.pfx" import "$T/$f.pfx" --password-source env:KY_PW
+	done
+	hc list --ca --format json
+	expect_rc 0
+	expect_eq "[]" "$(jq_py "$T/out" 'd')" "CA certificates after refused PFX imports"
+}
+
+# The same certificate removed twice in one second: remove, import its PFX
+# again (a script putting a certificate back), remove again. Both removals
+# must succeed and both archive copies stay. hsmcert names archive files
+# THUMBPRINT-YYYYMMDDThhmmssZ, so to make "the same second" certain rather
+# than likely, copies of the first archive are laid down under the names of
+# the next seconds too.
+test_remove_same_cert_twice_keeps_both_archives() {
+	new_cert --subject "CN=twice.example.com" --key ec:p256 --exportable
+	hc export "$THUMB" --out "$T/f.pfx" --password-source env:KY_PW
+	expect_rc 0
+	hc remove "$THUMB" --yes
+	expect_rc 0 "first remove"
+	ky_expect_archived "$T/state/archive" "$THUMB"
+	hc import "$T/f.pfx" --password-source env:KY_PW --exportable
+	expect_rc 0 "import the PFX again"
+	first_json=$(ls "$T/state/archive/$THUMB"*.json)
+	first_pem=$(ls "$T/state/archive/$THUMB"*.pem)
+	for s in 0 1 2 3; do
+		ts=$(date -u -d "+$s sec" +%Y%m%dT%H%M%SZ)
+		[ -e "$T/state/archive/$THUMB-$ts.json" ] || cp -p "$first_json" "$T/state/archive/$THUMB-$ts.json"
+		[ -e "$T/state/archive/$THUMB-$ts.pem" ] || cp -p "$first_pem" "$T/state/archive/$THUMB-$ts.pem"
+	done
+	before=$(dir_state "$T/state/archive")
+	nbefore=$(find "$T/state/archive" -type f | wc -l)
+	hc remove "$THUMB" --yes
+	expect_rc 0 "second remove of the same certificate in the same second"
+	[ -z "$(objects_with_id "$KEYID")" ] || fail "objects with ID $KEYID remain"
+	# the earlier copies are untouched, and the new removal added its own
+	while read -r line; do
+		grep -qxF -- "$line" <(dir_state "$T/state/archive") || fail "an earlier archive file changed: $line"
+	done <<<"$before"
+	[ "$(find "$T/state/archive" -type f | wc -l)" -gt "$nbefore" ] || fail "the second removal archived nothing new"
 }

@@ -92,9 +92,17 @@ http {
 }
 EOF
 	# reload = the script with CERT_FILE KEY_URI_FILE SNIPPET -c NGINX_CONF -p DIR
-	NGX_RELOAD="$N/reload $N/c.pem $N/k.uri $N/s.conf -c $N/n.conf -p $N/"
+	# With NGX_FILES_DIR=NAME the cert-file and key-uri-file are in $N/NAME
+	# (quoted in the reload line, for a NAME with a space).
+	NGX_CERT=$N/c.pem NGX_URI=$N/k.uri
+	NGX_RELOAD="$N/reload $NGX_CERT $NGX_URI $N/s.conf -c $N/n.conf -p $N/"
+	if [ -n "${NGX_FILES_DIR:-}" ]; then
+		mkdir -p "$N/$NGX_FILES_DIR" || fail "mkdir $N/$NGX_FILES_DIR"
+		NGX_CERT=$N/$NGX_FILES_DIR/c.pem NGX_URI=$N/$NGX_FILES_DIR/k.uri
+		NGX_RELOAD="$N/reload \"$NGX_CERT\" \"$NGX_URI\" $N/s.conf -c $N/n.conf -p $N/"
+	fi
 	printf '\n[service https]\ncert-file = %s\nkey-uri-file = %s\nreload = %s\n' \
-		"$N/c.pem" "$N/k.uri" "$NGX_RELOAD" >>"$CONF"
+		"$NGX_CERT" "$NGX_URI" "$NGX_RELOAD" >>"$CONF"
 	ngx_log "nginx: 127.0.0.1:$PORT, prefix $N"
 	ngx_log "reload = $NGX_RELOAD"
 }
@@ -125,8 +133,8 @@ ngx_stop() {
 		ngx_alive "$pid" || continue
 		# only an nginx master: the pid file may be stale
 		grep -q 'nginx' "/proc/$pid/cmdline" 2>/dev/null || continue
-		kids=$(pgrep -P "$pid" 2>/dev/null)
-		all+=("$pid" $kids)
+		mapfile -t kids < <(pgrep -P "$pid" 2>/dev/null)
+		all+=("$pid" "${kids[@]}")
 		kill -TERM "$pid" 2>/dev/null
 	done <"$N/masters"
 	if [ ${#all[@]} -eq 0 ]; then ngx_cleanup; return 0; fi
@@ -148,7 +156,7 @@ ngx_stop() {
 # ngx_cleanup: keep nginx's configuration, snippet and logs in $T/nginx
 # (for HSMCERT_CLI_KEEP), then remove $N.
 ngx_cleanup() {
-	mkdir -p "$T/nginx" && cp -p "$N"/*.conf "$N"/*.log "$N"/c.pem "$N"/k.uri "$T/nginx/" 2>/dev/null
+	mkdir -p "$T/nginx" && cp -p "$N"/*.conf "$N"/*.log "$NGX_CERT" "$NGX_URI" "$T/nginx/" 2>/dev/null
 	case $N in /tmp/hn.*) rm -rf "$N" ;; esac
 	if [ -n "${HSMCERT_CLI_EVIDENCE:-}" ] && [ -d "$HSMCERT_CLI_EVIDENCE" ] && [ -f "$T/nginx.evidence" ]; then
 		cp "$T/nginx.evidence" "$HSMCERT_CLI_EVIDENCE/$NGX_CASE.txt" || true
@@ -159,7 +167,7 @@ ngx_cleanup() {
 # server. Sets SEEN (SHA-1 of the server's certificate, lowercase hex) and
 # PROTO (the session's protocol); the s_client output is in $T/sclient.
 ngx_probe() {
-	SEEN= PROTO=
+	SEEN='' PROTO=''
 	env -u OPENSSL_CONF timeout 10 openssl s_client -connect "127.0.0.1:$PORT" \
 		-servername localhost "-$1" </dev/null >"$T/sclient" 2>&1
 	SEEN=$(openssl x509 -in "$T/sclient" -noout -fingerprint -sha1 2>/dev/null |
@@ -190,8 +198,7 @@ ngx_expect_serves() {
 	expect_eq "$p" "$PROTO" "protocol of the session"
 }
 
-# ngx_list_thumb SUBJECT-CN: the newest Thumbprint in list --format json of
-# the certificates whose subject CN is SUBJECT-CN (list sorts by NotAfter).
+# ngx_list_has THUMB FLAGS: the Services column of `hsmcert list` for THUMB.
 ngx_list_has() { # THUMB FLAGS
 	hc list
 	expect_rc 0
@@ -212,7 +219,7 @@ test_nginx_serves_token_key_follows_renew_and_survives_failed_reload() {
 	hc enable "$first" --services https
 	expect_rc 0 "enable --services https (starts nginx)"
 	master=$(ngx_master)
-	[ -n "$master" ] && kill -0 "$master" 2>/dev/null ||
+	{ [ -n "$master" ] && ngx_alive "$master"; } ||
 		fail "nginx did not start" "$(tail -n 20 "$N/error.log" 2>/dev/null)" "$ERR"
 	ngx_log "nginx master pid $master"
 	hc list --format json
@@ -246,8 +253,8 @@ test_nginx_serves_token_key_follows_renew_and_survives_failed_reload() {
 	#    the binding stays on it, and the files name it again
 	new_cert --subject "CN=localhost" --domain localhost --key ec:p256
 	third=$THUMB
-	cp "$N/c.pem" "$T/cert.pem.before"
-	cp "$N/k.uri" "$T/key.uri.before"
+	cp "$NGX_CERT" "$T/cert.pem.before"
+	cp "$NGX_URI" "$T/key.uri.before"
 	sed -i 's|^reload = .*|& -g "hsmcert_bogus on;"|' "$CONF"
 	grep -q 'hsmcert_bogus' "$CONF" || fail "could not change the reload line"
 	hc enable "$third" --services https --yes
@@ -260,9 +267,9 @@ test_nginx_serves_token_key_follows_renew_and_survives_failed_reload() {
 	ngx_log "after the failed enable nginx still served: $SEEN ($PROTO)"
 	ngx_list_has "$second" "...W."
 	ngx_list_has "$third" "....."
-	cmp -s "$T/cert.pem.before" "$N/c.pem" || fail "cert-file not restored after the failed reload"
-	cmp -s "$T/key.uri.before" "$N/k.uri" || fail "key-uri-file not restored after the failed reload"
-	grep -qF "$(cat "$N/k.uri")" "$N/s.conf" ||
+	cmp -s "$T/cert.pem.before" "$NGX_CERT" || fail "cert-file not restored after the failed reload"
+	cmp -s "$T/key.uri.before" "$NGX_URI" || fail "key-uri-file not restored after the failed reload"
+	grep -qF "$(cat "$NGX_URI")" "$N/s.conf" ||
 		fail "the nginx snippet does not name the restored key URI" "$(cat "$N/s.conf")"
 	kill -0 "$master" 2>/dev/null || fail "nginx master $master is gone after the failed reload"
 
@@ -293,4 +300,17 @@ test_nginx_rsa_key_serves_tls12_and_tls13() {
 	# the RSA-PSS signature of TLS 1.3 was made on the token
 	grep -qE 'Peer signature type: RSA-PSS' "$T/sclient" ||
 		fail "TLS 1.3 peer signature is not RSA-PSS:" "$(grep -E 'signature' "$T/sclient")"
+}
+
+# hsmcert passes a quoted reload argument with a space as one word (SPEC 8);
+# the reload script must then write a snippet nginx reads: a cert-file path
+# with a space works in nginx only quoted.
+test_nginx_cert_file_path_with_space() {
+	NGX_FILES_DIR="with space" ngx_setup
+	new_cert --subject "CN=localhost" --domain localhost --key ec:p256
+	hc enable "$THUMB" --services https
+	[ "$RC" = 0 ] || fail "enable with cert-file '$NGX_CERT': exit $RC" "$ERR" \
+		"--- snippet written by hsmcert-nginx-reload ---" "$(cat "$N/s.conf" 2>/dev/null)"
+	[ -n "$(ngx_master)" ] || fail "nginx did not start"
+	ngx_expect_serves "$THUMB" tls1_3
 }

@@ -408,6 +408,7 @@ test_names_plan_typo_exit_5_prints_list() {
 
 test_names_equals_request_sans() {
 	conf_set names accepted-domains "tailspintoys.com"
+	# shellcheck disable=SC2054 # the commas are hsmcert's name lists
 	args=(--subject "CN=mail.tailspintoys.ca, O=Tailspintoys" --domain owa.tailspintoys.ca,MAIL.tailspintoys.ca
 		--domain mail.emea.tailspintoys.ca,192.0.2.25 --include-accepted-domains --include-autodiscover)
 	hc names "${args[@]}"
@@ -505,10 +506,12 @@ test_verify_ca_issued_chain_ok_and_broken() {
 # renew
 
 test_renew_self_signed_same_subject_and_names() {
-	new_cert --subject "$RQ_TAILSPIN_SUBJECT" --domain "$(rq_tailspin_domains)" --key ec:p256
+	new_cert --subject "$RQ_TAILSPIN_SUBJECT" --domain "$(rq_tailspin_domains)" --key ec:p256 \
+		--friendly-name "Tailspin Mail 2026"
 	old=$THUMB oldkey=$KEYID
 	hc renew "$old" --format json
 	expect_rc 0 "renew"
+	expect_eq "Tailspin Mail 2026" "$(jq_py "$T/out" 'd["FriendlyName"]')" "FriendlyName of the renewal"
 	new=$(jq_py "$T/out" 'd["Thumbprint"]')
 	newkey=$(jq_py "$T/out" 'd["KeyId"]')
 	[ "$new" != "$old" ] || fail "renew kept the thumbprint"
@@ -521,6 +524,7 @@ test_renew_self_signed_same_subject_and_names() {
 			fail "openssl x509 $f.pem"
 	done
 	diff -u "$T/old.names" "$T/new.names" >"$T/d" || fail "subject or SANs changed:" "$(cat "$T/d")"
+	expect_eq 3 "$(objects_with_id "$newkey" | grep -c '^ *label: *Tailspin Mail 2026$')" "objects of the renewal labelled"
 	openssl x509 -in "$T/new.pem" -noout -text | grep -q 'ASN1 OID: prime256v1' || fail "the new key is not P-256"
 	run_ok openssl verify -CAfile "$T/new.pem" "$T/new.pem"
 	hc list --format json
@@ -557,7 +561,7 @@ test_renew_refusals_leave_token_unchanged() {
 
 test_renew_ca_issued_gives_pending_request() {
 	rq_issued --subject "CN=issued.example.com, O=Tailspintoys" \
-		--domain www.issued.example.com,owa.issued.example.com --key ec:p256
+		--domain www.issued.example.com,owa.issued.example.com --key ec:p384
 	hc complete "$T/leaf.pem"
 	expect_rc 0
 	snapshot "$T/snap.before"
@@ -566,8 +570,9 @@ test_renew_ca_issued_gives_pending_request() {
 	cp "$T/out" "$T/renew.pem"
 	head -n 1 "$T/renew.pem" | grep -qx -- '-----BEGIN CERTIFICATE REQUEST-----' ||
 		fail "renew does not print a PEM request" "$OUT"
-	run_ok openssl req -in "$T/renew.pem" -verify -noout
+	run_ok openssl req -in "$T/renew.pem" -verify -noout -text
 	grep -q 'verify OK' "$T/peer" || fail "openssl req -verify:" "$(cat "$T/peer")"
+	grep -q 'NIST CURVE: P-384' "$T/peer" || fail "the renewal request's key is not P-384 like the old one"
 	expect_eq "$(san_list "$T/leaf.pem")" "$(san_list "$T/renew.pem" req)" "the renewal request's SANs"
 	expect_eq "$(openssl x509 -in "$T/leaf.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')" \
 		"$(openssl req -in "$T/renew.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')" "the renewal request's subject"
@@ -611,4 +616,125 @@ test_renew_keeps_exportable_flag() {
 	expect_rc 0
 	newkey=$(jq_py "$T/out" 'd[0]["KeyId"]')
 	access_items "$newkey" | grep -qx 'extractable' || fail "the key of the renewal request is not extractable"
+}
+
+# ---------------------------------------------------------------------------
+# answers as real CAs send them
+
+# rq_ber DER OUT: OUT is DER re-encoded as BER with indefinite lengths on
+# the outer constructed levels (as some CAs, AD CS among them, write PKCS#7).
+rq_ber() {
+	python3 - "$1" "$2" <<'PY' || fail "cannot re-encode $1 as BER"
+import sys
+d = open(sys.argv[1], "rb").read()
+def tlv(b, i):
+    n, j = b[i + 1], i + 2
+    if n & 0x80:
+        k = n & 0x7f
+        n, j = int.from_bytes(b[j:j + k], "big"), j + k
+    return b[i], j, j + n
+def ber(b, i, depth):
+    tag, s, e = tlv(b, i)
+    if depth == 0 or not tag & 0x20:
+        return b[i:e], e
+    out, j = bytes([tag, 0x80]), s
+    while j < e:
+        part, j = ber(b, j, depth - 1)
+        out += part
+    return out + b"\0\0", e
+open(sys.argv[2], "wb").write(ber(d, 0, 4)[0])
+PY
+}
+
+# Three pending requests on one token, each completed by its own answer:
+# a CRLF PEM bundle (a Windows CA or mail client), a leaf after its
+# `openssl x509 -text` dump (what some CA portals mail), a BER PKCS#7.
+test_complete_crlf_text_dump_and_ber_answers() {
+	pki init "$T/pki"
+	rq_trust_root
+	for n in crlf text ber; do
+		rq_pending --subject "CN=$n.example.com" --key ec:p256
+		cp "$T/req.pem" "$T/$n.req"
+		echo "$KEYID" >"$T/$n.keyid"
+		pki sign "$T/pki" "$T/$n.req" "$T/$n.leaf"
+	done
+	cat "$T/crlf.leaf" "$T/pki/chain.pem" | sed 's/$/\r/' >"$T/crlf.answer"
+	{ openssl x509 -in "$T/text.leaf" -text; cat "$T/pki/int.pem"; } >"$T/text.answer"
+	run_ok openssl crl2pkcs7 -nocrl -certfile "$T/ber.leaf" -certfile "$T/pki/chain.pem" \
+		-outform der -out "$T/ber.der"
+	rq_ber "$T/ber.der" "$T/ber.answer"
+	run_ok openssl pkcs7 -inform der -in "$T/ber.answer" -print_certs -noout
+	for n in crlf text ber; do
+		hc complete "$T/$n.answer"
+		expect_rc 0 "complete the $n answer"
+		thumb=$(x509_thumb "$T/$n.leaf")
+		hc show "$thumb" --format json
+		expect_rc 0 "show the $n certificate"
+		expect_eq Valid "$(jq_py "$T/out" 'd["Status"]')" "Status of the $n certificate"
+		expect_eq "$(cat "$T/$n.keyid")" "$(jq_py "$T/out" 'd["KeyId"]')" "KeyId of the $n certificate"
+	done
+	hc list --pending --format json
+	expect_rc 0
+	expect_eq "[]" "$(jq_py "$T/out" 'd')" "pending requests after three completions"
+	rq_no_data_object
+}
+
+# AD CS's "Base 64" chain download (certnew.p7b) is a PKCS#7 inside a PEM
+# block labelled CERTIFICATE, not PKCS7. SPEC import: "Whatever a CA hands
+# back must work without conversion".
+test_complete_p7b_in_certificate_pem_block() {
+	rq_issued
+	rq_trust_root
+	openssl crl2pkcs7 -nocrl -certfile "$T/leaf.pem" -certfile "$T/pki/chain.pem" |
+		sed 's/-----BEGIN PKCS7-----/-----BEGIN CERTIFICATE-----/; s/-----END PKCS7-----/-----END CERTIFICATE-----/' \
+			>"$T/certnew.p7b"
+	grep -q 'BEGIN CERTIFICATE' "$T/certnew.p7b" || fail "cannot make the AD CS style file"
+	hc complete "$T/certnew.p7b"
+	expect_rc 0 "complete an AD CS certnew.p7b (PKCS#7 in a CERTIFICATE PEM block)"
+	rq_expect_completed
+}
+
+# A CA reissues a certificate for the same request (same key: new serial,
+# longer validity, a corrected name). The key is on the token, so this is
+# not "a key not on this token"; an administrator expects the new
+# certificate to be installed beside the key. The message hsmcert gives
+# today ("remove it first") would delete the private key with the old
+# certificate, after which the reissue can never be installed.
+test_import_reissued_cert_for_same_key() {
+	rq_issued
+	rq_trust_root
+	cat "$T/leaf.pem" "$T/pki/chain.pem" >"$T/answer.pem"
+	hc complete "$T/answer.pem"
+	expect_rc 0
+	first=$THUMB
+	pki sign "$T/pki" "$T/req.pem" "$T/reissue.pem" 730
+	second=$(x509_thumb "$T/reissue.pem")
+	hc import "$T/reissue.pem"
+	expect_rc 0 "import of a reissued certificate for a key on the token"
+	hc list --format json
+	expect_rc 0
+	jq_py "$T/out" '" ".join(x["Thumbprint"] for x in d if x["KeyId"] == "'"$KEYID"'")' >"$T/thumbs"
+	grep -q "$second" "$T/thumbs" || fail "the reissued certificate $second is not listed with key $KEYID" "$(cat "$T/thumbs")"
+	hc show "$second" --format json
+	expect_rc 0
+	expect_eq Valid "$(jq_py "$T/out" 'd["Status"]')" "Status of the reissued certificate"
+	: "$first"
+}
+
+test_verify_sha1_signed_certificate_fails() {
+	rq_issued --subject "CN=sha1.example.com" --key ec:p256
+	rq_trust_root
+	pki sign "$T/pki" "$T/req.pem" "$T/sha1.pem" 30 sha1
+	openssl x509 -in "$T/sha1.pem" -noout -text | grep -q 'Signature Algorithm: ecdsa-with-SHA1' ||
+		fail "the test CA did not sign with SHA-1"
+	cat "$T/sha1.pem" "$T/pki/int.pem" >"$T/answer.pem"
+	# importing it is allowed (SPEC 8) ...
+	hc import "$T/answer.pem"
+	expect_rc 0 "import of a SHA-1 signed certificate"
+	thumb=$(x509_thumb "$T/sha1.pem")
+	# ... and verify FAILs it
+	hc verify "$thumb"
+	expect_rc 5 "verify of a SHA-1 signed certificate"
+	grep -E '^ *FAIL +signature' "$T/out" | grep -qi 'sha-\?1' || fail "no FAIL signature line naming SHA-1" "$OUT"
+	expect_out_re '^ *ok +chain'
 }

@@ -233,7 +233,7 @@ second_token() {
 	"$TOP/hsm/mktoken.sh" "$T/b" b >"$T/mktoken-b.log" 2>&1 ||
 		fail "hsm/mktoken.sh $T/b b: $(cat "$T/mktoken-b.log")"
 	CONF_B=$T/b/hsmcert.conf
-	(T=$T/b LABEL=b && write_conf "$CONF_B")
+	T=$T/b LABEL=b write_conf "$CONF_B" # both for this call only
 	[ -s "$CONF_B" ] || fail "no configuration for token b"
 }
 
@@ -250,7 +250,8 @@ conf_set() {
 	local sec=$1 key=$2 val=$3
 	if grep -qxF "[$sec]" "$CONF"; then
 		awk -v s="[$sec]" -v l="$key = $val" '{ print } $0 == s { print l }' \
-			"$CONF" >"$CONF.new" && mv "$CONF.new" "$CONF" || fail "cannot edit $CONF"
+			"$CONF" >"$CONF.new" || fail "cannot edit $CONF"
+		mv "$CONF.new" "$CONF" || fail "cannot replace $CONF"
 	else
 		printf '\n[%s]\n%s = %s\n' "$sec" "$key" "$val" >>"$CONF"
 	fi

@@ -3,10 +3,12 @@
 # tests of request completion and chains (cases_requests.sh, cases_keys.sh).
 #
 #   pki.sh init DIR                  root CA and intermediate CA in DIR
-#   pki.sh sign DIR CSR OUT [DAYS]   the intermediate signs CSR (PEM or DER)
+#   pki.sh sign DIR CSR OUT [DAYS [DIGEST]]
+#                                    the intermediate signs CSR (PEM or DER)
 #                                    as a TLS server leaf, copying the
 #                                    request's extensions (its SANs) with
-#                                    -copy_extensions copyall; OUT is PEM
+#                                    -copy_extensions copyall; OUT is PEM;
+#                                    DAYS 365, DIGEST sha256 by default
 #   pki.sh leaf DIR CN OUT           a leaf for CN whose key stays in DIR
 #                                    (DIR/CN.key): a key not on any token
 #   pki.sh expired DIR CN OUT        the same, but valid only in January
@@ -52,8 +54,9 @@ ossl() {
 }
 
 need_pki() {
-	[ -f "$dir/int.pem" ] && [ -f "$dir/int.key" ] ||
+	if [ ! -f "$dir/int.pem" ] || [ ! -f "$dir/int.key" ]; then
 		die "$dir: no PKI here (run pki.sh init first)"
+	fi
 }
 
 pki_init() {
@@ -86,13 +89,13 @@ next_serial() {
 	printf '%04x' "$s"
 }
 
-pki_sign() { # CSR OUT [DAYS]
-	local csr=$1 out=$2 days=${3:-365} form=PEM
+pki_sign() { # CSR OUT [DAYS [DIGEST]]
+	local csr=$1 out=$2 days=${3:-365} md=${4:-sha256} form=PEM
 	need_pki
 	[ -f "$csr" ] || die "no such request: $csr"
 	grep -q -- '-----BEGIN' "$csr" || form=DER
 	ossl x509 -req -inform "$form" -in "$csr" -CA "$dir/int.pem" -CAkey "$dir/int.key" \
-		-set_serial "0x$(next_serial)" -days "$days" -sha256 \
+		-set_serial "0x$(next_serial)" -days "$days" "-$md" \
 		-copy_extensions copyall \
 		-extfile "$dir/ext.cnf" -extensions v3_leaf -out "$out"
 }
@@ -143,12 +146,13 @@ EOF
 		-enddate 20200201000000Z -in "$dir/$cn.csr" -out "$out"
 }
 
-[ $# -ge 2 ] || die "usage: pki.sh init DIR | sign DIR CSR OUT [DAYS] | leaf|expired DIR CN OUT"
+[ $# -ge 2 ] || die "usage: pki.sh init DIR | sign DIR CSR OUT [DAYS [DIGEST]] | leaf|expired DIR CN OUT"
 cmd=$1 dir=$2
 shift 2
 case $cmd in
 init) [ $# -eq 0 ] || die "usage: pki.sh init DIR"; pki_init ;;
-sign) [ $# -ge 2 ] && [ $# -le 3 ] || die "usage: pki.sh sign DIR CSR OUT [DAYS]"; pki_sign "$@" ;;
+sign) [ $# -ge 2 ] && [ $# -le 4 ] || die "usage: pki.sh sign DIR CSR OUT [DAYS [DIGEST]]"
+	pki_sign "$@" ;;
 leaf) [ $# -eq 2 ] || die "usage: pki.sh leaf DIR CN OUT"; pki_leaf "$@" ;;
 expired) [ $# -eq 2 ] || die "usage: pki.sh expired DIR CN OUT"; pki_expired "$@" ;;
 *) die "unknown command $cmd" ;;

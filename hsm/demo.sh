@@ -1,59 +1,126 @@
 #!/bin/sh
-# demo.sh BIN - a short scripted lifecycle on the development token.
-# Every step prints the command it runs; the results are checked with
-# openssl and pkcs11-tool, tools hsmcert did not write.
+# demo.sh BIN - a scripted lifecycle on the development token, the Exchange
+# way: a self-signed certificate, a request completed with a CA's answer,
+# bindings, verification, export to a second server, lock, remove, and the
+# auditor's view. Results are checked with openssl and pkcs11-tool.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-conf="$top/conf/hsmcert.conf"
 module=/usr/lib/softhsm/libsofthsm2.so
 export SOFTHSM2_CONF="$here/softhsm2.conf"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+stamp=$(date -u +%H%M%S)
 
-run() {
-	printf '\n$ %s\n' "$*" >&2
-	"$@"
-}
-hsmcert() {
-	printf '\n$ hsmcert %s\n' "$*" >&2
-	"$bin" --config "$conf" "$@"
-}
+# the demo runs on its own copy of the configuration, with a trust anchor
+# (the demo CA) and a state directory of its own
+conf="$work/hsmcert.conf"
+sed -e "s|^pin-source = file:\.\./|pin-source = file:$top/|" \
+    -e "s|^softhsm2-conf = \.\./|softhsm2-conf = $top/|" \
+    -e "s|^state-dir = .*|state-dir = $top/var/demo|" \
+    -e "s|^archive-dir = .*|archive-dir = $top/var/demo/archive|" \
+    -e "s|^audit-log = .*|audit-log = $top/var/demo/audit.log|" \
+    -e "s|^\[paths\]|[paths]\ntrust-anchors = $work/ca/root.pem|" \
+    "$top/conf/hsmcert.conf" >"$conf"
 
-echo "== hsmcert demo on the SoftHSM2 token 'hsmcert' ($here/token)"
+step() { printf '\n== %s\n' "$*"; }
+run() { printf '$ %s\n' "$*" >&2; "$@"; }
+hsmcert() { printf '$ hsmcert %s\n' "$*" >&2; "$bin" --config "$conf" "$@"; }
+json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
-# 1. A self-signed certificate whose key is generated on the token.
+echo "hsmcert demo on the SoftHSM2 token 'hsmcert' ($here/token)"
+
+# a demo CA (made with openssl) to answer the request in step 4; its root is
+# the configured trust anchor
+mkdir -p "$work/ca"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca/root.key" \
+	-subj "/O=hsmcert demo/CN=Demo Root CA" -days 3650 -out "$work/ca/root.pem" \
+	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca/int.key" \
+	-subj "/O=hsmcert demo/CN=Demo Issuing CA" -out "$work/ca/int.csr" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$work/ca/ca.ext"
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >"$work/ca/leaf.ext"
+openssl x509 -req -in "$work/ca/int.csr" -CA "$work/ca/root.pem" -CAkey "$work/ca/root.key" \
+	-CAcreateserial -days 1825 -extfile "$work/ca/ca.ext" -out "$work/ca/int.pem" 2>/dev/null
+
+step "1. New-ExchangeCertificate: a self-signed certificate, key generated on the token"
 hsmcert new --subject "CN=mail.tailspintoys.ca, O=Tailspintoys, L=Mississauga, S=Ontario, C=CA" \
 	--domain mail.tailspintoys.ca,autodiscover.tailspintoys.ca --key ec:p256 \
-	--friendly-name "Tailspin demo $(date -u +%H%M%S)" --format json > "$work/new.json"
-thumb=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Thumbprint"])' "$work/new.json")
-keyid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["KeyId"])' "$work/new.json")
-echo "created certificate $thumb (key id $keyid)"
-
-# 2. What OpenSSL sees in the certificate stored on the token.
+	--friendly-name "Tailspin self-signed $stamp" --format json >"$work/self.json"
+self=$(json 'd["Thumbprint"]' <"$work/self.json")
+keyid=$(json 'd["KeyId"]' <"$work/self.json")
+echo "certificate $self, key id $keyid"
 run pkcs11-tool --module "$module" --token-label hsmcert --read-object --type cert \
-	--id "$keyid" -o "$work/cert.der"
-run openssl x509 -inform der -in "$work/cert.der" -out "$work/cert.pem"
-openssl x509 -in "$work/cert.pem" -noout -subject -ext subjectAltName
-run openssl verify -CAfile "$work/cert.pem" -purpose sslserver \
-	-verify_hostname autodiscover.tailspintoys.ca "$work/cert.pem"
+	--id "$keyid" -o "$work/self.der" 2>/dev/null
+openssl x509 -inform der -in "$work/self.der" -noout -subject -ext subjectAltName
+openssl x509 -inform der -in "$work/self.der" -out "$work/self.pem"
+run openssl verify -CAfile "$work/self.pem" -purpose sslserver \
+	-verify_hostname autodiscover.tailspintoys.ca "$work/self.pem"
 
-# 3. The key pair and the certificate on the token, as pkcs11-tool lists them.
+step "2. The key pair on the token, as pkcs11-tool sees it (never extractable)"
 HSMCERT_DEMO_PIN=$(cat "$here/user.pin")
 export HSMCERT_DEMO_PIN
-printf '\n$ pkcs11-tool --login --pin env:HSMCERT_DEMO_PIN --list-objects --id %s\n' "$keyid"
 pkcs11-tool --module "$module" --token-label hsmcert --login --pin env:HSMCERT_DEMO_PIN \
 	--list-objects 2>/dev/null | awk -v id="$keyid" '
 	/Object;/ { if (keep) printf "%s", blk; blk = ""; keep = 0 }
 	{ blk = blk $0 "\n" }
 	$1 == "ID:" && $2 == id { keep = 1 }
 	END { if (keep) printf "%s", blk }'
-unset HSMCERT_DEMO_PIN
 
-# 4. Every field, as Get-ExchangeCertificate | fl shows it.
-hsmcert show "$(printf %.8s "$thumb")"
+step "3. New-ExchangeCertificate -GenerateRequest, checked against the namespace plan"
+cat >"$work/plan.txt" <<PLAN
+mail.tailspintoys.ca
+autodiscover.tailspintoys.ca
+owa.tailspintoys.ca
+PLAN
+hsmcert names --subject "CN=mail.tailspintoys.ca" --domain owa.tailspintoys.ca \
+	--include-autodiscover --plan "$work/plan.txt"
+hsmcert request --subject "C=CA, S=Ontario, L=Mississauga, O=Tailspintoys, CN=mail.tailspintoys.ca" \
+	--domain owa.tailspintoys.ca --include-autodiscover --key rsa:2048 \
+	--friendly-name "Tailspin CA-issued $stamp" --plan "$work/plan.txt" --out "$work/req.csr"
+run openssl req -in "$work/req.csr" -noout -verify -subject
 
-# 5. The listing.
+step "4. The CA answers (the demo CA), Import-ExchangeCertificate completes the request"
+openssl x509 -req -in "$work/req.csr" -CA "$work/ca/int.pem" -CAkey "$work/ca/int.key" \
+	-CAcreateserial -days 397 -extfile "$work/ca/leaf.ext" -copy_extensions copy \
+	-out "$work/ca/leaf.pem" 2>/dev/null
+cat "$work/ca/int.pem" "$work/ca/leaf.pem" >"$work/answer.pem"
+hsmcert complete "$work/answer.pem" --format json >"$work/done.json"
+issued=$(json 'd["Certificate"]["Thumbprint"]' <"$work/done.json")
+echo "completed: certificate $issued, status $(json 'd["Certificate"]["Status"]' <"$work/done.json"), RootCAType $(json 'd["Certificate"]["RootCAType"]' <"$work/done.json")"
+
+step "5. Enable-ExchangeCertificate: bind to SMTP and IIS"
+hsmcert enable "$issued" --services smtp,iis --yes
+
+step "6. Verify before the change window"
+hsmcert verify "$issued" --plan "$work/plan.txt"
+
+step "7. A second server: export needs an exportable key"
+hsmcert new --subject "CN=owa.tailspintoys.ca" --key ec:p256 --exportable \
+	--friendly-name "Tailspin exportable $stamp" --format json >"$work/exp.json"
+exp=$(json 'd["Thumbprint"]' <"$work/exp.json")
+HSMCERT_DEMO_PFX=$(openssl rand -hex 16)
+export HSMCERT_DEMO_PFX
+hsmcert export "$exp" --out "$work/owa.pfx" --password-source env:HSMCERT_DEMO_PFX
+run openssl pkcs12 -in "$work/owa.pfx" -info -noout -passin env:HSMCERT_DEMO_PFX 2>&1 | head -3
+if hsmcert export "$issued" --out "$work/refused.pfx" --password-source env:HSMCERT_DEMO_PFX; then
+	echo "demo: a non-exportable key was exported" >&2; exit 1
+else
+	echo "(refused, exit $?; no file: $(ls "$work/refused.pfx" 2>&1 | sed 's/.*: //'))"
+fi
+
+step "8. Lock the exportable key: it can never leave again"
+hsmcert lock "$exp" --yes
+
+step "9. Remove the self-signed certificate (archived first)"
+hsmcert remove "$self" --yes
+
+step "10. The auditor's view"
+hsmcert audit verify
+hsmcert report | sed -n '1,6p'
+
+step "11. Get-ExchangeCertificate"
 hsmcert list
+unset HSMCERT_DEMO_PIN HSMCERT_DEMO_PFX

@@ -23,6 +23,10 @@ rq_tailspin_domains() {
 # Sets KEYID to the pending request's key id (from list --pending); the
 # request's stderr stays in $T/request.err.
 rq_pending() {
+	local before
+	hc list --pending --format json
+	expect_rc 0 "list --pending"
+	before=$(jq_py "$T/out" '" ".join(x["KeyId"] for x in d)')
 	rm -f "$T/req.pem"
 	hc request "$@" --out "$T/req.pem"
 	expect_rc 0 "hsmcert request $*"
@@ -30,7 +34,8 @@ rq_pending() {
 	cp "$T/err" "$T/request.err"
 	hc list --pending --format json
 	expect_rc 0 "list --pending"
-	KEYID=$(jq_py "$T/out" 'd[-1]["KeyId"]') || fail "list --pending: no request"
+	KEYID=$(jq_py "$T/out" '" ".join(x["KeyId"] for x in d if x["KeyId"] not in "'"$before"'".split())')
+	[[ $KEYID =~ ^[0-9a-f]{40}$ ]] || fail "list --pending: not one new request ('$KEYID')"
 }
 
 # rq_issued [REQUEST-ARGS...]: a PKI in $T/pki, a pending request (default:

@@ -548,8 +548,16 @@ get_attrs(struct hc_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *a, size_t n,
 	rv = t->f->C_GetAttributeValue(t->sess, h, a, cn);
 	if (rv == CKR_BUFFER_TOO_SMALL) {
 		retry = 1;
-	} else if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID &&
-		   rv != CKR_ATTRIBUTE_SENSITIVE) {
+	} else if (rv == CKR_ATTRIBUTE_TYPE_INVALID ||
+		   rv == CKR_ATTRIBUTE_SENSITIVE) {
+		/*
+		 * Such a return can hide a buffer that was too small: ask the
+		 * lengths when anything came back unavailable.
+		 */
+		for (i = 0; i < n; i++)
+			if (a[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
+				retry = 1;
+	} else if (rv != CKR_OK) {
 		return hc_err_ckr(err, HC_E_FAIL, rv,
 				  "cannot read the attributes of object %lu", h);
 	}
@@ -712,12 +720,19 @@ attr_template(CK_ATTRIBUTE *a, enum hc_obj_class cls)
 		a[A_ECPARAMS].type = CKA_ID;
 		break;
 	case HC_OBJ_PRIVKEY:
+		/*
+		 * No CKA_MODULUS / CKA_EC_PARAMS here: one of them is always
+		 * missing, which makes the call fail as a whole and costs a
+		 * second round trip. key_bits is read where it is needed.
+		 */
 		a[A_VALUE].type = a[A_APP].type = a[A_CATEGORY].type = CKA_ID;
+		a[A_MODULUS].type = a[A_ECPARAMS].type = CKA_ID;
 		break;
 	case HC_OBJ_PUBKEY:
 		a[A_VALUE].type = a[A_APP].type = a[A_CATEGORY].type = CKA_ID;
 		a[A_ASENS].type = a[A_NEVEREXT].type = a[A_EXT].type = CKA_ID;
 		a[A_SENS].type = CKA_ID;
+		a[A_MODULUS].type = a[A_ECPARAMS].type = CKA_ID;
 		break;
 	case HC_OBJ_DATA:
 		a[A_ID].type = CKA_LABEL;

@@ -60,7 +60,8 @@ struct hc_tobj {
 	char *application;		/**< data objects */
 	int cert_category;		/**< enum hc_cert_category */
 	int key_kind;			/**< HC_KEY_RSA / HC_KEY_EC, 0 unknown */
-	int key_bits;			/**< RSA modulus or EC field bits */
+	int key_bits;			/**< not read by hc_token_find (0): the
+					     size comes from the public key */
 	/* -1 where the token does not say */
 	int local;
 	int always_sensitive;

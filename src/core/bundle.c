@@ -339,6 +339,17 @@ pem_block(const char *name, const unsigned char *data, long dlen,
 		int aux = strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
 
 		x = x509_from_der(data, dlen, aux);
+		if (x == NULL && !aux) {
+			/*
+			 * AD CS hands back its "Base 64" .p7b as a PKCS#7
+			 * inside a CERTIFICATE block: take it as such.
+			 */
+			p7 = p7_from_der(data, dlen);
+			if (p7 == NULL)
+				goto damaged;
+			ret = acc_add_p7(acc, p7, origin, err);
+			goto out;
+		}
 		if (x == NULL)
 			goto damaged;
 		/* Nothing is trusted because it arrived in a file. */

@@ -36,11 +36,11 @@ hc_store_find_id(struct hc_store *s, const unsigned char *id, size_t len)
 {
 	struct hc_store_item key;
 
-	if (len > HC_ID_MAX || s->nitems == 0)
+	if (len > HC_ID_MAX || s->nsorted == 0)
 		return NULL;
 	memcpy(key.id, id, len);
 	key.id_len = len;
-	return bsearch(&key, s->items, s->nitems, sizeof(*s->items), item_cmp);
+	return bsearch(&key, s->items, s->nsorted, sizeof(*s->items), item_cmp);
 }
 
 /*
@@ -72,6 +72,7 @@ build_items(struct hc_store *s, hc_err *err)
 		if (item_cmp(&s->items[i], &s->items[n - 1]) != 0)
 			s->items[n++] = s->items[i];
 	s->nitems = n;
+	s->nsorted = n;
 	for (i = 0; i < s->pubs.n; i++) {
 		struct hc_store_item *it = hc_store_find_id(s, s->pubs.v[i].id,
 							   s->pubs.v[i].id_len);
@@ -123,6 +124,26 @@ attach_certs(struct hc_store *s, hc_err *err)
 		if (it != NULL && it->cert == NULL) {
 			it->cert = o;
 			it->x509 = x;
+			continue;
+		}
+		if (it != NULL) {
+			/* another certificate of the same key: a reissue */
+			struct hc_store_item *nv = realloc(s->items,
+					(s->nitems + 1) * sizeof(*nv));
+			size_t at = (size_t)(it - s->items);
+
+			if (nv == NULL) {
+				X509_free(x);
+				return hc_err_set(err, HC_E_FAIL, "out of memory");
+			}
+			s->items = nv;
+			it = &s->items[at];
+			s->items[s->nitems] = *it;
+			s->items[s->nitems].req = NULL;
+			s->items[s->nitems].x509_req = NULL;
+			s->items[s->nitems].cert = o;
+			s->items[s->nitems].x509 = x;
+			s->nitems++;
 			continue;
 		}
 		if (push_ca(s, o, x, err) != 0) {

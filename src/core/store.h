@@ -32,6 +32,9 @@ struct hc_store {
 	struct hc_tobj_list certs, privs, pubs, reqs;
 	struct hc_store_item *items;
 	size_t nitems;
+	size_t nsorted;			/* items[0..nsorted) are sorted by id,
+					   one per key; further certificates of
+					   a key (a reissue) follow */
 	struct hc_store_item *cas;	/* authority / key-less certificates */
 	size_t ncas;
 	STACK_OF(X509) *ca_stack;	/* the CA X509s (borrowed refs) */

@@ -813,9 +813,14 @@ hc_chain_advice(const struct hc_chain_result *r)
 
 	if (r->trusted)
 		return NULL;
-	if (r->missing_issuer != NULL)
+	if (r->missing_issuer != NULL && (r->chain == NULL ||
+					  sk_X509_num(r->chain) == 0))
 		n = snprintf(buf, sizeof(buf),
 			     "install the intermediate CA certificate for %s (hsmcert import FILE)",
+			     r->missing_issuer);
+	else if (r->missing_issuer != NULL)
+		n = snprintf(buf, sizeof(buf),
+			     "install the CA certificate for %s (hsmcert import FILE; if it is the root CA, add it to [paths] trust-anchors or the system store)",
 			     r->missing_issuer);
 	else if (r->untrusted_root != NULL)
 		n = snprintf(buf, sizeof(buf),

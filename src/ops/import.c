@@ -220,12 +220,10 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 		hc_x509_thumbprint(leaf->x, thumb);
 		if (same_cert_present(&leaf->certs, leaf->x)) {
 			/* already there: said by nothing_changed */
-		} else if (leaf->certs.n > 0) {
-			hc_err_set(err, HC_E_USAGE,
-				   "%s: the key of certificate %s already has another certificate on the token; remove it first, or renew",
-				   req->path, thumb);
-			goto out;
 		} else {
+			if (leaf->certs.n > 0)
+				hc_ctx_warn(ctx, "the key of %s already has a certificate on the token: both are kept (a reissue); remove the old one once the new one is in service",
+					    thumb);
 			label = pending != NULL ? pending->label :
 				leaf->keys.v[0].label;
 			if (hc_token_store_cert(tok, leaf->x, label, leaf->id,
@@ -261,8 +259,9 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 	hc_txn_commit(&tx);
 	res->nothing_changed = !res->leaf_stored && res->ca_added == 0;
 	if (leaf != NULL) {
-		if (hc_describe_id(ctx, leaf->id, sizeof(leaf->id), &res->entry,
-				   err) != 0)
+		hc_x509_thumbprint(leaf->x, thumb);
+		if (hc_describe_cert(ctx, leaf->id, sizeof(leaf->id), thumb,
+				     &res->entry, err) != 0)
 			goto out;
 		res->has_entry = 1;
 		if (res->entry.status == HC_STATUS_UNTRUSTED &&
@@ -372,12 +371,8 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 		label = keys.v[0].label;
 	}
 	if (!same_cert_present(&certs, leaf)) {
-		if (certs.n > 0) {
-			hc_err_set(err, HC_E_USAGE,
-				   "%s: the key already has another certificate on the token; remove it first",
-				   req->path);
-			goto out;
-		}
+		if (certs.n > 0)
+			hc_ctx_warn(ctx, "the key already has another certificate on the token: both are kept");
 		if (hc_token_store_cert(tok, leaf, label, id, sizeof(id),
 					HC_CAT_USER, &h, err) != 0 ||
 		    hc_txn_add(&tx, h, err) != 0)
@@ -391,8 +386,14 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 	hc_txn_commit(&tx);
 	res->nothing_changed = keys.n > 0 && !res->leaf_stored &&
 			       res->ca_added == 0;
-	if (hc_describe_id(ctx, id, sizeof(id), &res->entry, err) != 0)
-		goto out;
+	{
+		char lthumb[41];
+
+		hc_x509_thumbprint(leaf, lthumb);
+		if (hc_describe_cert(ctx, id, sizeof(id), lthumb, &res->entry,
+				     err) != 0)
+			goto out;
+	}
 	res->has_entry = 1;
 	ret = 0;
 out:

@@ -285,6 +285,13 @@ int
 hc_describe_id(hc_ctx *ctx, const unsigned char *id, size_t id_len,
 	       hc_entry *out, hc_err *err)
 {
+	return hc_describe_cert(ctx, id, id_len, NULL, out, err);
+}
+
+int
+hc_describe_cert(hc_ctx *ctx, const unsigned char *id, size_t id_len,
+		 const char *thumb, hc_entry *out, hc_err *err)
+{
 	struct hc_token *tok = hc_ctx_token(ctx, 1, err);
 	struct hc_store s;
 	struct hc_chain_ctx chain;
@@ -299,6 +306,13 @@ hc_describe_id(hc_ctx *ctx, const unsigned char *id, size_t id_len,
 		return -1;
 	}
 	it = hc_store_find_id(&s, id, id_len);
+	if (thumb != NULL) {
+		size_t i;
+
+		for (i = 0; i < s.nitems; i++)
+			if (strcmp(s.items[i].ident, thumb) == 0)
+				it = &s.items[i];
+	}
 	if (it == NULL)
 		hc_err_set(err, HC_E_FAIL,
 			   "internal: the new object is not on the token");

@@ -100,4 +100,8 @@ int hc_prepare_new(hc_ctx *ctx, const hc_new_req *req, int request,
 int hc_describe_id(hc_ctx *ctx, const unsigned char *id, size_t id_len,
 		   hc_entry *out, hc_err *err);
 
+/** The same, for the certificate with this thumbprint (a reissue). */
+int hc_describe_cert(hc_ctx *ctx, const unsigned char *id, size_t id_len,
+		     const char *thumb, hc_entry *out, hc_err *err);
+
 #endif

@@ -104,6 +104,25 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		hc_err_set(err, HC_E_FAIL, "out of memory");
 		goto out;
 	}
+	/* a name not taken yet: the same item may be removed twice a second */
+	for (n = 0; n < 1000; n++) {
+		char suffix[8] = "";
+		int k;
+
+		if (n > 0) {
+			k = snprintf(suffix, sizeof(suffix), "-%d", n);
+			(void)k;
+		}
+		k = snprintf(path, plen, "%s/%s-%s%s.json", dir, it->ident,
+			     stamp, suffix);
+		(void)k;
+		if (!hc_file_exists(path)) {
+			k = snprintf(stamp + strlen(stamp),
+				     sizeof(stamp) - strlen(stamp), "%s", suffix);
+			(void)k;
+			break;
+		}
+	}
 	if (pemlen > 0) {
 		n = snprintf(path, plen, "%s/%s-%s.pem", dir, it->ident, stamp);
 		(void)n;
@@ -158,18 +177,52 @@ out:
 	return ret;
 }
 
-/* Certificate, request, public key, private key: the key goes last. */
+/*
+ * Certificate, request, public key, private key: the key goes last, and
+ * stays while another certificate of it (a reissue) is kept.
+ */
 static int
-destroy_item(struct hc_token *tok, struct hc_store_item *it, hc_err *err)
+destroy_item(struct hc_token *tok, struct hc_store_item *it, int key_in_use,
+	     hc_err *err)
 {
 	if (it->cert != NULL && hc_token_destroy(tok, it->cert->handle, err))
 		return -1;
+	if (key_in_use)
+		return 0;
 	if (it->req != NULL && hc_token_destroy(tok, it->req->handle, err))
 		return -1;
 	if (it->pub != NULL && hc_token_destroy(tok, it->pub->handle, err))
 		return -1;
 	if (it->priv != NULL && hc_token_destroy(tok, it->priv->handle, err))
 		return -1;
+	return 0;
+}
+
+/* Does an item that is not being removed use the key of target t? */
+static int
+key_kept(struct hc_store *s, struct hc_store_item **targets, size_t nt,
+	 size_t t)
+{
+	size_t i, k;
+
+	if (targets[t]->priv == NULL)
+		return 0;
+	for (i = 0; i < s->nitems; i++) {
+		struct hc_store_item *it = &s->items[i];
+		int removed = 0;
+
+		if (it->priv != targets[t]->priv)
+			continue;
+		for (k = 0; k < nt; k++)
+			if (targets[k] == it)
+				removed = 1;
+		if (!removed)
+			return 1;
+	}
+	/* several targets share the key: only the last one deletes it */
+	for (k = t + 1; k < nt; k++)
+		if (targets[k]->priv == targets[t]->priv)
+			return 1;
 	return 0;
 }
 
@@ -301,7 +354,8 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	for (i = 0; i < nt; i++) {
 		char **nv;
 
-		if (destroy_item(tok, targets[i], err) != 0) {
+		if (destroy_item(tok, targets[i], key_kept(&s, targets, nt, i),
+				 err) != 0) {
 			hc_err_prefix(err, "while removing %s: ", targets[i]->ident);
 			goto out;
 		}

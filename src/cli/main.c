@@ -75,7 +75,12 @@ main(int argc, char **argv)
 	char **nargv = NULL;
 	int i, cmdpos = -1, nargc = 0, rc;
 
-	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+	/*
+	 * No openssl.cnf: an engine configured there for a consumer (the
+	 * pkcs11 engine for nginx, with its PIN) must not be loaded into
+	 * hsmcert, which talks to the token itself.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	/* the command is the first word that is not a global option's */
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)

@@ -187,11 +187,31 @@ attach_requests(struct hc_store *s)
 	return 0;
 }
 
+/* Append b's objects to a (b is emptied). */
+static int
+tobj_append(struct hc_tobj_list *a, struct hc_tobj_list *b, hc_err *err)
+{
+	struct hc_tobj *nv;
+
+	if (b->n == 0)
+		return 0;
+	nv = realloc(a->v, (a->n + b->n) * sizeof(*nv));
+	if (nv == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	memcpy(nv + a->n, b->v, b->n * sizeof(*nv));
+	a->v = nv;
+	a->n += b->n;
+	free(b->v);
+	b->v = NULL;
+	b->n = 0;
+	return 0;
+}
+
+static int store_join(struct hc_store *s, hc_err *err);
+
 int
 hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
 {
-	size_t i;
-
 	memset(s, 0, sizeof(*s));
 	s->ca_stack = sk_X509_new_null();
 	if (s->ca_stack == NULL)
@@ -202,9 +222,132 @@ hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
 	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_REQUEST_APP, &s->reqs,
 			  err))
 		goto fail;
+	if (store_join(s, err) != 0)
+		goto fail;
+	return 0;
+fail:
+	hc_store_release(s);
+	return -1;
+}
+
+int
+hc_store_load_id(struct hc_token *t, const unsigned char *id, size_t len,
+		 struct hc_store *s, hc_err *err)
+{
+	struct hc_tobj_list cas = { NULL, 0 };
+	size_t i, k = 0;
+	int need_cas = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->ca_stack = sk_X509_new_null();
+	if (s->ca_stack == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	/* one pass over the key id's objects */
+	if (hc_token_find_id(t, id, len, &s->privs, &s->pubs, &s->certs, err))
+		goto fail;
+	/* a request is looked for only when the key has no certificate */
+	if (s->certs.n == 0 &&
+	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_REQUEST_APP, &s->reqs,
+			  err) != 0)
+		goto fail;
+	/* CA certificates only when a chain has to be built */
+	for (i = 0; i < s->certs.n; i++) {
+		X509 *x = hc_x509_from_der(s->certs.v[i].value,
+					   s->certs.v[i].value_len, NULL);
+
+		if (x != NULL && !hc_x509_is_self_signed(x))
+			need_cas = 1;
+		X509_free(x);
+		ERR_clear_error();
+	}
+	if (need_cas) {
+		if (hc_token_find_authorities(t, &cas, err) != 0)
+			goto fail;
+		/* the key's own certificates are already there */
+		for (i = 0; i < cas.n; i++) {
+			if (cas.v[i].id_len == len &&
+			    memcmp(cas.v[i].id, id, len) == 0) {
+				free(cas.v[i].label);
+				free(cas.v[i].value);
+				free(cas.v[i].application);
+				continue;
+			}
+			cas.v[k++] = cas.v[i];
+		}
+		cas.n = k;
+	}
+	if (tobj_append(&s->certs, &cas, err) != 0 || store_join(s, err) != 0)
+		goto fail;
+	return 0;
+fail:
+	hc_tobj_list_release(&cas);
+	hc_store_release(s);
+	return -1;
+}
+
+static int
+ident_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *
+hc_store_index_text(const struct hc_store *s, hc_err *err)
+{
+	char **lines = calloc(s->nitems + 1, sizeof(*lines));
+	char *text = NULL, *p;
+	size_t i, n = 0;
+
+	if (lines == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < s->nitems; i++) {
+		char hex[2 * HC_ID_MAX + 1];
+
+		hc_hex(s->items[i].id, s->items[i].id_len, hex);
+		lines[n] = malloc(strlen(s->items[i].ident) + strlen(hex) + 3);
+		if (lines[n] == NULL)
+			goto out;
+		p = lines[n];
+		memcpy(p, s->items[i].ident, strlen(s->items[i].ident));
+		p += strlen(s->items[i].ident);
+		*p++ = ' ';
+		memcpy(p, hex, strlen(hex));
+		p += strlen(hex);
+		*p++ = '\n';
+		*p = '\0';
+		n++;
+	}
+	qsort(lines, n, sizeof(*lines), ident_cmp);
+	text = malloc(n * (40 + 1 + 2 * HC_ID_MAX + 1) + 1);
+	if (text == NULL)
+		goto out;
+	p = text;
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(lines[i]);
+
+		memcpy(p, lines[i], l);
+		p += l;
+	}
+	*p = '\0';
+out:
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	if (text == NULL)
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+	return text;
+}
+
+static int
+store_join(struct hc_store *s, hc_err *err)
+{
+	size_t i;
+
 	if (build_items(s, err) != 0 || attach_certs(s, err) != 0 ||
 	    attach_requests(s) != 0)
-		goto fail;
+		return -1;
 	for (i = 0; i < s->nitems; i++) {
 		struct hc_store_item *it = &s->items[i];
 
@@ -219,9 +362,6 @@ hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
 		}
 	}
 	return 0;
-fail:
-	hc_store_release(s);
-	return -1;
 }
 
 void

@@ -43,6 +43,20 @@ struct hc_store {
 /** Read every object of the token and join them. */
 int hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err);
 
+/**
+ * Read only what one key id needs: its private and public keys and
+ * certificates (a lookup by CKA_ID, no scan), the pending requests and the
+ * CA certificates. Joined like hc_store_load.
+ */
+int hc_store_load_id(struct hc_token *t, const unsigned char *id, size_t len,
+		     struct hc_store *s, hc_err *err);
+
+/**
+ * The index of a store, one "IDENT KEYID\n" line per item sorted by IDENT,
+ * into a malloc'd string (caller frees).
+ */
+char *hc_store_index_text(const struct hc_store *s, hc_err *err);
+
 /** Free everything. NULL-safe. */
 void hc_store_release(struct hc_store *s);
 

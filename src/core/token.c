@@ -406,8 +406,11 @@ hc_token_free(struct hc_token *t)
 		PKCS11_CTX_unload(t->p11);
 		PKCS11_CTX_free(t->p11);
 	}
-	if (t->dl != NULL)
-		dlclose(t->dl);
+	/*
+	 * The module is not dlclose'd: libp11 holds it too, and a module
+	 * stays mapped until the process ends (its own leaks stay
+	 * attributable to it in sanitizer reports).
+	 */
 	free(t);
 }
 
@@ -970,6 +973,130 @@ hc_token_find(struct hc_token *t, enum hc_obj_class cls,
 	}
 	for (i = 0; i < nh; i++) {
 		if (read_object(t, h[i], cls, &l.v[l.n], err) != 0)
+			goto out;
+		l.n++;
+	}
+	*out = l;
+	l.v = NULL;
+	l.n = 0;
+	ret = 0;
+out:
+	hc_tobj_list_release(&l);
+	free(h);
+	return ret;
+}
+
+int
+hc_token_fingerprint(struct hc_token *t, char out[64], hc_err *err)
+{
+	CK_OBJECT_HANDLE *h = NULL;
+	unsigned char md[20];
+	unsigned int mdlen = 0;
+	char hex[41];
+	size_t nh = 0;
+	int n;
+
+	if (find_handles(t, NULL, 0, &h, &nh, err) != 0)
+		return -1;
+	if (EVP_Digest(h, nh * sizeof(*h), md, &mdlen, EVP_sha1(), NULL) != 1) {
+		free(h);
+		return hc_err_ossl(err, HC_E_FAIL, "cannot hash the object list");
+	}
+	free(h);
+	hc_hex(md, sizeof(md), hex);
+	n = snprintf(out, 64, "%zu:%s", nh, hex);
+	(void)n;
+	return 0;
+}
+
+static int
+tobj_push(struct hc_tobj_list *l, struct hc_tobj *o, hc_err *err)
+{
+	struct hc_tobj *nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	l->v = nv;
+	l->v[l->n++] = *o;
+	return 0;
+}
+
+int
+hc_token_find_id(struct hc_token *t, const unsigned char *id, size_t len,
+		 struct hc_tobj_list *privs, struct hc_tobj_list *pubs,
+		 struct hc_tobj_list *certs, hc_err *err)
+{
+	CK_ATTRIBUTE tmpl[1];
+	CK_OBJECT_HANDLE *h = NULL;
+	CK_ULONG clen;
+	size_t nh = 0, i;
+	int ret = -1;
+
+	if (range_ulong(len, &clen, err) != 0)
+		return -1;
+	tmpl[0].type = CKA_ID;
+	tmpl[0].pValue = (void *)id;
+	tmpl[0].ulValueLen = clen;
+	if (find_handles(t, tmpl, 1, &h, &nh, err) != 0)
+		return -1;
+	for (i = 0; i < nh; i++) {
+		CK_OBJECT_CLASS oc = (CK_OBJECT_CLASS)-1;
+		CK_ATTRIBUTE a = { CKA_CLASS, &oc, sizeof(oc) };
+		struct hc_tobj o;
+		struct hc_tobj_list *dst;
+		enum hc_obj_class cls;
+
+		if (t->f->C_GetAttributeValue(t->sess, h[i], &a, 1) != CKR_OK)
+			continue;
+		if (oc == CKO_PRIVATE_KEY) {
+			cls = HC_OBJ_PRIVKEY;
+			dst = privs;
+		} else if (oc == CKO_PUBLIC_KEY) {
+			cls = HC_OBJ_PUBKEY;
+			dst = pubs;
+		} else if (oc == CKO_CERTIFICATE) {
+			cls = HC_OBJ_CERT;
+			dst = certs;
+		} else {
+			continue;
+		}
+		if (read_object(t, h[i], cls, &o, err) != 0)
+			goto out;
+		if (tobj_push(dst, &o, err) != 0) {
+			tobj_release(&o);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(h);
+	return ret;
+}
+
+int
+hc_token_find_authorities(struct hc_token *t, struct hc_tobj_list *out,
+			  hc_err *err)
+{
+	CK_OBJECT_CLASS oc = CKO_CERTIFICATE;
+	CK_ULONG cat = HC_CAT_AUTHORITY;
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &oc, sizeof(oc) },
+		{ CKA_CERTIFICATE_CATEGORY, &cat, sizeof(cat) },
+	};
+	CK_OBJECT_HANDLE *h = NULL;
+	struct hc_tobj_list l = { NULL, 0 };
+	size_t nh = 0, i;
+	int ret = -1;
+
+	if (find_handles(t, tmpl, 2, &h, &nh, err) != 0)
+		return -1;
+	l.v = calloc(nh ? nh : 1, sizeof(*l.v));
+	if (l.v == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nh; i++) {
+		if (read_object(t, h[i], HC_OBJ_CERT, &l.v[l.n], err) != 0)
 			goto out;
 		l.n++;
 	}

@@ -140,6 +140,25 @@ int hc_token_find(struct hc_token *t, enum hc_obj_class cls,
 		  hc_err *err);
 
 /**
+ * Every object with this CKA_ID, in one C_FindObjects pass, sorted into
+ * private keys, public keys and certificates (other classes are skipped).
+ */
+int hc_token_find_id(struct hc_token *t, const unsigned char *id, size_t len,
+		     struct hc_tobj_list *privs, struct hc_tobj_list *pubs,
+		     struct hc_tobj_list *certs, hc_err *err);
+
+/**
+ * A fingerprint of the token's object set: how many objects this session
+ * sees and a SHA-1 of their handles, from one C_FindObjects pass that reads
+ * no attribute. Cheap enough to validate an index before trusting it.
+ */
+int hc_token_fingerprint(struct hc_token *t, char out[64], hc_err *err);
+
+/** Every certificate with CKA_CERTIFICATE_CATEGORY authority. */
+int hc_token_find_authorities(struct hc_token *t, struct hc_tobj_list *out,
+			      hc_err *err);
+
+/**
  * Store a certificate object: CKA_ID, CKA_LABEL, CKA_SUBJECT, CKA_ISSUER,
  * CKA_SERIAL_NUMBER, CKA_VALUE, CKA_PRIVATE false, CKA_CERTIFICATE_CATEGORY
  * = category. *handle receives the new object.

@@ -158,24 +158,58 @@ rollback(struct svc_change *ch, size_t n)
 	}
 }
 
-static void
-expiry_of(struct hc_store *s, const char *thumb, char *out, size_t len)
+static int
+expiry_text(X509 *x, char *out, size_t len)
 {
+	struct tm tm;
+
+	return ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1 &&
+	       strftime(out, len, "%Y-%m-%d", &tm) > 0;
+}
+
+/*
+ * The expiry of a bound certificate: from the store when it is there, else
+ * looked up by the key id the binding recorded (the store may hold only
+ * the new certificate's objects).
+ */
+static void
+expiry_of(struct hc_token *tok, struct hc_store *s, const char *thumb,
+	  const char *key_id, char *out, size_t len)
+{
+	struct hc_tobj_list certs = { NULL, 0 };
+	unsigned char id[HC_ID_MAX];
+	char t[41];
+	long n;
 	size_t i;
-	int n;
 
 	for (i = 0; i < s->nitems; i++)
 		if (s->items[i].x509 != NULL &&
-		    strcmp(s->items[i].ident, thumb) == 0) {
-			const ASN1_TIME *t = X509_get0_notAfter(s->items[i].x509);
-			struct tm tm;
+		    strcmp(s->items[i].ident, thumb) == 0 &&
+		    expiry_text(s->items[i].x509, out, len))
+			return;
+	n = key_id != NULL ? hc_unhex(key_id, id, sizeof(id)) : -1;
+	if (n > 0 && hc_token_find(tok, HC_OBJ_CERT, id, (size_t)n, NULL,
+				   &certs, NULL) == 0) {
+		for (i = 0; i < certs.n; i++) {
+			X509 *x = hc_x509_from_der(certs.v[i].value,
+						   certs.v[i].value_len, NULL);
+			int found = 0;
 
-			if (ASN1_TIME_to_tm(t, &tm) == 1 &&
-			    strftime(out, len, "%Y-%m-%d", &tm) > 0)
+			if (x != NULL) {
+				hc_x509_thumbprint(x, t);
+				found = strcmp(t, thumb) == 0 &&
+					expiry_text(x, out, len);
+			}
+			X509_free(x);
+			if (found) {
+				hc_tobj_list_release(&certs);
 				return;
+			}
 		}
-	n = snprintf(out, len, "no longer on the token");
-	(void)n;
+		hc_tobj_list_release(&certs);
+	}
+	if (snprintf(out, len, "no longer on the token") < 0)
+		out[0] = '\0';
 }
 
 int
@@ -207,7 +241,7 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		hc_err_set(err, HC_E_FAIL, "out of memory");
 		goto out;
 	}
-	expiry_of(s, it->ident, new_exp, sizeof(new_exp));
+	expiry_of(tok, s, it->ident, NULL, new_exp, sizeof(new_exp));
 	/* Every question is asked before anything changes. */
 	for (i = 0; i < services->n; i++) {
 		struct hc_binding *cur = hc_bindings_get(b, services->v[i]);
@@ -215,7 +249,8 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		if (cur != NULL && strcmp(cur->thumbprint, it->ident) == 0)
 			continue;
 		if (cur != NULL) {
-			expiry_of(s, cur->thumbprint, old_exp, sizeof(old_exp));
+			expiry_of(tok, s, cur->thumbprint, cur->key_id, old_exp,
+				  sizeof(old_exp));
 			r = snprintf(q, sizeof(q),
 				     "Overwrite the certificate bound to %s, %s (expires %s), with %s (expires %s)?",
 				     services->v[i], cur->thumbprint, old_exp,
@@ -323,10 +358,9 @@ do_enable(hc_ctx *ctx, const char *id, const char *services,
 	if (hc_services_parse(&ctx->cfg, services, &svc, err) != 0)
 		goto done;
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+	if (tok == NULL || hc_store_open(ctx, tok, id, &s, &it, err) != 0)
 		goto done;
-	if (hc_store_lookup(&s, id, 0, &it, err) == 0 &&
-	    hc_bind_services(ctx, tok, &s, it, &svc, changed, err) == 0)
+	if (hc_bind_services(ctx, tok, &s, it, &svc, changed, err) == 0)
 		ret = 0;
 	hc_store_release(&s);
 done:

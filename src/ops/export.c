@@ -202,10 +202,8 @@ do_export(hc_ctx *ctx, const hc_export_req *req, hc_blob *data, hc_err *err)
 	if (hc_store_parse_id(req->id, norm, err) != 0)
 		return -1;
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+	if (tok == NULL || hc_store_open(ctx, tok, req->id, &s, &it, err) != 0)
 		return -1;
-	if (hc_store_lookup(&s, req->id, 0, &it, err) != 0)
-		goto out;
 	switch (it->kind) {
 	case HC_KIND_REQUEST:
 		ret = export_request(req, it, data, err);
@@ -223,7 +221,6 @@ do_export(hc_ctx *ctx, const hc_export_req *req, hc_blob *data, hc_err *err)
 			   req->id);
 		break;
 	}
-out:
 	hc_store_release(&s);
 	return ret;
 }

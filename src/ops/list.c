@@ -101,6 +101,7 @@ load(hc_ctx *ctx, struct hc_store *s, struct hc_chain_ctx *chain, hc_err *err)
 		return NULL;
 	if (hc_store_load(tok, s, err) != 0)
 		return NULL;
+	hc_index_save(ctx, tok, s);
 	if (hc_chain_ctx_init(chain, ctx->cfg.trust_anchors, s->ca_stack,
 			      err) != 0) {
 		hc_store_release(s);
@@ -176,17 +177,25 @@ hc_show(hc_ctx *ctx, const char *id, hc_entry *out, hc_err *err)
 	/* a bad ID is a usage error before the token is touched */
 	if (hc_store_parse_id(id, norm, err) != 0)
 		return -1;
-	tok = load(ctx, &s, &chain, err);
+	tok = hc_ctx_token(ctx, 1, err);
 	if (tok == NULL)
 		return -1;
-	if (hc_store_lookup(&s, id, 0, &it, err) != 0) {
+	if (hc_store_open(ctx, tok, id, &s, &it, err) != 0) {
 		/* a CA certificate is shown too, when the ID names one */
 		hc_err cerr = { 0 };
 
-		if (err->code != HC_E_NOTFOUND ||
-		    hc_store_lookup(&s, id, 1, &it, &cerr) != 0)
-			goto out;
+		if (err->code != HC_E_NOTFOUND || hc_store_load(tok, &s, &cerr))
+			return -1;
+		if (hc_store_lookup(&s, id, 1, &it, &cerr) != 0) {
+			hc_store_release(&s);
+			return -1;
+		}
 		hc_err_clear(err);
+	}
+	if (hc_chain_ctx_init(&chain, ctx->cfg.trust_anchors, s.ca_stack,
+			      err) != 0) {
+		hc_store_release(&s);
+		return -1;
 	}
 	if (hc_describe(ctx, tok, it, &chain, time(NULL), out, err) != 0)
 		goto out;

@@ -100,6 +100,17 @@ int hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 void hc_audit_op(hc_ctx *ctx, const char *command, const char *target,
 		 const hc_err *err, const char *detail);
 
+/**
+ * The store item an ID argument names, reading only its CKA_ID's objects
+ * when the index knows it (else everything, and the index is rebuilt).
+ * On success the caller releases *s; *it points into it.
+ */
+int hc_store_open(hc_ctx *ctx, struct hc_token *tok, const char *arg,
+		  struct hc_store *s, struct hc_store_item **it, hc_err *err);
+
+/** Write the index of a fully loaded store (when it changed). */
+void hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s);
+
 /** mkdir -p, mode 0700. */
 int hc_mkdirs(const char *path, hc_err *err);
 

@@ -148,11 +148,9 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	if (req->key != NULL && hc_key_choice(ctx, req->key, &newk, err) != 0)
 		return -1;
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+	if (tok == NULL || hc_store_open(ctx, tok, req->id, &s, &it, err) != 0)
 		goto out;
 	have_store = 1;
-	if (hc_store_lookup(&s, req->id, 0, &it, err) != 0)
-		goto out;
 	if (it->kind != HC_KIND_CERT) {
 		hc_err_set(err, HC_E_USAGE,
 			   "%s is not a certificate: only certificates renew",

@@ -71,6 +71,10 @@ SWEEPS=(
 	"remove|cert|CKR_SESSION_HANDLE_INVALID|0|remove @THUMB@ --yes"
 	"new|empty|CKR_DEVICE_REMOVED|1|new --subject CN=new.example.com --domain www.new.example.com --key ec:p256"
 	"remove|cert|CKR_DEVICE_REMOVED|1|remove @THUMB@ --yes"
+	"import-pfx|empty|CKR_TOKEN_NOT_PRESENT|1|import @R@/in.pfx --password-source env:PFX_PW"
+	"renew|bound|CKR_TOKEN_NOT_PRESENT|1|renew @THUMB@ --yes"
+	"export|cert|CKR_DEVICE_MEMORY|0|export @THUMB@ --out @R@/out.pfx --password-source env:PFX_PW"
+	"lock|cert|CKR_DEVICE_MEMORY|0|lock @THUMB@ --yes"
 )
 
 # ---------------------------------------------------------------------------
@@ -130,36 +134,79 @@ copy_base() {
 }
 
 # ---------------------------------------------------------------------------
-# One fault point: faults.sh --one SWEEP-DIR K. Writes SWEEP-DIR/res/K:
-#   K|exit|function|objects left|ok or FAIL|problems
+# One fault point: faults.sh --one SWEEP-DIR K. Writes SWEEP-DIR/res/K, one
+# line of tab-separated fields:
+#   K  exit  function  objects-left  ok|FAIL  problems (joined by " ## ")
+
+# kinds FILE: the objects of a snapshot file as "kind label" (for messages).
+kinds() {
+	awk -F' [|] ' '{
+		k = $1; sub(/ Object.*| object.*/, "", k); l = ""
+		for (i = 2; i <= NF; i++) if ($i ~ /^label:/) { l = $i; sub(/^label: */, "", l) }
+		printf "%s%s %s", sep, tolower(k), l; sep = ", " }' "$1"
+}
+
+# normalise: what differs between two runs of one command (key ids,
+# serials, EC points, dates, base64 lines) replaced, for "completed".
+normalise() {
+	sed -E -e 's/[0-9A-Fa-f]{16,}/H/g' -e 's/(%[0-9A-F]{2})+/%H/g' \
+		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z/T/g' -e 's/[0-9]{8}T[0-9]{6}Z/T/g' \
+		-e 's/^[A-Za-z0-9+\/=]{16,}$/B64/'
+}
+
+# outcome DIR: the normalised token objects and files (state/, svc/,
+# audit log aside) of a run directory.
+outcome() {
+	snapshot "$1" "$1/objs.outcome" || echo "pkcs11-tool failed"
+	normalise <"$1/objs.outcome" | sort
+	(cd "$1" && find state svc -type f ! -name 'audit.log*' | sort |
+		while read -r f; do echo "== $f" | normalise; normalise <"$f"; done)
+}
+
 one_run() {
-	local sw=$1 k=$2 base rv sticky thumb r rc fn left=0 st ln
+	local sw=$1 k=$2 base rv sticky thumb r rc fn left=0 st ln prev= tmo err1
 	local -a args problems=()
 	base=$(cat "$sw/base")
 	rv=$(cat "$sw/rv")
 	sticky=$(cat "$sw/sticky")
 	thumb=$(cat "$base/thumb" 2>/dev/null || true)
+	tmo=${FAULTS_TIMEOUT:-10}
 	r=$sw/run.$k
-	copy_base "$base" "$r" || { echo "$k|-|-|0|FAIL|cannot copy the base" >"$sw/res/$k"; return; }
+	copy_base "$base" "$r" || { printf '%s\t-\t-\t0\tFAIL\tcannot copy the base\n' "$k" >"$sw/res/$k"; return; }
 	mapfile -t args < <(expand "$r" "$thumb" "$(cat "$sw/args")")
-	(cd "$r" && FAULT_AT=$k FAULT_RV=$rv FAULT_STICKY=$sticky \
+	# (the outer 2>/dev/null: bash's "Killed" notice of a hung run)
+	{ (cd "$r" && FAULT_AT=$k FAULT_RV=$rv FAULT_STICKY=$sticky \
 		FAULT_TRACE=$r/fault.trace SOFTHSM2_CONF=$r/softhsm2.conf \
-		timeout 60 "$HSMCERT" --config "$r/hsmcert.conf" "${args[@]}" \
-		>"$r/out" 2>"$r/err" </dev/null)
+		exec timeout -s KILL "$tmo" "$HSMCERT" --config "$r/hsmcert.conf" "${args[@]}" \
+		>"$r/out" 2>"$r/err" </dev/null); } 2>/dev/null
 	rc=$?
 	fn=$(awk '/ FAULT /{ print $2; exit }' "$r/fault.trace" 2>/dev/null)
-	[ -n "$fn" ] || { fn=-; problems+=("the fault was not reached (the run made fewer calls than the counting run)"); }
+	[ -n "$fn" ] || { fn=-; problems+=("the fault was not reached (fewer calls than the counting run)"); }
 
 	case $rc in
-	0) problems+=("exit 0") ;;
-	124) problems+=("timed out (60 s)") ;;
-	12[5-9] | 1[3-9][0-9] | 2[0-9][0-9]) problems+=("exit $rc (killed by a signal?)") ;;
+	0) ;;
+	137) problems+=("hangs (killed after $tmo s)") ;;
+	12[4-9] | 1[3-9][0-9] | 2[0-9][0-9]) problems+=("exit $rc (a signal?)") ;;
 	esac
-	grep -q '^hsmcert: error:' "$r/err" || problems+=("no 'hsmcert: error:' on stderr")
-	grep -qF -- "$rv" "$r/err" ||
-		problems+=("stderr does not name $rv: $(tr '\n' ' ' <"$r/err" | cut -c1-300)")
+	if [ "$rc" != 137 ]; then
+		grep -q '^hsmcert: error:' "$r/err" || problems+=("no 'hsmcert: error:' on stderr")
+		grep -qF -- "$rv" "$r/err" || [ ! -s "$r/err" ] ||
+			problems+=("stderr does not name $rv: $(grep -m1 'error:' "$r/err" || head -n1 "$r/err")")
+	fi
+
+	# the state directory and the service files (before any clean-up of an
+	# orphan key below, which archives it); lock files are not state
+	diff -rq -x 'audit.log*' -x lock -x '*.lock' "$base/state" "$r/state" >"$r/state.diff" 2>&1
+	diff -rq "$base/svc" "$r/svc" >"$r/svc.diff" 2>&1
+	for ln in "${args[@]}"; do
+		if [ "$prev" = --out ] && [ -e "$ln" ] && [ "$rc" != 0 ]; then
+			problems+=("output file left behind: ${ln#"$r"/}")
+		fi
+		prev=$ln
+	done
 
 	# the token
+	local archived_ok=0
 	if ! snapshot "$r" "$r/objs.after"; then
 		problems+=("pkcs11-tool --list-objects failed: $(head -c 200 "$r/objs.after.err")")
 	else
@@ -170,57 +217,66 @@ one_run() {
 			[ "$(cat "$r/objs.after.audit")" -gt 1 ]; then
 			problems+=("$(cat "$r/objs.after.audit") audit heads on the token (before: $(cat "$sw/objs.before.audit"))")
 		fi
-		if [ -s "$r/objs.removed" ]; then
-			problems+=("token objects changed or gone: $(sed 's/$/ ;; /' "$r/objs.removed" | tr -d '\n' | cut -c1-600)")
+		if [ "$rc" = 0 ]; then
+			: # judged below against the run without a fault
+		elif [ -s "$r/objs.removed" ] && [ ! -s "$r/objs.added" ] && [ "$sticky" = 1 ] &&
+			st=$(deletion_orphan "$sw" "$r"); then
+			# a pulled token in the middle of a removal: the certificate
+			# is gone (archived), its key is an orphan that remove deletes
+			if [ -n "$st" ]; then problems+=("$st"); else archived_ok=1; fi
+		elif [ -s "$r/objs.removed" ]; then
+			problems+=("token objects changed or gone: $(kinds "$r/objs.removed")")
 			[ ! -s "$r/objs.added" ] ||
-				problems+=("token objects added: $(sed 's/$/ ;; /' "$r/objs.added" | tr -d '\n' | cut -c1-600)")
+				problems+=("token objects new or changed: $(kinds "$r/objs.added")")
 		elif [ -s "$r/objs.added" ]; then
 			st=$(orphan_check "$sw" "$r")
 			[ -z "$st" ] || problems+=("$st")
 		fi
 	fi
-
-	# the state directory, the service files, the outputs
-	diff -r -x 'audit.log*' "$base/state" "$r/state" >"$r/state.diff" 2>&1 ||
-		problems+=("state directory changed: $(tr '\n' ' ' <"$r/state.diff" | cut -c1-300)")
-	diff -r "$base/svc" "$r/svc" >"$r/svc.diff" 2>&1 ||
-		problems+=("service files changed: $(tr '\n' ' ' <"$r/svc.diff" | cut -c1-300)")
-	local prev=
-	for ln in "${args[@]}"; do
-		if [ "$prev" = --out ] && [ -e "$ln" ]; then
-			problems+=("output file left behind: ${ln#"$r"/}")
+	if [ -s "$r/state.diff" ]; then
+		# with an accepted removal orphan, new files in archive/ are right
+		if [ "$archived_ok" = 1 ] && ! grep -qv "^Only in $r/state\(/archive\)\?: " "$r/state.diff"; then
+			:
+		else
+			problems+=("state directory changed: $(sed "s|$base/||g; s|$r/||g" "$r/state.diff" | tr '\n' ';')")
 		fi
-		prev=$ln
-	done
+	fi
+	[ ! -s "$r/svc.diff" ] ||
+		problems+=("service files changed: $(sed "s|$base/||g; s|$r/||g" "$r/svc.diff" | tr '\n' ';')")
+
+	# exit 0: passes only when the fault hit a session teardown call and the
+	# command did all it does without a fault (see README.md)
+	if [ "$rc" = 0 ]; then
+		err1=$(head -n 1 "$r/err" | cut -c1-200)
+		outcome "$r" >"$r/outcome"
+		if cmp -s "$sw/outcome.done" "$r/outcome"; then
+			case $fn in
+			C_CloseSession | C_CloseAllSessions | C_Logout) problems=() ;;
+			*) problems=("exit 0: the fault was ignored and the command completed${err1:+ (stderr: $err1)}") ;;
+			esac
+		else
+			problems+=("exit 0 but the command did not complete: $(diff "$sw/outcome.done" "$r/outcome" | grep '^[<>]' | head -n 4 | tr '\n' ';')")
+		fi
+	fi
 
 	if [ ${#problems[@]} -eq 0 ]; then
-		echo "$k|$rc|$fn|$left|ok|" >"$sw/res/$k"
+		printf '%s\t%s\t%s\t%s\tok\t\n' "$k" "$rc" "$fn" "$left" >"$sw/res/$k"
 		[ "${FAULTS_KEEP:-0}" = 1 ] || [ -n "${FAULTS_AT:-}" ] || rm -rf "$r"
 	else
 		local IFS=$'\x1f'
-		echo "$k|$rc|$fn|$left|FAIL|${problems[*]}" | sed $'s/\x1f/ ## /g' >"$sw/res/$k"
+		printf '%s\t%s\t%s\t%s\tFAIL\t%s\n' "$k" "$rc" "$fn" "$left" "${problems[*]}" |
+			sed $'s/\x1f/ ## /g' >"$sw/res/$k"
 	fi
 }
 
-# orphan_check SWEEP-DIR RUN: the objects added are one orphan key pair that
-# `list` shows and `remove` deletes; prints the problem, nothing when so.
-orphan_check() {
-	local sw=$1 r=$2 ids id
-	ids=$(grep -o 'ID: [0-9a-f]*' "$r/objs.added" | sort -u | awk '{ print $2 }')
-	if [ "$(wc -l <"$r/objs.added")" != 2 ] || [ "$(echo "$ids" | wc -l)" != 1 ] ||
-		[ -z "$ids" ] || ! grep -q '^Private Key Object' "$r/objs.added" ||
-		! grep -q '^Public Key Object' "$r/objs.added"; then
-		echo "token objects added (not one orphan key pair): $(sed 's/$/ ;; /' "$r/objs.added" | tr -d '\n' | cut -c1-600)"
-		return
-	fi
-	id=$ids
-	if grep -q "ID: $id" "$r/objs.after" && [ "$(grep -c "ID: $id" "$r/objs.after")" != 2 ]; then
-		echo "orphan key $id: other objects on the token carry its ID"
-		return
-	fi
+# orphan_verify RUN ID EXPECTED: `hsmcert list --status OrphanKey` shows ID,
+# `hsmcert remove ID --yes` deletes it and the token is then EXPECTED (a
+# snapshot file). Prints the problem, nothing when all holds.
+orphan_verify() {
+	local r=$1 id=$2 expected=$3
 	hc_real "$r" list --status OrphanKey --format json >"$r/orphan.list" 2>"$r/orphan.list.err"
 	if ! grep -q "$id" "$r/orphan.list"; then
-		echo "orphan key $id left behind and 'hsmcert list --status OrphanKey' does not show it: $(tr '\n' ' ' <"$r/orphan.list" "$r/orphan.list.err" | cut -c1-200)"
+		echo "orphan key $id left and 'hsmcert list --status OrphanKey' does not show it: $(cat "$r/orphan.list" "$r/orphan.list.err" | tr '\n' ' ' | cut -c1-200)"
 		return
 	fi
 	hc_real "$r" remove "$id" --yes >"$r/orphan.remove" 2>&1 || {
@@ -228,8 +284,51 @@ orphan_check() {
 		return
 	}
 	snapshot "$r" "$r/objs.cleaned" || { echo "pkcs11-tool --list-objects failed after remove"; return; }
-	cmp -s "$sw/objs.before" "$r/objs.cleaned" ||
-		echo "orphan key $id: after 'hsmcert remove $id --yes' the token still differs: $(diff "$sw/objs.before" "$r/objs.cleaned" | tr '\n' ' ' | cut -c1-300)"
+	cmp -s "$expected" "$r/objs.cleaned" ||
+		echo "orphan key $id: after 'hsmcert remove $id --yes' the token is not as expected: $(diff "$expected" "$r/objs.cleaned" | grep '^[<>]' | cut -c1-100 | tr '\n' ';')"
+}
+
+# orphan_check SWEEP-DIR RUN: the objects added are one orphan key pair (a
+# private and a public key, one CKA_ID, nothing else with it) that list
+# shows and remove deletes; prints the problem, nothing when so.
+orphan_check() {
+	local sw=$1 r=$2 ids pid
+	if grep -qv '^P[a-z]* Key Object' "$r/objs.added"; then
+		echo "token objects left behind: $(kinds "$r/objs.added")"
+		return
+	fi
+	ids=$(grep -o 'ID: *[0-9a-f]*' "$r/objs.added" | awk '{ print $2 }' | sort -u)
+	if [ "$(wc -l <"$r/objs.added")" = 2 ] && [ -n "$ids" ] &&
+		[ "$(echo "$ids" | wc -l)" = 1 ] &&
+		grep -q '^Private Key Object' "$r/objs.added" &&
+		grep -q '^Public Key Object' "$r/objs.added"; then
+		if [ "$(grep -c "ID: *$ids\b" "$r/objs.after")" != 2 ]; then
+			echo "orphan key $ids: other objects on the token carry its ID"
+			return
+		fi
+		orphan_verify "$r" "$ids" "$sw/objs.before"
+		return
+	fi
+	# not one pair: say which keys, and what list and remove make of them
+	echo "keys left behind that are not one orphan pair: $(awk -F' [|] ' '{ k = $1; sub(/ Object.*/, "", k); for (i = 2; i <= NF; i++) if ($i ~ /^ID:/) { id = $i; sub(/^ID: */, "", id) } printf "%s%s %s", sep, tolower(k), id; sep = ", " }' "$r/objs.added")"
+	pid=$(grep '^Private Key Object' "$r/objs.added" | grep -o 'ID: *[0-9a-f]*' | awk 'NR == 1 { print $2 }')
+	[ -z "$pid" ] || orphan_verify "$r" "$pid" "$sw/objs.before" | sed 's/^/; /'
+}
+
+# deletion_orphan SWEEP-DIR RUN: succeeds (status 0) when the objects gone
+# are all of one CKA_ID and include its certificate, and that ID's private
+# key is still there: a removal cut short. Then prints the result of
+# orphan_verify (the rest of the ID must go with remove).
+deletion_orphan() {
+	local sw=$1 r=$2 ids
+	ids=$(grep -o 'ID: *[0-9a-f]*' "$r/objs.removed" | awk '{ print $2 }' | sort -u)
+	[ -n "$ids" ] && [ "$(echo "$ids" | wc -l)" = 1 ] || return 1
+	[ "$(grep -c . "$r/objs.removed")" = "$(grep -c "ID: *$ids\b" "$r/objs.removed")" ] || return 1
+	grep -q '^Certificate Object' "$r/objs.removed" || return 1
+	grep "ID: *$ids\b" "$r/objs.after" | grep -q '^Private Key Object' || return 1
+	grep -v "ID: *$ids\b" "$sw/objs.before" >"$r/objs.expected"
+	orphan_verify "$r" "$ids" "$r/objs.expected"
+	return 0
 }
 
 if [ "${1:-}" = --one ]; then
@@ -254,6 +353,10 @@ else
 fi
 W=$(cd "$W" && pwd)
 START=$(date +%s)
+# the binaries under test, copied: a rebuild during the run changes nothing
+cp "$HSMCERT" "$W/hsmcert" && cp "$FAULT_SHIM" "$W/libfaultshim.so" ||
+	{ echo "faults: cannot copy the binaries to $W" >&2; exit 2; }
+HSMCERT=$W/hsmcert FAULT_SHIM=$W/libfaultshim.so
 
 die() {
 	echo "faults: set-up failed: $*" >&2
@@ -356,7 +459,7 @@ new_thumb "$W/base.bound" --subject CN=bound.example.com --domain www.bound.exam
 prep "$W/base.bound" enable "$(cat "$W/base.bound/thumb")" --services smtp
 [ -s "$W/base.bound/svc/smtp.pem" ] || die "enable wrote no svc/smtp.pem"
 
-# the selected sweeps
+# the selected sweeps: an argument is a glob against NAME:CKR[:sticky]
 declare -a SEL=()
 for s in "${SWEEPS[@]}"; do
 	IFS='|' read -r name _ rv sticky _ <<<"$s"
@@ -366,14 +469,16 @@ for s in "${SWEEPS[@]}"; do
 		SEL+=("$s")
 	else
 		for p in "$@"; do
-			case $id in *"$p"*) SEL+=("$s"); break ;; esac
+			# shellcheck disable=SC2254 # the argument is a glob
+			case $id in $p) SEL+=("$s"); break ;; esac
 		done
 	fi
 done
-[ ${#SEL[@]} -gt 0 ] || die "no sweep matches: $*"
+[ ${#SEL[@]} -gt 0 ] || die "no sweep matches: $* (sweeps are NAME:CKR[:sticky])"
 
 declare -a ROWS=()
 PASS=0 FAILN=0 i=0
+: >"$W/failures"
 for s in "${SEL[@]}"; do
 	IFS='|' read -r name basename rv sticky args <<<"$s"
 	i=$((i + 1))
@@ -384,10 +489,9 @@ for s in "${SEL[@]}"; do
 	echo "$rv" >"$sw/rv"
 	echo "$sticky" >"$sw/sticky"
 	echo "$args" >"$sw/args"
-	echo "$name" >"$sw/name"
 	snapshot "$base" "$sw/objs.before" || die "pkcs11-tool --list-objects on $base"
 
-	# the counting run
+	# the counting run, and what the command does without a fault
 	r=$sw/count
 	copy_base "$base" "$r" || die "cp -a $base"
 	thumb=$(cat "$base/thumb" 2>/dev/null || true)
@@ -398,6 +502,7 @@ for s in "${SEL[@]}"; do
 		die "counting run of 'hsmcert ${argv[*]}' failed: $(cat "$r/err")"
 	n=$(cat "$r/count" 2>/dev/null)
 	[ -n "$n" ] && [ "$n" -gt 0 ] || die "no call count from the shim for $name"
+	outcome "$r" >"$sw/outcome.done"
 
 	if [ -n "${FAULTS_AT:-}" ]; then
 		points=$FAULTS_AT
@@ -407,50 +512,78 @@ for s in "${SEL[@]}"; do
 	printf '%s\n' $points | xargs -P "$JOBS" -I{} "$0" --one "$sw" {}
 
 	npts=0 nok=0 maxleft=0
-	codes=$(cat "$sw"/res/* | cut -d'|' -f2 | sort -n | uniq -c | awk '{ printf "%s%s (%d)", sep, $2, $1; sep = ", " }')
-	for f in "$sw"/res/*; do
-		IFS='|' read -r k rc fn left status problems <"$f"
+	codes=$(cut -f2 "$sw"/res/* | sort -n | uniq -c | awk '{ printf "%s%s (%d)", sep, $2, $1; sep = ", " }')
+	while IFS=$'\t' read -r k rc fn left status problems; do
 		npts=$((npts + 1))
 		[ "$left" -gt "$maxleft" ] && maxleft=$left
 		if [ "$status" = ok ]; then
 			nok=$((nok + 1))
 		else
-			echo "$name|$rv|$sticky|$k|$fn|$rc|$problems|$sw" >>"$W/failures"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rv" "$sticky" "$k" "$fn" "$rc" "$problems" "$sw" >>"$W/failures"
 		fi
-	done
+	done < <(sort -n "$sw"/res/*)
 	PASS=$((PASS + nok))
 	FAILN=$((FAILN + npts - nok))
 	label="$name $rv"
 	[ "$sticky" = 1 ] && label="$label sticky"
 	ROWS+=("$label|$n|$nok|$maxleft|$codes")
-	printf 'faults: %-45s %4d points, %4d passing\n' "$label" "$npts" "$nok"
+	printf 'faults: %-42s %4d points, %4d passing (%d s)\n' "$label" "$npts" "$nok" "$(($(date +%s) - START))"
 done
 
 END=$(date +%s)
 echo
-printf '| %-45s | %-12s | %-12s | %-26s | %s\n' command "fault points" "runs passing" "objects left behind (max)" "exit codes seen (runs)"
-printf '|%s|%s|%s|%s|%s\n' "$(printf -- '-%.0s' {1..47})" "$(printf -- '-%.0s' {1..14})" \
-	"$(printf -- '-%.0s' {1..14})" "$(printf -- '-%.0s' {1..28})" "------------------------"
+printf '| %-42s | %-12s | %-12s | %-25s | %s |\n' command "fault points" "runs passing" "objects left behind (max)" "exit codes seen (runs)"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..44})" "$(printf -- '-%.0s' {1..14})" \
+	"$(printf -- '-%.0s' {1..14})" "$(printf -- '-%.0s' {1..27})" "$(printf -- '-%.0s' {1..24})"
 for row in "${ROWS[@]}"; do
 	IFS='|' read -r c n ok left codes <<<"$row"
-	printf '| %-45s | %12s | %12s | %26s | %s\n' "$c" "$n" "$ok" "$left" "$codes"
+	printf '| %-42s | %12s | %12s | %25s | %s |\n' "$c" "$n" "$ok" "$left" "$codes"
 done
 echo
 
+# Failures, consecutive fault points with the same outcome in one entry.
 if [ -s "$W/failures" ]; then
-	echo "Failures (reproduce: the run directory is kept; or"
-	echo "  FAULTS_AT=K tests/faults/faults.sh 'COMMAND:CKR' with HSMCERT and FAULT_SHIM set):"
-	while IFS='|' read -r name rv sticky k fn rc problems sw; do
-		st=
-		[ "$sticky" = 1 ] && st=" FAULT_STICKY=1"
-		echo "- $name FAULT_AT=$k ($fn) FAULT_RV=$rv$st: exit $rc"
-		echo "$problems" | sed 's/ ## /\n/g' | sed 's/^/    /'
-		echo "    run: $sw/run.$k"
-		echo "    hsmcert $(tr '\n' ' ' < <(expand "$sw/run.$k" "$(cat "$(cat "$sw/base")/thumb" 2>/dev/null)" "$(cat "$sw/args")"))"
-	done <"$W/failures"
+	echo "Failures (consecutive fault points with the same outcome together;"
+	echo "reproduce one with FAULTS_AT=K tests/faults/faults.sh 'NAME:CKR[:sticky]'):"
+	awk -F'\t' '
+		function sig(p, rc) { gsub(/[0-9A-Fa-f]{16,}/, "H", p); gsub(/line [0-9]+/, "line N", p); gsub(/object [0-9]+/, "object N", p); gsub(/seq=[0-9]+/, "seq=N", p); return rc "|" p }
+		function flush() {
+			if (cur == "") return
+			st = sticky == 1 ? " FAULT_STICKY=1" : ""
+			pts = first == last ? "FAULT_AT=" first " (" fns ")" : "FAULT_AT=" first "-" last " (" nfn " points: " fns ")"
+			printf "- %s %s%s %s: exit %s\n", name, rv, st, pts, rc
+			n = split(prob, a, / ## /); for (i = 1; i <= n; i++) printf "    %s\n", a[i]
+			printf "    e.g. %s/run.%s\n", dir, first
+			cur = ""
+		}
+		{
+			s = $1 "|" $2 "|" $3 "|" sig($7, $6)
+			if (s != cur || $4 != last + 1) {
+				flush(); cur = s; first = $4; nfn = 0; fns = ""; seen_fn = ""
+				name = $1; rv = $2; sticky = $3; rc = $6; prob = $7; dir = $8
+			}
+			last = $4; nfn++
+			if (index(" " seen_fn " ", " " $5 " ") == 0) { seen_fn = seen_fn " " $5; fns = fns (fns == "" ? "" : ", ") $5 }
+		}
+		END { flush() }' "$W/failures"
 	echo
 fi
-echo "faults: run time $((END - START)) s, work directory $W"
+if [ -s "$W/failures" ]; then
+	echo "Failed runs by kind (the first kind that applies):"
+	awk -F'\t' '{
+		p = $7
+		if (p ~ /^hangs|## hangs/) k = "hangs (killed after the timeout)"
+		else if (p ~ /token objects|keys left|state directory|service files|output file|audit heads|orphan key/) k = "token or files left changed"
+		else if (p ~ /exit 0 but the command did not complete/) k = "exit 0, the command not done"
+		else if (p ~ /exit 0: the fault was ignored.*warning/) k = "exit 0 with only a warning, the command done"
+		else if (p ~ /exit 0: the fault was ignored/) k = "exit 0 silently, the command done"
+		else if (p ~ /does not name|no .hsmcert: error:./) k = "exit non-zero, the message does not name the CK_RV"
+		else k = "other"
+		n[k]++
+	} END { for (k in n) printf "  %4d  %s\n", n[k], k }' "$W/failures" | sort -rn
+	echo
+fi
+echo "faults: run time $((END - START)) s (FAULTS_JOBS=$JOBS), work directory $W"
 echo "faults: $PASS passed, $FAILN failed"
 if [ "$FAILN" -eq 0 ] && [ -z "${FAULTS_WORK:-}" ] && [ "${FAULTS_KEEP:-0}" != 1 ] && [ -z "${FAULTS_AT:-}" ]; then
 	rm -rf "$W"

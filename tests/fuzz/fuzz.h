@@ -55,10 +55,30 @@ fuzz_memdup(const uint8_t *data, size_t size)
 	return p;
 }
 
+/*
+ * FUZZ_VERBOSE=1 in the environment prints every call's outcome: run a
+ * harness on a few files to see which paths the seeds take.
+ */
+static inline int
+fuzz_verbose(void)
+{
+	static int v = -1;
+
+	if (v < 0) {
+		const char *e = getenv("FUZZ_VERBOSE");
+
+		v = e != NULL && e[0] != '\0' && e[0] != '0';
+	}
+	return v;
+}
+
 /* STYLE section 3: a failure carries a SPEC code and a printable message. */
 static inline void
 fuzz_check_err(int ret, const hc_err *err)
 {
+	if (fuzz_verbose())
+		fprintf(stderr, "fuzz: ret %d, code %d: %.*s\n", ret, err->code,
+			(int)sizeof(err->msg), err->msg);
 	if (ret == 0)
 		return;
 	FUZZ_REQUIRE(err->code >= HC_E_FAIL && err->code <= HC_E_CANCEL,

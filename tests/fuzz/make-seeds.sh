@@ -5,9 +5,9 @@
 # only to change the seeds (the keys are new each time). Every file stays
 # under 8 KB. EC P-256 keys keep the certificates small; one RSA key gives
 # the parsers the other algorithm. PKCS#12 seeds use the harness's password
-# (fuzz-password-1) and mostly a single iteration, no MAC or no encryption,
-# so that mutated inputs still get past the integrity check and each run
-# stays fast.
+# (fuzz-password-1) and mostly a single iteration; fuzz_pkcs12 re-seals what
+# it decodes with a new MAC, so the MAC-less and unencrypted seeds are the
+# best starting points for mutation.
 # Run from anywhere: sh tests/fuzz/make-seeds.sh
 set -eu
 cd "$(dirname "$0")"
@@ -36,6 +36,7 @@ printf '%s' 'C=US, Q=x' >"$d/unknown-key"
 printf '%s' 'CN="unterminated' >"$d/bad-quote"
 printf '%s' 'CN=a, CN=b' >"$d/double-cn"
 printf '%s' 'C=USA' >"$d/bad-c"
+# shellcheck disable=SC1003
 printf '%s' 'CN=trailing\' >"$d/trailing-backslash"
 printf 'CN=ctl\001char' >"$d/control"
 printf '%s' ',,=,' >"$d/empty-parts"

@@ -8,7 +8,9 @@
 # a copy of tests/fuzz/corpus/<h> in $FUZZ_B/corpus/<h>; what libFuzzer
 # finds stays there for the next run (make fuzz-clean starts over). The
 # files of tests/fuzz/regress/<h>/ are run too. Crash inputs go to
-# $FUZZ_B/artifacts/<h>/, logs to $FUZZ_B/logs/<h>.log.
+# $FUZZ_B/artifacts/<h>/, logs to $FUZZ_B/logs/<h>.log. When fuzzing,
+# tests/fuzz/<h>.dict is the harness's dictionary and tests/fuzz/<h>.options
+# adds libFuzzer flags (one a line, '#' starts a comment line).
 #
 # Environment: FUZZ_B (build-fuzz), FUZZ_DIR (tests/fuzz), FUZZ_SECONDS,
 # FUZZ_JOBS (harnesses run at once, default 1), FUZZ_TIMEOUT (seconds one
@@ -62,13 +64,16 @@ run_one() {
 	local rc execs why
 
 	if [ ! -x "$bin" ]; then
-		echo "crash: $bin is missing (make fuzz-build)" >"$res"
+		echo "crash $bin is missing (make fuzz-build)" >"$res"
 		return
 	fi
 	mkdir -p "$art"
 	args=(-rss_limit_mb=2048 -timeout="$TIMEOUT" -artifact_prefix="$art")
 	[ -f "$dict" ] && args+=(-dict="$dict")
 	if [ "$mode" = fuzz ]; then
+		[ -f "$D/$h.options" ] &&
+			mapfile -t -O ${#args[@]} args < \
+				<(grep -v -e '^#' -e '^$' "$D/$h.options")
 		mkdir -p "$corpus"
 		[ -d "$D/corpus/$h" ] && cp -R "$D/corpus/$h"/. "$corpus"/
 		dirs=("$corpus")
@@ -92,8 +97,10 @@ run_one() {
 		rc=$?
 	fi
 	if [ $rc -ne 0 ]; then
-		why=$(grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error:|.*contract broken:|==[0-9]+== ERROR: libFuzzer)' "$log" |
-		      sed 's/^==[0-9]*==//')
+		# the first line that says what went wrong
+		why=$(grep -m1 -E -e '^==[0-9]+== ?ERROR' -e 'runtime error:' \
+			-e 'contract broken:' -e '^SUMMARY' "$log" |
+		      sed 's/^==[0-9]*== *//')
 		echo "crash ${why:-exit status $rc}" >"$res"
 		return
 	fi

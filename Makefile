@@ -55,7 +55,8 @@ COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 .PHONY: all demo check check-unit check-token check-cli check-layering \
-        check-secrets deps valgrind install uninstall clean token tests
+        check-secrets check-crash deps valgrind install uninstall clean token \
+        tests bench
 
 all: $(BIN)
 
@@ -129,6 +130,11 @@ check-token: $(TOKEN_BIN)
 check-cli: $(BIN)
 	@HSMCERT=$(abspath $(BIN)) tests/cli/run.sh
 
+# SIGKILL every changing command at random points (CRASH_RUNS of them)
+CRASH_RUNS ?= 220
+check-crash: $(BIN)
+	@HSMCERT=$(abspath $(BIN)) tests/crash/run.sh $(CRASH_RUNS)
+
 valgrind: $(TOKEN_BIN) $(UNIT_BIN)
 	@VALGRIND="valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp" \
 		tests/run-cmocka.sh valgrind $(UNIT_BIN) $(TOKEN_BIN)
@@ -156,6 +162,11 @@ uninstall:
 
 clean:
 	rm -rf build build-san
+
+# libFuzzer harnesses (make fuzz, make fuzz-regress) and the PKCS#11 fault
+# shim (make check-faults) have their own fragments
+-include tests/fuzz/fuzz.mk
+-include tests/faults/faults.mk
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOKEN_BIN:=.d) $(COMMON_OBJ:.o=.d)
 

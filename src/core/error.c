@@ -7,6 +7,9 @@
 
 #include "error.h"
 
+static void err_vset(hc_err *err, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 err_vset(hc_err *err, int code, const char *fmt, va_list ap)
 {

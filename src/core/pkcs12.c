@@ -69,7 +69,7 @@ hc_pkcs12_open(const unsigned char *der, size_t len, const char *origin,
 {
 	const unsigned char *p = der;
 	const char *pass = hc_secret_get0_buf(password);
-	OSSL_PROVIDER *deflt = NULL, *legacy = NULL;
+	OSSL_PROVIDER *legacy = NULL;
 	PKCS12 *p12 = NULL;
 	EVP_PKEY *k = NULL;
 	X509 *x = NULL;
@@ -97,8 +97,8 @@ hc_pkcs12_open(const unsigned char *der, size_t len, const char *origin,
 	 * PFX files from older Windows use RC2 and 3DES: with the legacy
 	 * provider (when installed) next to the default one, they open too.
 	 */
-	deflt = OSSL_PROVIDER_load(NULL, "default");
-	legacy = OSSL_PROVIDER_load(NULL, "legacy");
+	/* retain the fallback: the default provider stays available */
+	legacy = OSSL_PROVIDER_try_load(NULL, "legacy", 1);
 	ERR_clear_error();
 	if (PKCS12_parse(p12, pass, &k, &x, &ca) != 1) {
 		hc_err_ossl(err, HC_E_USAGE,
@@ -125,7 +125,5 @@ out:
 	PKCS12_free(p12);
 	if (legacy != NULL)
 		OSSL_PROVIDER_unload(legacy);
-	if (deflt != NULL)
-		OSSL_PROVIDER_unload(deflt);
 	return ret;
 }

@@ -817,13 +817,14 @@ read_object(struct hc_token *t, CK_OBJECT_HANDLE h, enum hc_obj_class cls,
 		}
 		break;
 	case HC_OBJ_PRIVKEY:
-		o->local = attr_bool(&a[A_LOCAL]);
-		o->always_sensitive = attr_bool(&a[A_ASENS]);
-		o->never_extractable = attr_bool(&a[A_NEVEREXT]);
-		o->extractable = attr_bool(&a[A_EXT]);
-		o->sensitive = attr_bool(&a[A_SENS]);
-		/* fall through */
 	case HC_OBJ_PUBKEY:
+		if (cls == HC_OBJ_PRIVKEY) {
+			o->local = attr_bool(&a[A_LOCAL]);
+			o->always_sensitive = attr_bool(&a[A_ASENS]);
+			o->never_extractable = attr_bool(&a[A_NEVEREXT]);
+			o->extractable = attr_bool(&a[A_EXT]);
+			o->sensitive = attr_bool(&a[A_SENS]);
+		}
 		switch (attr_ulong(&a[A_KEYTYPE], -1)) {
 		case (long)CKK_RSA:
 			o->key_kind = HC_KEY_RSA;

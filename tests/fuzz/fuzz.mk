@@ -82,6 +82,7 @@ $(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
 	@echo "  LD      $@"
 	@$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $< $(FUZZ_LIB) $(FUZZ_LIBS)
 
--include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_HARNESSES:%=$(FUZZ_B)/tests/fuzz/fuzz_%.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) \
+	 $(FUZZ_HARNESSES:%=$(FUZZ_B)/tests/fuzz/fuzz_%.d)
 
 .DEFAULT_GOAL := $(FUZZ_SAVED_GOAL)

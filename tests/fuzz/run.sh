@@ -78,9 +78,10 @@ run_one() {
 		[ -d "$D/corpus/$h" ] && cp -R "$D/corpus/$h"/. "$corpus"/
 		dirs=("$corpus")
 		[ -n "$(regress_files "$h")" ] && dirs+=("$D/regress/$h")
+		# "; exit" keeps bash from exec-ing, so its "Aborted" goes to the log
 		# shellcheck disable=SC2086
-		"$bin" "${args[@]}" -max_total_time="$SECONDS_EACH" \
-			-print_final_stats=1 $EXTRA "${dirs[@]}" >"$log" 2>&1
+		("$bin" "${args[@]}" -max_total_time="$SECONDS_EACH" \
+			-print_final_stats=1 $EXTRA "${dirs[@]}"; exit $?) >"$log" 2>&1
 		rc=$?
 	else
 		mapfile -t files < <({
@@ -93,7 +94,7 @@ run_one() {
 			return
 		fi
 		# shellcheck disable=SC2086
-		"$bin" "${args[@]}" $EXTRA "${files[@]}" >"$log" 2>&1
+		("$bin" "${args[@]}" $EXTRA "${files[@]}"; exit $?) >"$log" 2>&1
 		rc=$?
 	fi
 	if [ $rc -ne 0 ]; then

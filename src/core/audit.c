@@ -402,7 +402,7 @@ hc_audit_append(const char *path, struct hc_token *tok,
 	}
 	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		hc_err_set(err, HC_E_FAIL, "cannot open the audit log %s: %s",
+		hc_err_set(err, HC_E_FAIL, "the audit log was not written: cannot open %s: %s",
 			   path, strerror(errno));
 		goto out;
 	}
@@ -453,7 +453,7 @@ hc_audit_append(const char *path, struct hc_token *tok,
 		goto out;
 	}
 	if (tok != NULL && set_head(tok, seq + 1, hash, err) != 0) {
-		hc_err_prefix(err, "audit line %llu written, but the head on the token was not moved: ",
+		hc_err_prefix(err, "the audit line %llu was written, but the head kept on the token could not be moved (audit verify reports the line as not anchored until the next change): ",
 			      seq + 1);
 		goto out;
 	}

@@ -76,9 +76,30 @@ build_items(struct hc_store *s, hc_err *err)
 	for (i = 0; i < s->pubs.n; i++) {
 		struct hc_store_item *it = hc_store_find_id(s, s->pubs.v[i].id,
 							   s->pubs.v[i].id_len);
+		struct hc_store_item *nv;
 
-		if (it != NULL && it->pub == NULL)
-			it->pub = &s->pubs.v[i];
+		if (it != NULL) {
+			if (it->pub == NULL)
+				it->pub = &s->pubs.v[i];
+			continue;
+		}
+		/*
+		 * A public key without its private key: what an interrupted key
+		 * generation can leave. It is listed (as an orphan key) so that
+		 * remove can delete it.
+		 */
+		if (s->pubs.v[i].id_len == 0)
+			continue;
+		nv = realloc(s->items, (s->nitems + 1) * sizeof(*nv));
+		if (nv == NULL)
+			return hc_err_set(err, HC_E_FAIL, "out of memory");
+		s->items = nv;
+		memset(&s->items[s->nitems], 0, sizeof(*nv));
+		s->items[s->nitems].pub = &s->pubs.v[i];
+		memcpy(s->items[s->nitems].id, s->pubs.v[i].id,
+		       s->pubs.v[i].id_len);
+		s->items[s->nitems].id_len = s->pubs.v[i].id_len;
+		s->nitems++;
 	}
 	return 0;
 }

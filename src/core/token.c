@@ -280,8 +280,15 @@ select_slot(struct hc_token *t, const char *selector, hc_err *err)
 		CK_TOKEN_INFO ti;
 		char label[33];
 
-		if (t->f->C_GetTokenInfo(ids[i], &ti) != CKR_OK)
+		rv = t->f->C_GetTokenInfo(ids[i], &ti);
+		if (rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_TOKEN_NOT_RECOGNIZED)
 			continue;
+		if (rv != CKR_OK) {
+			hc_err_ckr(err, HC_E_FAIL, rv,
+				   "cannot read the token information of slot %lu",
+				   (unsigned long)ids[i]);
+			goto out;
+		}
 		if (!(ti.flags & CKF_TOKEN_INITIALIZED))
 			continue;
 		padded_copy(label, sizeof(label), ti.label, sizeof(ti.label));
@@ -351,9 +358,10 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 		goto out;
 	}
 	if (PKCS11_CTX_load(t->p11, module) != 0) {
+		/* the module loaded (dlopen above): its C_Initialize failed */
 		rv = libp11_last_rv();
-		hc_err_ckr(err, HC_E_USAGE, rv,
-			   "cannot load PKCS#11 module %s", module);
+		hc_err_ckr(err, HC_E_FAIL, rv,
+			   "cannot initialise PKCS#11 module %s", module);
 		PKCS11_CTX_free(t->p11);
 		t->p11 = NULL;
 		goto out;
@@ -373,6 +381,17 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 	if (t->slot == NULL || t->slot->token == NULL) {
 		hc_err_set(err, HC_E_FAIL,
 			   "internal: libp11 does not see the selected slot");
+		goto out;
+	}
+	/*
+	 * libp11 0.4.12 waits forever in its session pool when opening a
+	 * session fails inside a later call: open its session now, where a
+	 * failure is an error like any other.
+	 */
+	if (PKCS11_open_session(t->slot, 1) != 0) {
+		hc_err_ckr(err, HC_E_FAIL, libp11_last_rv(),
+			   "cannot open a session on token '%s'",
+			   t->info.label);
 		goto out;
 	}
 	rv = t->f->C_OpenSession(t->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION,
@@ -475,13 +494,18 @@ hc_token_login(struct hc_token *t, const hc_secret *pin, hc_err *err)
 	if (pin == NULL)
 		return hc_err_set(err, HC_E_PIN,
 				  "a PIN is needed for token '%s'", ti.label);
-	/* Exactly one C_Login: a wrong PIN is never retried. */
-	if (PKCS11_login(t->slot, 0, hc_secret_get0_buf(pin)) != 0) {
-		rv = libp11_last_rv();
-		if (rv == CKR_USER_ALREADY_LOGGED_IN) {
-			t->logged_in = 1;
-			return 0;
-		}
+	/*
+	 * Exactly one C_Login, on our own session: a wrong PIN is never
+	 * retried. (Login state is per application, so libp11's sessions
+	 * are logged in too; its own PKCS11_login hangs in its session pool
+	 * when C_Login fails with a device error.)
+	 */
+	rv = t->f->C_Login(t->sess, CKU_USER,
+			   (CK_UTF8CHAR *)hc_secret_get0_buf(pin),
+			   (CK_ULONG)hc_secret_len(pin));
+	if (rv == CKR_USER_ALREADY_LOGGED_IN)
+		rv = CKR_OK;
+	if (rv != CKR_OK) {
 		if (hc_token_get_info(t, &ti, NULL) != 0)
 			memset(&ti, 0, sizeof(ti));
 		pin_flags_text(&ti, flags, sizeof(flags));

@@ -45,5 +45,8 @@ hc_audit_op(hc_ctx *ctx, const char *command, const char *target,
 	/* the head is a public object: no login needed to move it */
 	tok = ctx->tok != NULL ? ctx->tok : hc_ctx_token(ctx, 0, &te);
 	if (hc_audit_append(ctx->cfg.audit_log, tok, &rec, &e) != 0)
-		hc_ctx_warn(ctx, "the audit log was not written: %s", e.msg);
+		hc_ctx_warn(ctx, "%s", e.msg);
+	else if (tok == NULL)
+		hc_ctx_warn(ctx, "the audit line was written, but the token could not be reached to move its head (%s): audit verify reports the line as not anchored until the next change",
+			    te.msg);
 }

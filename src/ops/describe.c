@@ -171,7 +171,8 @@ describe_cert(struct hc_token *tok, struct hc_store_item *it,
 	if (e->cert_uri == NULL)
 		goto out;
 	e->status = HC_STATUS_VALID;
-	e->root_ca_type = HC_ROOT_UNKNOWN;
+	e->root_ca_type = e->is_self_signed == HC_TRUE ? HC_ROOT_SELFSIGNED :
+			  HC_ROOT_UNKNOWN;
 	if (chain != NULL) {
 		if (hc_chain_build(chain, it->x509, &cr, err) != 0)
 			goto out;

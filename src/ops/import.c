@@ -248,7 +248,15 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 			hc_ctx_warn(ctx, "certificate %s in %s is not a CA certificate and its key is not on the token: ignored",
 				    thumb, req->path);
 		}
-	/* The request goes last: up to here everything can be undone. */
+	/* described before anything is kept, the request removed last */
+	res->nothing_changed = !res->leaf_stored && res->ca_added == 0;
+	if (leaf != NULL) {
+		hc_x509_thumbprint(leaf->x, thumb);
+		if (hc_describe_cert(ctx, leaf->id, sizeof(leaf->id), thumb,
+				     &res->entry, err) != 0)
+			goto out;
+		res->has_entry = 1;
+	}
 	if (pending != NULL && res->leaf_stored) {
 		if (hc_token_destroy(tok, pending->handle, err) != 0) {
 			hc_err_prefix(err, "while removing the completed request: ");
@@ -257,18 +265,10 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 		res->completed = 1;
 	}
 	hc_txn_commit(&tx);
-	res->nothing_changed = !res->leaf_stored && res->ca_added == 0;
-	if (leaf != NULL) {
-		hc_x509_thumbprint(leaf->x, thumb);
-		if (hc_describe_cert(ctx, leaf->id, sizeof(leaf->id), thumb,
-				     &res->entry, err) != 0)
-			goto out;
-		res->has_entry = 1;
-		if (res->entry.status == HC_STATUS_UNTRUSTED &&
-		    res->entry.status_reason != NULL)
-			hc_ctx_warn(ctx, "%s: %s", res->entry.thumbprint,
-				    res->entry.status_reason);
-	}
+	if (res->has_entry && res->entry.status == HC_STATUS_UNTRUSTED &&
+	    res->entry.status_reason != NULL)
+		hc_ctx_warn(ctx, "%s: %s", res->entry.thumbprint,
+			    res->entry.status_reason);
 	ret = 0;
 out:
 	if (ret != 0)
@@ -383,7 +383,6 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 		if (store_ca(tok, &tx, sk_X509_value(chain, i), NULL, res,
 			     err) != 0)
 			goto out;
-	hc_txn_commit(&tx);
 	res->nothing_changed = keys.n > 0 && !res->leaf_stored &&
 			       res->ca_added == 0;
 	{
@@ -395,6 +394,7 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 			goto out;
 	}
 	res->has_entry = 1;
+	hc_txn_commit(&tx);
 	ret = 0;
 out:
 	if (ret != 0)

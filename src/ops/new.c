@@ -249,9 +249,9 @@ hc_create_on_token(hc_ctx *ctx, const struct hc_create *c,
 		    hc_txn_add(&tx, h, err) != 0)
 			goto out;
 	}
-	/* the last step that can fail: the caller's own (writing --out) */
-	if (c->before_commit != NULL &&
-	    c->before_commit(c->arg, x, req, err) != 0)
+	/* the caller's steps; the objects are kept only when they succeed */
+	if (c->after_create != NULL &&
+	    c->after_create(c->arg, kp.id, x, req, err) != 0)
 		goto out;
 	hc_txn_commit(&tx);
 	memcpy(out->id, kp.id, sizeof(kp.id));
@@ -367,9 +367,33 @@ hc_prepare_new(hc_ctx *ctx, const hc_new_req *req, int request,
 	return 0;
 }
 
+struct new_steps {
+	hc_ctx *ctx;
+	hc_entry *out;
+	struct hc_request_out *ro;	/* requests only */
+};
+
+/* Describe what was made (and write the request) before it is kept. */
+static int
+new_steps(void *arg, const unsigned char id[20], X509 *cert, X509_REQ *req,
+	  hc_err *err)
+{
+	struct new_steps *ns = arg;
+
+	(void)cert;
+	if (hc_describe_id(ns->ctx, id, 20, ns->out, err) != 0)
+		return -1;
+	if (ns->ro != NULL && hc_request_output(ns->ro, req, err) != 0) {
+		hc_entry_release(ns->out);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 do_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
 {
+	struct new_steps ns;
 	struct hc_subject_plan sp;
 	struct hc_create c;
 	struct hc_created made;
@@ -379,9 +403,14 @@ do_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
 	memset(&made, 0, sizeof(made));
 	if (hc_prepare_new(ctx, req, 0, &sp, &c, err) != 0)
 		goto out;
+	ns.ctx = ctx;
+	ns.out = out;
+	ns.ro = NULL;
+	c.after_create = new_steps;
+	c.arg = &ns;
 	if (hc_create_on_token(ctx, &c, &made, err) != 0)
 		goto out;
-	ret = hc_describe_id(ctx, made.id, sizeof(made.id), out, err);
+	ret = 0;
 out:
 	X509_NAME_free(c.owned_name);
 	hc_created_release(&made);
@@ -391,16 +420,14 @@ out:
 
 /* Encode the request; write --out before the objects are committed. */
 int
-hc_request_output(void *arg, X509 *x, X509_REQ *req, hc_err *err)
+hc_request_output(struct hc_request_out *ro, X509_REQ *req, hc_err *err)
 {
-	struct hc_request_out *ro = arg;
 	unsigned char *der = NULL;
 	size_t len = 0;
 	char *pem = NULL;
 	hc_blob b = { NULL, 0 };
 	int ret = -1;
 
-	(void)x;
 	if (ro->der) {
 		if (hc_x509_req_der(req, &der, &len, err) != 0)
 			goto out;
@@ -440,6 +467,7 @@ do_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_blob *csr,
 	struct hc_create c;
 	struct hc_created made;
 	struct hc_request_out ro = { req->out, req->der, req->force, csr };
+	struct new_steps ns;
 	int ret = -1;
 
 	memset(&sp, 0, sizeof(sp));
@@ -452,11 +480,14 @@ do_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_blob *csr,
 	}
 	if (hc_prepare_new(ctx, req, 1, &sp, &c, err) != 0)
 		goto out;
-	c.before_commit = hc_request_output;
-	c.arg = &ro;
+	ns.ctx = ctx;
+	ns.out = out;
+	ns.ro = &ro;
+	c.after_create = new_steps;
+	c.arg = &ns;
 	if (hc_create_on_token(ctx, &c, &made, err) != 0)
 		goto out;
-	ret = hc_describe_id(ctx, made.id, sizeof(made.id), out, err);
+	ret = 0;
 out:
 	X509_NAME_free(c.owned_name);
 	hc_created_release(&made);

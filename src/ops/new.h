@@ -54,9 +54,13 @@ struct hc_create {
 	int exportable;
 	long days;			/* self-signed validity */
 	int request;			/* a pending request, not a certificate */
-	/* last step before commit (e.g. writing --out); may be NULL */
-	int (*before_commit)(void *arg, X509 *cert, X509_REQ *req,
-			     hc_err *err);
+	/*
+	 * The steps after the objects exist and before they are kept:
+	 * describing them, writing --out, taking bindings over. A failure
+	 * here destroys the new objects again. May be NULL.
+	 */
+	int (*after_create)(void *arg, const unsigned char id[20], X509 *cert,
+			    X509_REQ *req, hc_err *err);
 	void *arg;
 	X509_NAME *owned_name;		/* freed by the caller */
 };
@@ -85,8 +89,8 @@ struct hc_request_out {
 	hc_blob *csr;
 };
 
-/** hc_create.before_commit for requests: arg is a struct hc_request_out. */
-int hc_request_output(void *arg, X509 *x, X509_REQ *req, hc_err *err);
+/** Encode a request into ro: the --out file or ro->csr. */
+int hc_request_output(struct hc_request_out *ro, X509_REQ *req, hc_err *err);
 
 /**
  * new and request: check everything (key, days, DN, names, plan) before

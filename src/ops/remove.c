@@ -63,7 +63,7 @@ who(char *user, size_t ulen, char *host, size_t hlen)
 /* The certificate (or request) and a JSON record, before any deletion. */
 static int
 archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
-	hc_err *err)
+	struct hc_strlist *written, hc_err *err)
 {
 	char stamp[32], now3339[21], user[64], host[256], *path = NULL;
 	const char *dir = ctx->cfg.archive_dir;
@@ -127,7 +127,8 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		n = snprintf(path, plen, "%s/%s-%s.pem", dir, it->ident, stamp);
 		(void)n;
 		if (hc_file_write_atomic(path, pem, (size_t)pemlen, 0644, 0,
-					 err) != 0)
+					 err) != 0 ||
+		    hc_strlist_push(written, path, err) != 0)
 			goto out;
 	}
 	o = json_object();
@@ -165,7 +166,8 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	}
 	n = snprintf(path, plen, "%s/%s-%s.json", dir, it->ident, stamp);
 	(void)n;
-	if (hc_file_write_atomic(path, js, strlen(js), 0644, 0, err) != 0)
+	if (hc_file_write_atomic(path, js, strlen(js), 0644, 0, err) != 0 ||
+	    hc_strlist_push(written, path, err) != 0)
 		goto out;
 	ret = 0;
 out:
@@ -183,16 +185,26 @@ out:
  */
 static int
 destroy_item(struct hc_token *tok, struct hc_store_item *it, int key_in_use,
-	     hc_err *err)
+	     int *started, hc_err *err)
 {
-	if (it->cert != NULL && hc_token_destroy(tok, it->cert->handle, err))
-		return -1;
+	*started = 0;
+	if (it->cert != NULL) {
+		if (hc_token_destroy(tok, it->cert->handle, err))
+			return -1;
+		*started = 1;
+	}
 	if (key_in_use)
 		return 0;
-	if (it->req != NULL && hc_token_destroy(tok, it->req->handle, err))
-		return -1;
-	if (it->pub != NULL && hc_token_destroy(tok, it->pub->handle, err))
-		return -1;
+	if (it->req != NULL) {
+		if (hc_token_destroy(tok, it->req->handle, err))
+			return -1;
+		*started = 1;
+	}
+	if (it->pub != NULL) {
+		if (hc_token_destroy(tok, it->pub->handle, err))
+			return -1;
+		*started = 1;
+	}
 	if (it->priv != NULL && hc_token_destroy(tok, it->priv->handle, err))
 		return -1;
 	return 0;
@@ -254,8 +266,9 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	char norm[41], q[1024];
 	time_t now = time(NULL);
 	struct hc_bindings *b = NULL;
-	size_t i, nt = 0, used;
-	int ret = -1, r, lockfd = -1, unbind = 0;
+	struct hc_strlist *arch = NULL;
+	size_t i, nt = 0, used, forget_from = (size_t)-1;
+	int ret = -1, r, lockfd = -1, unbind = 0, started;
 
 	if (req->nids == 0 && !req->self_signed && !req->expired)
 		return hc_err_set(err, HC_E_USAGE,
@@ -335,9 +348,18 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 		goto out;
 	}
 	/* every archive copy is written before anything is deleted */
+	arch = calloc(nt, sizeof(*arch));
+	if (arch == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
 	for (i = 0; i < nt; i++)
-		if (archive(ctx, tok, targets[i], err) != 0)
+		if (archive(ctx, tok, targets[i], &arch[i], err) != 0) {
+			forget_from = 0;
 			goto out;
+		}
+	/* from here a failure takes back the copies of what stays */
+	forget_from = 0;
 	if (unbind) {
 		for (i = 0; i < nt; i++) {
 			size_t k = 0;
@@ -356,10 +378,17 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 		char **nv;
 
 		if (destroy_item(tok, targets[i], key_kept(&s, targets, nt, i),
-				 err) != 0) {
+				 &started, err) != 0) {
+			/*
+			 * What was not touched keeps no archive copy; a half
+			 * removed item keeps its copy, and what is left of it
+			 * is an orphan key that list shows and remove deletes.
+			 */
+			forget_from = started ? i + 1 : i;
 			hc_err_prefix(err, "while removing %s: ", targets[i]->ident);
 			goto out;
 		}
+		forget_from = i + 1;
 		nv = realloc(removed->v, (removed->n + 1) * sizeof(*nv));
 		if (nv == NULL) {
 			hc_err_set(err, HC_E_FAIL, "out of memory");
@@ -372,6 +401,16 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	}
 	ret = 0;
 out:
+	for (i = forget_from; arch != NULL && i < nt; i++) {
+		size_t k;
+
+		for (k = 0; k < arch[i].n; k++)
+			if (unlink(arch[i].v[k]) != 0)
+				continue;
+	}
+	for (i = 0; arch != NULL && i < nt; i++)
+		hc_strlist_release(&arch[i]);
+	free(arch);
 	hc_state_unlock(lockfd);
 	free(targets);
 	hc_store_release(&s);

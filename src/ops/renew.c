@@ -98,7 +98,7 @@ tell_changes(hc_ctx *ctx, const char *thumb, const struct hc_keyspec *oldk,
 
 /* Bind the new certificate where the old one served (already asked). */
 static int
-takeover(hc_ctx *ctx, const struct hc_created *made,
+takeover(hc_ctx *ctx, const unsigned char id[20],
 	 const struct hc_strlist *services, hc_err *err)
 {
 	struct hc_token *tok = hc_ctx_token(ctx, 1, err);
@@ -108,7 +108,7 @@ takeover(hc_ctx *ctx, const struct hc_created *made,
 
 	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
 		return -1;
-	it = hc_store_find_id(&s, made->id, sizeof(made->id));
+	it = hc_store_find_id(&s, id, 20);
 	if (it == NULL) {
 		hc_err_set(err, HC_E_FAIL, "internal: the renewed certificate is not on the token");
 	} else {
@@ -116,11 +116,38 @@ takeover(hc_ctx *ctx, const struct hc_created *made,
 		ret = hc_bind_services(ctx, tok, &s, it, services, NULL, err);
 		ctx->assume_yes = yes;
 		if (ret != 0)
-			hc_err_prefix(err, "renewed as %s, but the bindings stay on the old certificate: ",
-				      it->ident);
+			hc_err_prefix(err, "moving the bindings failed, the renewal is undone: ");
 	}
 	hc_store_release(&s);
 	return ret;
+}
+
+struct renew_steps {
+	hc_ctx *ctx;
+	hc_entry *out;
+	struct hc_request_out *ro;	/* a request */
+	const struct hc_strlist *bound;	/* services to take over */
+};
+
+/*
+ * Before the new objects are kept: describe them, write the request, and
+ * take the bindings over last (it undoes its own files on failure).
+ */
+static int
+renew_steps(void *arg, const unsigned char id[20], X509 *cert, X509_REQ *req,
+	    hc_err *err)
+{
+	struct renew_steps *rs = arg;
+
+	(void)cert;
+	if (hc_describe_id(rs->ctx, id, 20, rs->out, err) != 0)
+		return -1;
+	if ((rs->ro != NULL && hc_request_output(rs->ro, req, err) != 0) ||
+	    (rs->bound->n > 0 && takeover(rs->ctx, id, rs->bound, err) != 0)) {
+		hc_entry_release(rs->out);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -135,6 +162,7 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	struct hc_create c;
 	struct hc_created made;
 	struct hc_request_out ro = { req->out, req->der, req->force, csr };
+	struct renew_steps rs;
 	EVP_PKEY *pk;
 	char *label = NULL;
 	char norm[41], thumb[41];
@@ -237,20 +265,17 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	c.label = label;
 	c.exportable = it->priv != NULL && it->priv->extractable == 1;
 	c.request = !self_signed;
-	if (c.request) {
-		c.before_commit = hc_request_output;
-		c.arg = &ro;
-	}
+	rs.ctx = ctx;
+	rs.out = out;
+	rs.ro = c.request ? &ro : NULL;
+	rs.bound = &bound;
+	c.after_create = renew_steps;
+	c.arg = &rs;
 	if (c.exportable && !ctx->cfg.policy.allow_export)
 		hc_ctx_warn(ctx, "the new key is exportable like the old one, but the policy forbids export (allow-export = false)");
 	if (hc_create_on_token(ctx, &c, &made, err) != 0)
 		goto out;
-	/* the store holds the subject name c.name borrows: release it now */
-	hc_store_release(&s);
-	have_store = 0;
-	if (bound.n > 0 && takeover(ctx, &made, &bound, err) != 0)
-		goto out;
-	ret = hc_describe_id(ctx, made.id, sizeof(made.id), out, err);
+	ret = 0;
 out:
 	if (have_store)
 		hc_store_release(&s);

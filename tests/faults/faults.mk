@@ -1,5 +1,5 @@
-# tests/faults/faults.mk - the fault-injection PKCS#11 shim (included by the
-# top Makefile; alone: make -f Makefile -f tests/faults/faults.mk TARGET).
+# tests/faults/faults.mk - the fault-injection PKCS#11 shim (the top Makefile
+# includes it: make build/tests/faults/libfaultshim.so).
 #
 #   build/tests/faults/libfaultshim.so   the shim module (tests/faults/shim.c)
 #   faults-shim                          the same, by a phony name

@@ -353,7 +353,7 @@ fi
 # The driver
 
 [ -x "$HSMCERT" ] || { echo "faults: $HSMCERT is not executable (make)" >&2; exit 2; }
-[ -f "$FAULT_SHIM" ] || { echo "faults: no shim $FAULT_SHIM (make -f Makefile -f tests/faults/faults.mk build/tests/faults/libfaultshim.so)" >&2; exit 2; }
+[ -f "$FAULT_SHIM" ] || { echo "faults: no shim $FAULT_SHIM (make build/tests/faults/libfaultshim.so)" >&2; exit 2; }
 for tool in pkcs11-tool softhsm2-util openssl xargs comm; do
 	command -v "$tool" >/dev/null || { echo "faults: $tool not found" >&2; exit 2; }
 done

@@ -55,7 +55,7 @@ COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 .PHONY: all demo check check-unit check-token check-cli check-layering \
-        check-secrets check-crash deps valgrind install uninstall clean token \
+        check-secrets check-crash check-faults deps valgrind install uninstall clean token \
         tests bench
 
 all: $(BIN)
@@ -162,6 +162,10 @@ uninstall:
 
 clean:
 	rm -rf build build-san
+
+# a PKCS#11 fault at every call of every changing command
+check-faults: $(BIN) $(FAULT_SHIM)
+	@HSMCERT=$(abspath $(BIN)) FAULT_SHIM=$(abspath $(FAULT_SHIM)) tests/faults/faults.sh
 
 # libFuzzer harnesses (make fuzz, make fuzz-regress) and the PKCS#11 fault
 # shim (make check-faults) have their own fragments

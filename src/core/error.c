@@ -96,3 +96,21 @@ hc_err_clear(hc_err *err)
 		return;
 	memset(err, 0, sizeof(*err));
 }
+
+void
+hc_err_suffix(hc_err *err, const char *fmt, ...)
+{
+	size_t len;
+	va_list ap;
+	int n;
+
+	if (err == NULL || err->code == HC_OK)
+		return;
+	len = strlen(err->msg);
+	if (len + 1 >= sizeof(err->msg))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(err->msg + len, sizeof(err->msg) - len, fmt, ap);
+	va_end(ap);
+	(void)n;
+}

@@ -25,6 +25,10 @@ void hc_err_prefix(hc_err *err, const char *fmt, ...)
 int hc_err_ossl(hc_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/** Append to an error that is already set ("...: (CKR_DEVICE_ERROR)"). */
+void hc_err_suffix(hc_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /** Reset err to "no error". */
 void hc_err_clear(hc_err *err);
 

@@ -1,18 +1,20 @@
 /* token.c - every PKCS#11 call of hsmcert
  *
- * Two handles on one module: libp11 (login, and the EVP_PKEY that signs
- * through OpenSSL) and the module's own CK_FUNCTION_LIST, for what libp11
- * 0.4.12 cannot express: key generation with exact attributes (and EC),
- * CKO_DATA objects, batched attribute reads, C_SetAttributeValue. Both share
- * one C_Initialize and one login: PKCS#11 login state is per application.
+ * The module's own CK_FUNCTION_LIST, one session, one login: key generation
+ * with exact attributes (RSA and EC), batched attribute reads, CKO_DATA
+ * objects, C_SetAttributeValue, C_WrapKey, and the EVP_PKEY that signs on
+ * the token through OpenSSL (see "Signing keys" below for why libp11 0.4.12
+ * is not used for it).
  */
+/* The signer below builds keys with OpenSSL's RSA_METHOD / EC_KEY_METHOD. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libp11.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
 
@@ -21,7 +23,9 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "core/error.h"
@@ -30,18 +34,18 @@
 #include "core/x509.h"
 
 struct hc_token {
-	PKCS11_CTX *p11;
-	PKCS11_SLOT *slots;
-	unsigned int nslots;
-	PKCS11_SLOT *slot;		/* borrowed from slots */
 	void *dl;
 	CK_FUNCTION_LIST *f;
 	CK_SLOT_ID slot_id;
 	CK_SESSION_HANDLE sess;
 	int have_sess;
 	int logged_in;
+	int initialized;		/* our C_Initialize is to be finalized */
 	CK_TOKEN_INFO raw_info;
 	struct hc_token_info info;
+	RSA_METHOD *rsa_meth;		/* signers: keys that sign on the token */
+	EC_KEY_METHOD *ec_meth;
+	unsigned long last_sign_rv;	/* the CK_RV of the last failed signature */
 };
 
 /* ------------------------------------------------------------------ */
@@ -141,23 +145,6 @@ hc_err_ckr(hc_err *err, int code, unsigned long rv, const char *fmt, ...)
 	return -1;
 }
 
-/*
- * libp11 reports a CK_RV through its own OpenSSL error library: recover it
- * from the error queue. Returns CKR_GENERAL_ERROR when none is there.
- */
-static CK_RV
-libp11_last_rv(void)
-{
-	unsigned long e;
-	CK_RV rv = CKR_GENERAL_ERROR;
-
-	while ((e = ERR_get_error()) != 0) {
-		if (ERR_GET_LIB(e) == ERR_get_CKR_code())
-			rv = ERR_GET_REASON(e);
-	}
-	return rv;
-}
-
 /* ------------------------------------------------------------------ */
 /* Open and close                                                       */
 
@@ -215,13 +202,14 @@ load_function_list(struct hc_token *t, const char *module, hc_err *err)
 	if (rv != CKR_OK)
 		return hc_err_ckr(err, HC_E_FAIL, rv,
 				  "C_GetFunctionList of %s failed", module);
-	/* libp11 initialised the module already: that is success here. */
+	/* someone else in the process initialised it already: fine too */
 	memset(&args, 0, sizeof(args));
 	args.flags = CKF_OS_LOCKING_OK;
 	rv = t->f->C_Initialize(&args);
 	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
 		return hc_err_ckr(err, HC_E_FAIL, rv,
 				  "cannot initialise PKCS#11 module %s", module);
+	t->initialized = rv == CKR_OK;
 	return 0;
 }
 
@@ -335,7 +323,6 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 	      hc_err *err)
 {
 	struct hc_token *t = NULL;
-	unsigned int i;
 	CK_RV rv;
 	int ret = -1;
 
@@ -345,55 +332,16 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	/* our own dlopen first: its failure says why, libp11's would not */
 	t->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
 	if (t->dl == NULL) {
 		hc_err_set(err, HC_E_USAGE, "cannot load PKCS#11 module %s: %s",
 			   module, dlerror());
 		goto out;
 	}
-	t->p11 = PKCS11_CTX_new();
-	if (t->p11 == NULL) {
-		hc_err_ossl(err, HC_E_FAIL, "cannot create a libp11 context");
-		goto out;
-	}
-	if (PKCS11_CTX_load(t->p11, module) != 0) {
-		/* the module loaded (dlopen above): its C_Initialize failed */
-		rv = libp11_last_rv();
-		hc_err_ckr(err, HC_E_FAIL, rv,
-			   "cannot initialise PKCS#11 module %s", module);
-		PKCS11_CTX_free(t->p11);
-		t->p11 = NULL;
-		goto out;
-	}
 	if (load_function_list(t, module, err) != 0)
 		goto out;
 	if (select_slot(t, selector, err) != 0)
 		goto out;
-	if (PKCS11_enumerate_slots(t->p11, &t->slots, &t->nslots) != 0) {
-		hc_err_ckr(err, HC_E_FAIL, libp11_last_rv(),
-			   "cannot enumerate the token slots");
-		goto out;
-	}
-	for (i = 0; i < t->nslots; i++)
-		if (PKCS11_get_slotid_from_slot(&t->slots[i]) == t->slot_id)
-			t->slot = &t->slots[i];
-	if (t->slot == NULL || t->slot->token == NULL) {
-		hc_err_set(err, HC_E_FAIL,
-			   "internal: libp11 does not see the selected slot");
-		goto out;
-	}
-	/*
-	 * libp11 0.4.12 waits forever in its session pool when opening a
-	 * session fails inside a later call: open its session now, where a
-	 * failure is an error like any other.
-	 */
-	if (PKCS11_open_session(t->slot, 1) != 0) {
-		hc_err_ckr(err, HC_E_FAIL, libp11_last_rv(),
-			   "cannot open a session on token '%s'",
-			   t->info.label);
-		goto out;
-	}
 	rv = t->f->C_OpenSession(t->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION,
 				 NULL, NULL, &t->sess);
 	if (rv != CKR_OK) {
@@ -418,17 +366,18 @@ hc_token_free(struct hc_token *t)
 		return;
 	if (t->have_sess)
 		t->f->C_CloseSession(t->sess);
-	if (t->p11 != NULL) {
-		/* slots hold libp11's wiped-on-release PIN copy */
-		if (t->slots != NULL)
-			PKCS11_release_all_slots(t->p11, t->slots, t->nslots);
-		PKCS11_CTX_unload(t->p11);
-		PKCS11_CTX_free(t->p11);
-	}
+	if (t->initialized)
+		t->f->C_Finalize(NULL);
+	/* neither is NULL-safe in OpenSSL 3.0 */
+	if (t->rsa_meth != NULL)
+		RSA_meth_free(t->rsa_meth);
+	if (t->ec_meth != NULL)
+		EC_KEY_METHOD_free(t->ec_meth);
 	/*
-	 * The module is not dlclose'd: libp11 holds it too, and a module
-	 * stays mapped until the process ends (its own leaks stay
-	 * attributable to it in sanitizer reports).
+	 * The module is not dlclose'd: a module stays mapped until the
+	 * process ends (its own leaks stay attributable to it in sanitizer
+	 * reports, and modules that start threads are not unmapped under
+	 * them).
 	 */
 	free(t);
 }
@@ -494,12 +443,7 @@ hc_token_login(struct hc_token *t, const hc_secret *pin, hc_err *err)
 	if (pin == NULL)
 		return hc_err_set(err, HC_E_PIN,
 				  "a PIN is needed for token '%s'", ti.label);
-	/*
-	 * Exactly one C_Login, on our own session: a wrong PIN is never
-	 * retried. (Login state is per application, so libp11's sessions
-	 * are logged in too; its own PKCS11_login hangs in its session pool
-	 * when C_Login fails with a device error.)
-	 */
+	/* Exactly one C_Login: a wrong PIN is never retried. */
 	rv = t->f->C_Login(t->sess, CKU_USER,
 			   (CK_UTF8CHAR *)hc_secret_get0_buf(pin),
 			   (CK_ULONG)hc_secret_len(pin));
@@ -1494,34 +1438,226 @@ out:
 	return ret;
 }
 
+/*
+ * Signing keys: an OpenSSL RSA or EC key holding the public half, whose
+ * method sends the private operation to the token (C_Sign). OpenSSL treats
+ * a key with its own method as "foreign" and signs through it, so X509_sign,
+ * X509_REQ_sign and EVP_DigestSign work unchanged. This is what libp11 does;
+ * libp11 0.4.12 itself finds a key only by enumerating every private key
+ * (six round trips each) and hangs in its session pool when a session cannot
+ * be opened, so token.c does it on the one session it owns.
+ */
+struct signer {
+	struct hc_token *t;
+	CK_OBJECT_HANDLE key;
+};
+
+#define SIGNER_EXDATA 0		/* the "app data" slot of RSA and EC_KEY */
+
+static int
+sign_on_token(struct signer *sg, CK_MECHANISM_TYPE mech,
+	      const unsigned char *in, size_t inlen, unsigned char *out,
+	      CK_ULONG *outlen)
+{
+	CK_MECHANISM m = { mech, NULL, 0 };
+	CK_RV rv;
+
+	rv = sg->t->f->C_SignInit(sg->t->sess, &m, sg->key);
+	if (rv == CKR_OK)
+		rv = sg->t->f->C_Sign(sg->t->sess, (CK_BYTE_PTR)in,
+				      (CK_ULONG)inlen, out, outlen);
+	if (rv != CKR_OK) {
+		sg->t->last_sign_rv = rv;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to, RSA *rsa,
+	     int padding)
+{
+	struct signer *sg = RSA_get_ex_data(rsa, SIGNER_EXDATA);
+	CK_ULONG len = (CK_ULONG)RSA_size(rsa);
+
+	/* PKCS#1 v1.5 of a DigestInfo: the token pads (CKM_RSA_PKCS) */
+	if (sg == NULL || padding != RSA_PKCS1_PADDING || flen < 0)
+		return -1;
+	if (sign_on_token(sg, CKM_RSA_PKCS, from, (size_t)flen, to, &len) != 0)
+		return -1;
+	return (int)len;
+}
+
+static int
+rsa_finish(RSA *rsa)
+{
+	free(RSA_get_ex_data(rsa, SIGNER_EXDATA));
+	RSA_set_ex_data(rsa, SIGNER_EXDATA, NULL);
+	return 1;
+}
+
+static ECDSA_SIG *
+ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv,
+	    const BIGNUM *r, EC_KEY *ec)
+{
+	struct signer *sg = EC_KEY_get_ex_data(ec, SIGNER_EXDATA);
+	unsigned char sig[2 * 66];
+	CK_ULONG len = sizeof(sig);
+	BIGNUM *br = NULL, *bs = NULL;
+	ECDSA_SIG *out = NULL;
+
+	(void)kinv;
+	(void)r;
+	if (sg == NULL || dlen < 0)
+		return NULL;
+	if (sign_on_token(sg, CKM_ECDSA, dgst, (size_t)dlen, sig, &len) != 0 ||
+	    len == 0 || len % 2 != 0)
+		return NULL;
+	/* the token answers r || s, each half of the signature */
+	br = BN_bin2bn(sig, (int)(len / 2), NULL);
+	bs = BN_bin2bn(sig + len / 2, (int)(len / 2), NULL);
+	out = ECDSA_SIG_new();
+	if (br == NULL || bs == NULL || out == NULL ||
+	    ECDSA_SIG_set0(out, br, bs) != 1) {
+		BN_free(br);
+		BN_free(bs);
+		ECDSA_SIG_free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void
+ec_finish(EC_KEY *ec)
+{
+	free(EC_KEY_get_ex_data(ec, SIGNER_EXDATA));
+	EC_KEY_set_ex_data(ec, SIGNER_EXDATA, NULL);
+}
+
+static int
+signer_methods(struct hc_token *t, hc_err *err)
+{
+	int (*sign)(int, const unsigned char *, int, unsigned char *,
+		    unsigned int *, const BIGNUM *, const BIGNUM *, EC_KEY *);
+	int (*sign_setup)(EC_KEY *, BN_CTX *, BIGNUM **, BIGNUM **);
+	ECDSA_SIG *(*sign_sig)(const unsigned char *, int, const BIGNUM *,
+			       const BIGNUM *, EC_KEY *);
+
+	if (t->rsa_meth == NULL) {
+		t->rsa_meth = RSA_meth_dup(RSA_get_default_method());
+		if (t->rsa_meth == NULL ||
+		    !RSA_meth_set1_name(t->rsa_meth, "hsmcert token RSA") ||
+		    !RSA_meth_set_priv_enc(t->rsa_meth, rsa_priv_enc) ||
+		    !RSA_meth_set_finish(t->rsa_meth, rsa_finish))
+			return hc_err_ossl(err, HC_E_FAIL,
+					   "cannot set up RSA signing");
+	}
+	if (t->ec_meth == NULL) {
+		t->ec_meth = EC_KEY_METHOD_new(EC_KEY_get_default_method());
+		if (t->ec_meth == NULL)
+			return hc_err_ossl(err, HC_E_FAIL,
+					   "cannot set up EC signing");
+		EC_KEY_METHOD_get_sign(EC_KEY_get_default_method(), &sign,
+				       &sign_setup, &sign_sig);
+		EC_KEY_METHOD_set_sign(t->ec_meth, sign, sign_setup,
+				       ec_sign_sig);
+		EC_KEY_METHOD_set_init(t->ec_meth, NULL, ec_finish, NULL, NULL,
+				       NULL, NULL);
+	}
+	return 0;
+}
+
 EVP_PKEY *
 hc_token_get_signer(struct hc_token *t, const unsigned char *id, size_t id_len,
 		    hc_err *err)
 {
-	PKCS11_KEY *keys = NULL;
-	unsigned int n = 0, i;
-	EVP_PKEY *pk;
+	struct hc_tobj_list privs = { NULL, 0 }, pubs = { NULL, 0 };
+	struct hc_tobj_list certs = { NULL, 0 };
+	struct signer *sg = NULL;
+	EVP_PKEY *pub = NULL, *pk = NULL, *ret = NULL;
+	RSA *rsa = NULL;
+	EC_KEY *ec = NULL;
 	char hex[2 * HC_ID_MAX + 1];
 
-	if (PKCS11_enumerate_keys(t->slot->token, &keys, &n) != 0) {
-		hc_err_ckr(err, HC_E_FAIL, libp11_last_rv(),
-			   "cannot enumerate the private keys");
+	if (signer_methods(t, err) != 0)
 		return NULL;
+	if (hc_token_find_id(t, id, id_len, &privs, &pubs, &certs, err) != 0)
+		goto out;
+	if (privs.n == 0) {
+		hc_hex(id, id_len < HC_ID_MAX ? id_len : HC_ID_MAX, hex);
+		hc_err_set(err, HC_E_NOTFOUND,
+			   "no private key with id %s on token '%s'", hex,
+			   t->info.label);
+		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (keys[i].id_len != id_len ||
-		    memcmp(keys[i].id, id, id_len) != 0)
-			continue;
-		pk = PKCS11_get_private_key(&keys[i]);
-		if (pk == NULL)
-			hc_err_ckr(err, HC_E_FAIL, libp11_last_rv(),
-				   "cannot use the private key");
-		return pk;
+	if (pubs.n > 0) {
+		pub = hc_token_read_pubkey(t, pubs.v[0].handle, err);
+	} else if (certs.n > 0) {
+		X509 *x = hc_x509_from_der(certs.v[0].value,
+					   certs.v[0].value_len, err);
+
+		pub = x != NULL ? X509_get_pubkey(x) : NULL;
+		X509_free(x);
+	} else {
+		hc_err_set(err, HC_E_NOTFOUND,
+			   "the private key has neither a public key nor a certificate on the token: cannot tell its public half");
 	}
-	hc_hex(id, id_len < HC_ID_MAX ? id_len : HC_ID_MAX, hex);
-	hc_err_set(err, HC_E_NOTFOUND, "no private key with id %s on token '%s'",
-		   hex, t->info.label);
-	return NULL;
+	if (pub == NULL)
+		goto out;
+	sg = calloc(1, sizeof(*sg));
+	pk = EVP_PKEY_new();
+	if (sg == NULL || pk == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	sg->t = t;
+	sg->key = privs.v[0].handle;
+	if (EVP_PKEY_is_a(pub, "RSA")) {
+		rsa = EVP_PKEY_get1_RSA(pub);
+		if (rsa == NULL || !RSA_set_method(rsa, t->rsa_meth) ||
+		    !RSA_set_ex_data(rsa, SIGNER_EXDATA, sg))
+			goto ossl;
+		sg = NULL;	/* owned by rsa: freed by rsa_finish */
+		if (!EVP_PKEY_assign_RSA(pk, rsa))
+			goto ossl;
+		rsa = NULL;
+	} else if (EVP_PKEY_is_a(pub, "EC")) {
+		ec = EVP_PKEY_get1_EC_KEY(pub);
+		if (ec == NULL || !EC_KEY_set_method(ec, t->ec_meth) ||
+		    !EC_KEY_set_ex_data(ec, SIGNER_EXDATA, sg))
+			goto ossl;
+		sg = NULL;	/* owned by ec: freed by ec_finish */
+		if (!EVP_PKEY_assign_EC_KEY(pk, ec))
+			goto ossl;
+		ec = NULL;
+	} else {
+		hc_err_set(err, HC_E_USAGE, "only RSA and EC keys sign");
+		goto out;
+	}
+	ret = pk;
+	pk = NULL;
+	goto out;
+ossl:
+	hc_err_ossl(err, HC_E_FAIL, "cannot set up signing with the token key");
+out:
+	free(sg);
+	RSA_free(rsa);
+	EC_KEY_free(ec);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_free(pub);
+	hc_tobj_list_release(&privs);
+	hc_tobj_list_release(&pubs);
+	hc_tobj_list_release(&certs);
+	return ret;
+}
+
+unsigned long
+hc_token_take_sign_rv(struct hc_token *t)
+{
+	unsigned long rv = t->last_sign_rv;
+
+	t->last_sign_rv = CKR_OK;
+	return rv;
 }
 
 char *

@@ -179,11 +179,16 @@ int hc_token_store_data(struct hc_token *t, const char *application,
 int hc_token_destroy(struct hc_token *t, unsigned long handle, hc_err *err);
 
 /**
- * An EVP_PKEY that signs with the private key whose CKA_ID is id (libp11).
- * The caller frees it with EVP_PKEY_free. HC_E_NOTFOUND if no such key.
+ * An EVP_PKEY that signs with the private key whose CKA_ID is id: OpenSSL
+ * signs as usual and the private operation happens on the token (C_Sign,
+ * CKM_RSA_PKCS or CKM_ECDSA). Found by CKA_ID, no scan. The caller frees it
+ * with EVP_PKEY_free, before hc_token_free. HC_E_NOTFOUND if no such key.
  */
 EVP_PKEY *hc_token_get_signer(struct hc_token *t, const unsigned char *id,
 			      size_t id_len, hc_err *err);
+
+/** The CK_RV of the last signature the token refused (then cleared), or 0. */
+unsigned long hc_token_take_sign_rv(struct hc_token *t);
 
 /**
  * The RFC 7512 URI of an object on this token (token, manufacturer, model,

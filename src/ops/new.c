@@ -191,6 +191,20 @@ hc_blob_release(hc_blob *b)
 	b->len = 0;
 }
 
+/* Say which CK_RV the token gave when it refused to sign. */
+static void
+sign_reason(struct hc_token *tok, hc_err *err)
+{
+	char nbuf[32];
+	unsigned long rv = hc_token_take_sign_rv(tok);
+
+	if (rv != 0) {
+		hc_err_suffix(err, ": the token said %s",
+			      hc_token_rv_name(rv, nbuf, sizeof(nbuf)));
+		err->ckr = rv;
+	}
+}
+
 int
 hc_create_on_token(hc_ctx *ctx, const struct hc_create *c,
 		   struct hc_created *out, hc_err *err)
@@ -226,6 +240,8 @@ hc_create_on_token(hc_ctx *ctx, const struct hc_create *c,
 		req = hc_x509_make_csr(c->name, c->names, kp.pubkey,
 				       hc_sign_digest(ctx, &c->key), signer,
 				       err);
+		if (req == NULL)
+			sign_reason(tok, err);
 		if (req == NULL ||
 		    hc_x509_req_der(req, &der, &derlen, err) != 0)
 			goto out;
@@ -242,8 +258,10 @@ hc_create_on_token(hc_ctx *ctx, const struct hc_create *c,
 		cp.pubkey = kp.pubkey;
 		cp.key_id = kp.id;
 		x = hc_x509_self_signed(&cp, signer, err);
-		if (x == NULL)
+		if (x == NULL) {
+			sign_reason(tok, err);
 			goto out;
+		}
 		if (hc_token_store_cert(tok, x, c->label, kp.id, sizeof(kp.id),
 					HC_CAT_USER, &h, err) != 0 ||
 		    hc_txn_add(&tx, h, err) != 0)

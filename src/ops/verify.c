@@ -84,7 +84,11 @@ pairing(struct hc_token *tok, struct hc_store_item *it, X509 *x, char *why,
 	    EVP_DigestSign(md, NULL, &siglen, nonce, sizeof(nonce)) != 1 ||
 	    (sig = OPENSSL_malloc(siglen)) == NULL ||
 	    EVP_DigestSign(md, sig, &siglen, nonce, sizeof(nonce)) != 1) {
+		char nbuf[32];
+		unsigned long rv = hc_token_take_sign_rv(tok);
+
 		n = snprintf(why, whylen, "the token could not sign: %s",
+			     rv != 0 ? hc_token_rv_name(rv, nbuf, sizeof(nbuf)) :
 			     ERR_reason_error_string(ERR_peek_last_error()) ?
 			     ERR_reason_error_string(ERR_peek_last_error()) :
 			     "unknown error");

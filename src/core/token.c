@@ -1015,8 +1015,13 @@ hc_token_find_id(struct hc_token *t, const unsigned char *id, size_t len,
 		struct hc_tobj_list *dst;
 		enum hc_obj_class cls;
 
-		if (t->f->C_GetAttributeValue(t->sess, h[i], &a, 1) != CKR_OK)
-			continue;
+		CK_RV arv = t->f->C_GetAttributeValue(t->sess, h[i], &a, 1);
+
+		if (arv != CKR_OK) {
+			hc_err_ckr(err, HC_E_FAIL, arv,
+				   "cannot read the class of object %lu", h[i]);
+			goto out;
+		}
 		if (oc == CKO_PRIVATE_KEY) {
 			cls = HC_OBJ_PRIVKEY;
 			dst = privs;

@@ -98,7 +98,7 @@ out:
 /* The CKA_ID of the one index line whose identifier starts with norm. */
 static int
 index_find(hc_ctx *ctx, struct hc_token *tok, const char *norm,
-	   unsigned char *id, size_t *id_len, char ident[41])
+	   unsigned char *id, size_t *id_len, char ident[41], hc_err *err)
 {
 	char *path = index_path(ctx, tok);
 	unsigned char *buf = NULL;
@@ -120,7 +120,15 @@ index_find(hc_ctx *ctx, struct hc_token *tok, const char *norm,
 		char fp[64], head[100];
 		int hl = snprintf(head, sizeof(head), "# hsmcert index 1 ");
 
-		if (hc_token_fingerprint(tok, fp, &e) != 0 || hl < 0 ||
+		if (hc_token_fingerprint(tok, fp, &e) != 0) {
+			/* a token error is an error, not a stale index */
+			free(buf);
+			free(path);
+			if (err != NULL)
+				*err = e;
+			return -1;
+		}
+		if (hl < 0 ||
 		    len < (size_t)hl + strlen(fp) + 1 ||
 		    memcmp(buf, head, (size_t)hl) != 0 ||
 		    memcmp(buf + hl, fp, strlen(fp)) != 0 ||
@@ -164,10 +172,14 @@ hc_store_open(hc_ctx *ctx, struct hc_token *tok, const char *arg,
 	unsigned char id[HC_ID_MAX];
 	size_t id_len = 0, i;
 	char norm[41], ident[41];
+	int n;
 
 	if (hc_store_parse_id(arg, norm, err) != 0)
 		return -1;
-	if (index_find(ctx, tok, norm, id, &id_len, ident) == 1) {
+	n = index_find(ctx, tok, norm, id, &id_len, ident, err);
+	if (n < 0)
+		return -1;
+	if (n == 1) {
 		if (hc_store_load_id(tok, id, id_len, s, err) != 0)
 			return -1;
 		for (i = 0; i < s->nitems; i++)

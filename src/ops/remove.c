@@ -187,27 +187,46 @@ static int
 destroy_item(struct hc_token *tok, struct hc_store_item *it, int key_in_use,
 	     int *started, hc_err *err)
 {
+	unsigned long h;
+	int cert_gone = 0, req_gone = 0;
+
 	*started = 0;
 	if (it->cert != NULL) {
 		if (hc_token_destroy(tok, it->cert->handle, err))
 			return -1;
-		*started = 1;
+		cert_gone = 1;
 	}
-	if (key_in_use)
+	if (key_in_use) {
+		*started = cert_gone;
 		return 0;
+	}
 	if (it->req != NULL) {
 		if (hc_token_destroy(tok, it->req->handle, err))
-			return -1;
-		*started = 1;
-	}
-	if (it->pub != NULL) {
-		if (hc_token_destroy(tok, it->pub->handle, err))
-			return -1;
-		*started = 1;
+			goto undo;
+		req_gone = 1;
 	}
 	if (it->priv != NULL && hc_token_destroy(tok, it->priv->handle, err))
+		goto undo;
+	/* from here what is left is at worst a lone public key: an orphan */
+	*started = 1;
+	if (it->pub != NULL && hc_token_destroy(tok, it->pub->handle, err))
 		return -1;
 	return 0;
+undo:
+	/*
+	 * The key is still there: put its certificate and request back, so
+	 * the token is as it was (only the object handles differ).
+	 */
+	if (cert_gone && hc_token_store_cert(tok, it->x509, it->cert->label,
+					     it->id, it->id_len,
+					     it->cert->cert_category, &h,
+					     NULL) != 0)
+		*started = 1;
+	if (req_gone && hc_token_store_data(tok, HC_REQUEST_APP, it->req->label,
+					    it->req->value, it->req->value_len,
+					    &h, NULL) != 0)
+		*started = 1;
+	return -1;
 }
 
 /* Does an item that is not being removed use the key of target t? */
@@ -410,6 +429,11 @@ out:
 	}
 	for (i = 0; arch != NULL && i < nt; i++)
 		hc_strlist_release(&arch[i]);
+	/* an archive directory made for nothing goes too (rmdir: if empty) */
+	if (ret != 0 && arch != NULL && ctx->cfg.archive_dir != NULL &&
+	    rmdir(ctx->cfg.archive_dir) != 0) {
+		/* not empty: it holds earlier archives */
+	}
 	free(arch);
 	hc_state_unlock(lockfd);
 	free(targets);

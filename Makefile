@@ -56,7 +56,7 @@ TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 .PHONY: all demo check check-unit check-token check-cli check-layering \
         check-secrets check-crash check-faults deps valgrind install uninstall clean token \
-        tests bench
+        tests
 
 all: $(BIN)
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
@@ -324,7 +325,7 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 {
 	struct hc_token *t = NULL;
 	CK_RV rv;
-	int ret = -1;
+	int ret = -1, attempt;
 
 	if (module == NULL || *module == '\0')
 		return hc_err_set(err, HC_E_USAGE,
@@ -338,10 +339,31 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 			   module, dlerror());
 		goto out;
 	}
-	if (load_function_list(t, module, err) != 0)
-		goto out;
-	if (select_slot(t, selector, err) != 0)
-		goto out;
+	/*
+	 * A file-based token (SoftHSM2) that another process is writing can
+	 * read as absent or broken for a moment: start over a few times
+	 * before calling it missing. (No login is involved here.)
+	 */
+	for (attempt = 0; ; attempt++) {
+		hc_err e = { 0 };
+
+		if (load_function_list(t, module, err) != 0)
+			goto out;
+		if (select_slot(t, selector, &e) == 0)
+			break;
+		if (attempt >= 4 || e.code == HC_E_USAGE ||
+		    !t->initialized) {
+			*err = e;
+			goto out;
+		}
+		t->f->C_Finalize(NULL);
+		t->initialized = 0;
+		{
+			struct timespec ts = { 0, 50 * 1000 * 1000 * (attempt + 1) };
+
+			nanosleep(&ts, NULL);
+		}
+	}
 	rv = t->f->C_OpenSession(t->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION,
 				 NULL, NULL, &t->sess);
 	if (rv != CKR_OK) {

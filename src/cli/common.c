@@ -127,7 +127,9 @@ cli_finish(struct cli *g, hc_ctx *ctx, const hc_err *err)
 {
 	size_t i;
 
-	if (ctx != NULL && !g->quiet)
+	/* --quiet silences results, never warnings */
+	(void)g;
+	if (ctx != NULL)
 		for (i = 0; i < hc_ctx_warning_count(ctx); i++)
 			render_warning(hc_ctx_warning(ctx, i));
 	if (err->code != HC_OK)

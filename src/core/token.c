@@ -44,6 +44,8 @@ struct hc_token {
 	int initialized;		/* our C_Initialize is to be finalized */
 	CK_TOKEN_INFO raw_info;
 	struct hc_token_info info;
+	int open_attempts;		/* > 1: the token was not ready at first */
+	char open_problem[160];		/* why, the first time */
 	RSA_METHOD *rsa_meth;		/* signers: keys that sign on the token */
 	EC_KEY_METHOD *ec_meth;
 	unsigned long last_sign_rv;	/* the CK_RV of the last failed signature */
@@ -356,6 +358,13 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 			*err = e;
 			goto out;
 		}
+		if (attempt == 0) {
+			int n = snprintf(t->open_problem, sizeof(t->open_problem),
+					 "%.150s", e.msg);
+
+			(void)n;
+		}
+		t->open_attempts = attempt + 2;
 		t->f->C_Finalize(NULL);
 		t->initialized = 0;
 		{
@@ -416,6 +425,13 @@ hc_token_get_info(struct hc_token *t, struct hc_token_info *info, hc_err *err)
 				  "cannot read the token information");
 	info_from_raw(info, &ti);
 	return 0;
+}
+
+const char *
+hc_token_open_problem(const struct hc_token *t, int *attempts)
+{
+	*attempts = t->open_attempts;
+	return t->open_attempts > 1 ? t->open_problem : NULL;
 }
 
 const struct hc_token_info *
@@ -1807,6 +1823,14 @@ hc_token_wrap_export(struct hc_token *t, unsigned long priv,
 	    EVP_DecryptUpdate(cc, plain, &outl, wrapped, (int)wlen) != 1 ||
 	    EVP_DecryptFinal_ex(cc, plain + outl, &fin) != 1) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot unwrap the exported key");
+		goto out;
+	}
+	/* the one-time key goes before the key material is handed out */
+	rv = t->f->C_DestroyObject(t->sess, wk);
+	wk = CK_INVALID_HANDLE;
+	if (rv != CKR_OK) {
+		hc_err_ckr(err, HC_E_FAIL, rv,
+			   "cannot destroy the one-time wrapping key");
 		goto out;
 	}
 	*pkcs8 = plain;

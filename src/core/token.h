@@ -88,6 +88,13 @@ void hc_tobj_list_release(struct hc_tobj_list *l);
 int hc_token_open(const char *module, const char *selector,
 		  struct hc_token **out, hc_err *err);
 
+/**
+ * When the token opened only on a later attempt (a file token being
+ * written by another process, a transient device error): the first
+ * problem, borrowed, and *attempts; else NULL.
+ */
+const char *hc_token_open_problem(const struct hc_token *t, int *attempts);
+
 /** Close sessions, unload the module. NULL-safe. */
 void hc_token_free(struct hc_token *t);
 

@@ -47,6 +47,6 @@ hc_audit_op(hc_ctx *ctx, const char *command, const char *target,
 	if (hc_audit_append(ctx->cfg.audit_log, tok, &rec, &e) != 0)
 		hc_ctx_warn(ctx, "%s", e.msg);
 	else if (tok == NULL)
-		hc_ctx_warn(ctx, "the audit line was written, but the token could not be reached to move its head (%s): audit verify reports the line as not anchored until the next change",
+		hc_ctx_warn(ctx, "the audit line was written, but the head kept on the token could not be moved (the token could not be reached: %s): audit verify reports the line as not anchored until the next change",
 			    te.msg);
 }

@@ -177,9 +177,16 @@ hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 			hc_err_set(err, HC_E_FAIL, "cannot set SOFTHSM2_CONF");
 			return NULL;
 		}
+		const char *why;
+		int attempts;
+
 		if (hc_token_open(ctx->module, ctx->token_sel, &ctx->tok,
 				  err) != 0)
 			return NULL;
+		why = hc_token_open_problem(ctx->tok, &attempts);
+		if (why != NULL)
+			hc_ctx_warn(ctx, "the token opened on attempt %d; the first time: %s",
+				    attempts, why);
 	}
 	if (!login || hc_token_is_logged_in(ctx->tok))
 		return ctx->tok;

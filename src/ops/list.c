@@ -101,7 +101,10 @@ load(hc_ctx *ctx, struct hc_store *s, struct hc_chain_ctx *chain, hc_err *err)
 		return NULL;
 	if (hc_store_load(tok, s, err) != 0)
 		return NULL;
-	hc_index_save(ctx, tok, s);
+	if (hc_index_save(ctx, tok, s, err) != 0) {
+		hc_store_release(s);
+		return NULL;
+	}
 	if (hc_chain_ctx_init(chain, ctx->cfg.trust_anchors, s->ca_stack,
 			      err) != 0) {
 		hc_store_release(s);

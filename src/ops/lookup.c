@@ -46,22 +46,28 @@ index_path(hc_ctx *ctx, struct hc_token *tok)
 	return p;
 }
 
-void
-hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s)
+int
+hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s,
+	      hc_err *err)
 {
 	char *path = index_path(ctx, tok), *text = NULL, *dir = NULL;
 	unsigned char *old = NULL;
 	size_t oldlen = 0;
 	hc_err e = { 0 };
+	int ret = 0;
 
 	if (path == NULL)
-		return;
+		return 0;
 	{
 		char fp[64], *body = hc_store_index_text(s, &e);
 		size_t blen;
 
-		if (body == NULL || hc_token_fingerprint(tok, fp, &e) != 0) {
+		if (body == NULL)
+			goto out;
+		/* a token error is an error; a file that cannot be written is not */
+		if (hc_token_fingerprint(tok, fp, err) != 0) {
 			free(body);
+			ret = -1;
 			goto out;
 		}
 		blen = strlen(body);
@@ -93,6 +99,7 @@ out:
 	free(old);
 	free(text);
 	free(path);
+	return ret;
 }
 
 /* The CKA_ID of the one index line whose identifier starts with norm. */
@@ -192,7 +199,10 @@ hc_store_open(hc_ctx *ctx, struct hc_token *tok, const char *arg,
 	}
 	if (hc_store_load(tok, s, err) != 0)
 		return -1;
-	hc_index_save(ctx, tok, s);
+	if (hc_index_save(ctx, tok, s, err) != 0) {
+		hc_store_release(s);
+		return -1;
+	}
 	if (hc_store_lookup(s, arg, 0, it, err) != 0) {
 		hc_store_release(s);
 		return -1;

@@ -318,7 +318,10 @@ hc_describe_cert(hc_ctx *ctx, const unsigned char *id, size_t id_len,
 
 	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
 		return -1;
-	hc_index_save(ctx, tok, &s);
+	if (hc_index_save(ctx, tok, &s, err) != 0) {
+		hc_store_release(&s);
+		return -1;
+	}
 	if (hc_chain_ctx_init(&chain, ctx->cfg.trust_anchors, s.ca_stack,
 			      err) != 0) {
 		hc_store_release(&s);

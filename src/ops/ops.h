@@ -108,8 +108,13 @@ void hc_audit_op(hc_ctx *ctx, const char *command, const char *target,
 int hc_store_open(hc_ctx *ctx, struct hc_token *tok, const char *arg,
 		  struct hc_store *s, struct hc_store_item **it, hc_err *err);
 
-/** Write the index of a fully loaded store (when it changed). */
-void hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s);
+/**
+ * Write the index of a fully loaded store (when it changed). A file that
+ * cannot be written is no error (the index only saves time); a token error
+ * while taking its fingerprint is.
+ */
+int hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s,
+		  hc_err *err);
 
 /** mkdir -p, mode 0700. */
 int hc_mkdirs(const char *path, hc_err *err);

@@ -298,7 +298,10 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	tok = hc_ctx_token(ctx, 1, err);
 	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
 		return -1;
-	hc_index_save(ctx, tok, &s);
+	if (hc_index_save(ctx, tok, &s, err) != 0) {
+		hc_store_release(&s);
+		return -1;
+	}
 	for (i = 0; i < req->nids; i++)
 		if (hc_store_lookup(&s, req->ids[i], 0, &it, err) != 0 ||
 		    push_target(&targets, &nt, it, err) != 0)

@@ -205,17 +205,17 @@ destroy_item(struct hc_token *tok, struct hc_store_item *it, int key_in_use,
 			goto undo;
 		req_gone = 1;
 	}
-	if (it->priv != NULL && hc_token_destroy(tok, it->priv->handle, err))
-		goto undo;
-	/* from here what is left is at worst a lone public key: an orphan */
-	*started = 1;
 	if (it->pub != NULL && hc_token_destroy(tok, it->pub->handle, err))
+		goto undo;
+	/* from here what is left is at worst the private key: an orphan */
+	*started = 1;
+	if (it->priv != NULL && hc_token_destroy(tok, it->priv->handle, err))
 		return -1;
 	return 0;
 undo:
 	/*
-	 * The key is still there: put its certificate and request back, so
-	 * the token is as it was (only the object handles differ).
+	 * The key pair is still there: put its certificate and request back,
+	 * so the token is as it was (only the object handles differ).
 	 */
 	if (cert_gone && hc_token_store_cert(tok, it->x509, it->cert->label,
 					     it->id, it->id_len,

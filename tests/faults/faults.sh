@@ -25,9 +25,9 @@
 #     application hsmcert-audit) aside; or the only difference is one orphan
 #     key pair (a private and a public key with one CKA_ID, nothing else with
 #     it), which `hsmcert list --status OrphanKey` shows and `hsmcert remove
-#     ID --yes` deletes; with a sticky fault (a pulled token) also a removal
-#     cut short: a certificate gone, archived, and its key left as an orphan
-#     that list shows and remove deletes;
+#     ID --yes` deletes; also a removal cut short: a certificate gone,
+#     archived, and its key left as an orphan that list shows and remove
+#     deletes;
 #   - there is at most one audit head on the token;
 #   - state/ (bindings.json, archive/) and svc/ (the service files) equal the
 #     base's, audit.log*, lock files and index/ (a self-checking cache of the
@@ -238,10 +238,12 @@ one_run() {
 		fi
 		if [ "$rc" = 0 ]; then
 			: # judged below against the run without a fault
-		elif [ -s "$r/objs.removed" ] && [ ! -s "$r/objs.added" ] && [ "$sticky" = 1 ] &&
+		elif [ -s "$r/objs.removed" ] && [ ! -s "$r/objs.added" ] &&
 			st=$(deletion_orphan "$sw" "$r"); then
-			# a pulled token in the middle of a removal: the certificate
-			# is gone (archived), its key is an orphan that remove deletes
+			# a removal cut short at its last step (the private key, after
+			# the certificate and the public key, which cannot be put back
+			# as they were), or a pulled token: the certificate is gone
+			# (archived), its key is an orphan that remove deletes (SPEC 5)
 			if [ -n "$st" ]; then problems+=("$st"); else archived_ok=1; fi
 		elif [ -s "$r/objs.removed" ]; then
 			problems+=("token objects changed or gone: $(kinds "$r/objs.removed")")

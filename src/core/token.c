@@ -941,6 +941,28 @@ find_handles(struct hc_token *t, CK_ATTRIBUTE *tmpl, CK_ULONG ntmpl,
 	return 0;
 }
 
+/* Read the objects of these handles, all of one class, into *out. */
+static int
+read_objects(struct hc_token *t, const CK_OBJECT_HANDLE *h, size_t nh,
+	     enum hc_obj_class cls, struct hc_tobj_list *out, hc_err *err)
+{
+	struct hc_tobj_list l = { NULL, 0 };
+	size_t i;
+
+	l.v = calloc(nh ? nh : 1, sizeof(*l.v));
+	if (l.v == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	for (i = 0; i < nh; i++) {
+		if (read_object(t, h[i], cls, &l.v[l.n], err) != 0) {
+			hc_tobj_list_release(&l);
+			return -1;
+		}
+		l.n++;
+	}
+	*out = l;
+	return 0;
+}
+
 int
 hc_token_find(struct hc_token *t, enum hc_obj_class cls,
 	      const unsigned char *id, size_t id_len, const char *application,
@@ -950,9 +972,8 @@ hc_token_find(struct hc_token *t, enum hc_obj_class cls,
 	CK_ATTRIBUTE tmpl[3];
 	CK_ULONG ntmpl = 0, len;
 	CK_OBJECT_HANDLE *h = NULL;
-	struct hc_tobj_list l = { NULL, 0 };
-	size_t nh = 0, i;
-	int ret = -1;
+	size_t nh = 0;
+	int ret;
 
 	tmpl[ntmpl].type = CKA_CLASS;
 	tmpl[ntmpl].pValue = &oc;
@@ -973,22 +994,7 @@ hc_token_find(struct hc_token *t, enum hc_obj_class cls,
 	}
 	if (find_handles(t, tmpl, ntmpl, &h, &nh, err) != 0)
 		return -1;
-	l.v = calloc(nh ? nh : 1, sizeof(*l.v));
-	if (l.v == NULL) {
-		hc_err_set(err, HC_E_FAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < nh; i++) {
-		if (read_object(t, h[i], cls, &l.v[l.n], err) != 0)
-			goto out;
-		l.n++;
-	}
-	*out = l;
-	l.v = NULL;
-	l.n = 0;
-	ret = 0;
-out:
-	hc_tobj_list_release(&l);
+	ret = read_objects(t, h, nh, cls, out, err);
 	free(h);
 	return ret;
 }
@@ -1096,28 +1102,12 @@ hc_token_find_authorities(struct hc_token *t, struct hc_tobj_list *out,
 		{ CKA_CERTIFICATE_CATEGORY, &cat, sizeof(cat) },
 	};
 	CK_OBJECT_HANDLE *h = NULL;
-	struct hc_tobj_list l = { NULL, 0 };
-	size_t nh = 0, i;
-	int ret = -1;
+	size_t nh = 0;
+	int ret;
 
 	if (find_handles(t, tmpl, 2, &h, &nh, err) != 0)
 		return -1;
-	l.v = calloc(nh ? nh : 1, sizeof(*l.v));
-	if (l.v == NULL) {
-		hc_err_set(err, HC_E_FAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < nh; i++) {
-		if (read_object(t, h[i], HC_OBJ_CERT, &l.v[l.n], err) != 0)
-			goto out;
-		l.n++;
-	}
-	*out = l;
-	l.v = NULL;
-	l.n = 0;
-	ret = 0;
-out:
-	hc_tobj_list_release(&l);
+	ret = read_objects(t, h, nh, HC_OBJ_CERT, out, err);
 	free(h);
 	return ret;
 }

@@ -11,8 +11,26 @@
 enum {
 	OPT_CONFIG = 0x1000, OPT_MODULE, OPT_TOKEN, OPT_PIN_SOURCE,
 	OPT_FORMAT, OPT_YES, OPT_QUIET, OPT_VERBOSE, OPT_HELP,
+	/* the name options of new, request and names */
+	OPT_SUBJECT = 0x1080, OPT_DOMAIN, OPT_AUTODISCOVER, OPT_ACCEPTED,
+	OPT_PLAN,
 	OPT_CMD_BASE = 0x1100,	/* a command's own long options start here */
 };
+
+#define CLI_NAME_OPTIONS \
+	{ "subject", required_argument, NULL, OPT_SUBJECT }, \
+	{ "domain", required_argument, NULL, OPT_DOMAIN }, \
+	{ "include-autodiscover", no_argument, NULL, OPT_AUTODISCOVER }, \
+	{ "include-accepted-domains", no_argument, NULL, OPT_ACCEPTED }, \
+	{ "plan", required_argument, NULL, OPT_PLAN }
+
+/**
+ * Handle a name option into req (domains: an array of argc entries that
+ * req->domains will point at). Returns 1 when c was one, 0 when not, -1
+ * (after printing the error) for --subject given twice.
+ */
+int cli_name_option(hc_new_req *req, const char **domains, int c,
+		    const char *arg);
 
 #define CLI_GLOBAL_OPTIONS \
 	{ "config", required_argument, NULL, OPT_CONFIG }, \

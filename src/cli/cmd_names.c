@@ -3,17 +3,9 @@
 
 #include "cli/cli.h"
 
-enum {
-	O_SUBJECT = OPT_CMD_BASE, O_DOMAIN, O_AUTODISCOVER, O_ACCEPTED, O_PLAN,
-};
-
 static const struct option longopts[] = {
 	CLI_GLOBAL_OPTIONS,
-	{ "subject", required_argument, NULL, O_SUBJECT },
-	{ "domain", required_argument, NULL, O_DOMAIN },
-	{ "include-autodiscover", no_argument, NULL, O_AUTODISCOVER },
-	{ "include-accepted-domains", no_argument, NULL, O_ACCEPTED },
-	{ "plan", required_argument, NULL, O_PLAN },
+	CLI_NAME_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -45,34 +37,14 @@ cmd_names(int argc, char **argv)
 		return HC_E_FAIL;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		r = cli_global(&g, c, optarg);
+		if (r == 0)
+			r = cli_name_option(&req, domains, c, optarg);
 		if (r < 0)
 			goto usage_fail;
 		if (r > 0)
 			continue;
-		switch (c) {
-		case O_SUBJECT:
-			if (req.subject != NULL) {
-				cli_usage_error(NULL, "--subject is given twice");
-				goto usage_fail;
-			}
-			req.subject = optarg;
-			break;
-		case O_DOMAIN:
-			domains[req.ndomains++] = optarg;
-			break;
-		case O_AUTODISCOVER:
-			req.include_autodiscover = 1;
-			break;
-		case O_ACCEPTED:
-			req.include_accepted = 1;
-			break;
-		case O_PLAN:
-			req.plan = optarg;
-			break;
-		default:
-			cli_usage_error("names", "unknown option");
-			goto usage_fail;
-		}
+		cli_usage_error("names", "unknown option");
+		goto usage_fail;
 	}
 	if (g.help) {
 		cli_usage(stdout, SYNOPSIS, usage);

@@ -4,22 +4,18 @@
 #include "cli/cli.h"
 
 enum {
-	O_SUBJECT = OPT_CMD_BASE, O_DOMAIN, O_AUTODISCOVER, O_ACCEPTED, O_KEY,
-	O_FRIENDLY, O_EXPORTABLE, O_DAYS, O_FORCE, O_PLAN,
+	O_KEY = OPT_CMD_BASE,
+	O_FRIENDLY, O_EXPORTABLE, O_DAYS, O_FORCE,
 };
 
 static const struct option longopts[] = {
 	CLI_GLOBAL_OPTIONS,
-	{ "subject", required_argument, NULL, O_SUBJECT },
-	{ "domain", required_argument, NULL, O_DOMAIN },
-	{ "include-autodiscover", no_argument, NULL, O_AUTODISCOVER },
-	{ "include-accepted-domains", no_argument, NULL, O_ACCEPTED },
+	CLI_NAME_OPTIONS,
 	{ "key", required_argument, NULL, O_KEY },
 	{ "friendly-name", required_argument, NULL, O_FRIENDLY },
 	{ "exportable", no_argument, NULL, O_EXPORTABLE },
 	{ "days", required_argument, NULL, O_DAYS },
 	{ "force", no_argument, NULL, O_FORCE },
-	{ "plan", required_argument, NULL, O_PLAN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -58,27 +54,13 @@ cmd_new(int argc, char **argv)
 		return HC_E_FAIL;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		r = cli_global(&g, c, optarg);
+		if (r == 0)
+			r = cli_name_option(&req, domains, c, optarg);
 		if (r < 0)
 			goto usage_fail;
 		if (r > 0)
 			continue;
 		switch (c) {
-		case O_SUBJECT:
-			if (req.subject != NULL) {
-				cli_usage_error(NULL, "--subject is given twice");
-				goto usage_fail;
-			}
-			req.subject = optarg;
-			break;
-		case O_DOMAIN:
-			domains[req.ndomains++] = optarg;
-			break;
-		case O_AUTODISCOVER:
-			req.include_autodiscover = 1;
-			break;
-		case O_ACCEPTED:
-			req.include_accepted = 1;
-			break;
 		case O_KEY:
 			req.key = optarg;
 			break;
@@ -97,9 +79,6 @@ cmd_new(int argc, char **argv)
 			break;
 		case O_FORCE:
 			req.force = 1;
-			break;
-		case O_PLAN:
-			req.plan = optarg;
 			break;
 		default:
 			cli_usage_error("new", "unknown option");

@@ -137,3 +137,31 @@ cli_finish(struct cli *g, hc_ctx *ctx, const hc_err *err)
 	hc_ctx_free(ctx);
 	return err->code;
 }
+
+int
+cli_name_option(hc_new_req *req, const char **domains, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_SUBJECT:
+		if (req->subject != NULL) {
+			cli_usage_error(NULL, "--subject is given twice");
+			return -1;
+		}
+		req->subject = arg;
+		return 1;
+	case OPT_DOMAIN:
+		domains[req->ndomains++] = arg;
+		return 1;
+	case OPT_AUTODISCOVER:
+		req->include_autodiscover = 1;
+		return 1;
+	case OPT_ACCEPTED:
+		req->include_accepted = 1;
+		return 1;
+	case OPT_PLAN:
+		req->plan = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}

@@ -56,7 +56,7 @@ TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 .PHONY: all demo check check-unit check-token check-cli check-layering \
         check-secrets check-crash check-faults deps valgrind install uninstall clean token \
-        tests
+        tests bench
 
 all: $(BIN)
 
@@ -174,7 +174,12 @@ check-faults: $(BIN) $(FAULT_SHIM)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOKEN_BIN:=.d) $(COMMON_OBJ:.o=.d)
 
-# Benchmarks (bench/): a token filler linked with the library
+# Benchmarks (bench/): hsmcert against pkcs11-tool and p11tool
+bench: deps
+	@$(MAKE) --no-print-directory $(BIN) $(B)/bench/mkbench
+	@HSMCERT=$(abspath $(BIN)) MKBENCH=$(abspath $(B)/bench/mkbench) bench/run.sh
+
+# the token filler, linked with the library
 $(B)/bench/mkbench: $(B)/bench/mkbench.o $(LIB)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)

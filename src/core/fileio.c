@@ -39,6 +39,27 @@ write_all(int fd, const unsigned char *p, size_t len)
 }
 
 static int
+write_in_place(const char *path, const void *data, size_t len, hc_err *err)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int e;
+
+	if (fd < 0)
+		return hc_err_set(err, HC_E_USAGE, "cannot write %s: %s", path,
+				  strerror(errno));
+	if (write_all(fd, data, len) != 0) {
+		e = errno;
+		close(fd);
+		return hc_err_set(err, HC_E_FAIL, "cannot write %s: %s", path,
+				  strerror(e));
+	}
+	if (close(fd) != 0)
+		return hc_err_set(err, HC_E_FAIL, "cannot write %s: %s", path,
+				  strerror(errno));
+	return 0;
+}
+
+static int
 fsync_dir(const char *path)
 {
 	char *copy = strdup(path);
@@ -67,6 +88,17 @@ hc_file_write_atomic(const char *path, const void *data, size_t len,
 	if (!overwrite && hc_file_exists(path))
 		return hc_err_set(err, HC_E_USAGE,
 				  "%s exists; use --force to overwrite it", path);
+	/*
+	 * A device, a pipe or a symbolic link (/dev/null, /dev/stdout, a
+	 * FIFO) is written in place, through the link: a rename would put a
+	 * regular file where it was.
+	 */
+	{
+		struct stat st;
+
+		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			return write_in_place(path, data, len, err);
+	}
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return hc_err_ossl(err, HC_E_FAIL, "no random bytes");
 	hc_hex(rnd, sizeof(rnd), hex);

@@ -62,6 +62,11 @@ struct hc_create {
 	int (*after_create)(void *arg, const unsigned char id[20], X509 *cert,
 			    X509_REQ *req, hc_err *err);
 	void *arg;
+	/*
+	 * When set, what was made is described here from memory, before
+	 * after_create and without reading the token again.
+	 */
+	hc_entry *describe_out;
 	X509_NAME *owned_name;		/* freed by the caller */
 };
 

@@ -140,8 +140,6 @@ renew_steps(void *arg, const unsigned char id[20], X509 *cert, X509_REQ *req,
 	struct renew_steps *rs = arg;
 
 	(void)cert;
-	if (hc_describe_id(rs->ctx, id, 20, rs->out, err) != 0)
-		return -1;
 	if ((rs->ro != NULL && hc_request_output(rs->ro, req, err) != 0) ||
 	    (rs->bound->n > 0 && takeover(rs->ctx, id, rs->bound, err) != 0)) {
 		hc_entry_release(rs->out);
@@ -269,6 +267,7 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	rs.out = out;
 	rs.ro = c.request ? &ro : NULL;
 	rs.bound = &bound;
+	c.describe_out = out;
 	c.after_create = renew_steps;
 	c.arg = &rs;
 	if (c.exportable && !ctx->cfg.policy.allow_export)

@@ -48,7 +48,7 @@ hc_store_find_id(struct hc_store *s, const unsigned char *id, size_t len)
  * classes are attached by binary search: O(N log N) in all.
  */
 static int
-build_items(struct hc_store *s, hc_err *err)
+build_items(struct hc_token *t, struct hc_store *s, hc_err *err)
 {
 	size_t i, n = 0;
 
@@ -85,9 +85,27 @@ build_items(struct hc_store *s, hc_err *err)
 		}
 		/*
 		 * A public key without its private key: what an interrupted key
-		 * generation can leave. It is listed (as an orphan key) so that
-		 * remove can delete it.
+		 * generation can leave. When a pulled token stopped hsmcert
+		 * between setting the key id of the private key and of the
+		 * public one, the public key still carries the temporary id:
+		 * its own key id then finds its private key. Otherwise it is
+		 * listed (as an orphan key) so that remove can delete it.
 		 */
+		if (t != NULL) {
+			EVP_PKEY *pk = hc_token_read_pubkey(t, s->pubs.v[i].handle,
+							    NULL);
+			unsigned char real[20];
+
+			it = NULL;
+			if (pk != NULL && hc_x509_key_id(pk, real, NULL) == 0)
+				it = hc_store_find_id(s, real, sizeof(real));
+			EVP_PKEY_free(pk);
+			ERR_clear_error();
+			if (it != NULL && it->pub == NULL) {
+				it->pub = &s->pubs.v[i];
+				continue;
+			}
+		}
 		if (s->pubs.v[i].id_len == 0)
 			continue;
 		nv = realloc(s->items, (s->nitems + 1) * sizeof(*nv));
@@ -228,7 +246,7 @@ tobj_append(struct hc_tobj_list *a, struct hc_tobj_list *b, hc_err *err)
 	return 0;
 }
 
-static int store_join(struct hc_store *s, hc_err *err);
+static int store_join(struct hc_token *t, struct hc_store *s, hc_err *err);
 
 int
 hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
@@ -243,7 +261,7 @@ hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
 	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_REQUEST_APP, &s->reqs,
 			  err))
 		goto fail;
-	if (store_join(s, err) != 0)
+	if (store_join(t, s, err) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -297,7 +315,7 @@ hc_store_load_id(struct hc_token *t, const unsigned char *id, size_t len,
 		}
 		cas.n = k;
 	}
-	if (tobj_append(&s->certs, &cas, err) != 0 || store_join(s, err) != 0)
+	if (tobj_append(&s->certs, &cas, err) != 0 || store_join(t, s, err) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -362,11 +380,11 @@ out:
 }
 
 static int
-store_join(struct hc_store *s, hc_err *err)
+store_join(struct hc_token *t, struct hc_store *s, hc_err *err)
 {
 	size_t i;
 
-	if (build_items(s, err) != 0 || attach_certs(s, err) != 0 ||
+	if (build_items(t, s, err) != 0 || attach_certs(s, err) != 0 ||
 	    attach_requests(s) != 0)
 		return -1;
 	for (i = 0; i < s->nitems; i++) {

@@ -1974,17 +1974,18 @@ hc_token_import_keypair(struct hc_token *t, EVP_PKEY *pkey, const char *label,
 	ADD(vt, nv, CKA_KEY_TYPE, &kt, sizeof(kt));
 	ADD(pt, np, CKA_KEY_TYPE, &kt, sizeof(kt));
 #undef ADD
-	rv = t->f->C_CreateObject(t->sess, pt, np, &hp);
-	if (rv != CKR_OK) {
-		hp = CK_INVALID_HANDLE;
-		hc_err_ckr(err, HC_E_FAIL, rv, "cannot store the public key on token '%s'",
-			   t->info.label);
-		goto out;
-	}
+	/* the private key first: an interruption leaves at worst it alone */
 	rv = t->f->C_CreateObject(t->sess, vt, nv, &hv);
 	if (rv != CKR_OK) {
 		hv = CK_INVALID_HANDLE;
 		hc_err_ckr(err, HC_E_FAIL, rv, "cannot store the private key on token '%s'",
+			   t->info.label);
+		goto out;
+	}
+	rv = t->f->C_CreateObject(t->sess, pt, np, &hp);
+	if (rv != CKR_OK) {
+		hp = CK_INVALID_HANDLE;
+		hc_err_ckr(err, HC_E_FAIL, rv, "cannot store the public key on token '%s'",
 			   t->info.label);
 		goto out;
 	}
@@ -1993,8 +1994,8 @@ hc_token_import_keypair(struct hc_token *t, EVP_PKEY *pkey, const char *label,
 	hv = hp = CK_INVALID_HANDLE;
 	ret = 0;
 out:
-	if (hp != CK_INVALID_HANDLE)
-		t->f->C_DestroyObject(t->sess, hp);
+	if (hv != CK_INVALID_HANDLE)
+		t->f->C_DestroyObject(t->sess, hv);
 	for (i = 0; i < 8; i++)
 		if (mat[i] != NULL)
 			OPENSSL_secure_clear_free(mat[i], matlen[i] ? matlen[i] : 1);

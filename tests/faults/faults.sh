@@ -318,10 +318,11 @@ orphan_verify() {
 }
 
 # orphan_check SWEEP-DIR RUN: the objects added are one orphan key pair (a
-# private and a public key, one CKA_ID, nothing else with it) that list
-# shows and remove deletes; prints the problem, nothing when so.
+# private and a public key, one CKA_ID, nothing else with it) or a private
+# key alone, that list shows and remove deletes; prints the problem,
+# nothing when so.
 orphan_check() {
-	local sw=$1 r=$2 ids pid
+	local sw=$1 r=$2 ids pid st=
 	if grep -qv '^P[a-z]* Key Object' "$r/objs.added"; then
 		echo "token objects left behind: $(kinds "$r/objs.added")"
 		return
@@ -338,10 +339,24 @@ orphan_check() {
 		orphan_verify "$r" "$ids" "$sw/objs.before"
 		return
 	fi
-	# not one pair: say which keys, and what list and remove make of them
-	echo "keys left behind that are not one orphan pair: $(awk -F' [|] ' '{ k = $1; sub(/ Object.*/, "", k); for (i = 2; i <= NF; i++) if ($i ~ /^ID:/) { id = $i; sub(/^ID: */, "", id) } printf "%s%s %s", sep, tolower(k), id; sep = ", " }' "$r/objs.added")"
+	# a private key alone (its public key could not be stored): an orphan
+	if [ "$(wc -l <"$r/objs.added")" = 1 ] && [ -n "$ids" ] &&
+		grep -q '^Private Key Object' "$r/objs.added"; then
+		orphan_verify "$r" "$ids" "$sw/objs.before"
+		return
+	fi
+	# a key pair whose two halves carry different ids (a pulled token
+	# between setting the private key's id and the public key's): fine
+	# when list shows it as one orphan and remove takes both away
 	pid=$(grep '^Private Key Object' "$r/objs.added" | grep -o 'ID: *[0-9a-f]*' | awk 'NR == 1 { print $2 }')
-	[ -z "$pid" ] || echo "; then: $(orphan_verify "$r" "$pid" "$sw/objs.before")"
+	if [ "$(wc -l <"$r/objs.added")" = 2 ] && [ -n "$pid" ] &&
+		grep -q '^Public Key Object' "$r/objs.added"; then
+		st=$(orphan_verify "$r" "$pid" "$sw/objs.before")
+		[ -z "$st" ] && return
+	fi
+	# not one orphan: say which keys, and what list and remove make of them
+	echo "keys left behind that are not one orphan pair: $(awk -F' [|] ' '{ k = $1; sub(/ Object.*/, "", k); for (i = 2; i <= NF; i++) if ($i ~ /^ID:/) { id = $i; sub(/^ID: */, "", id) } printf "%s%s %s", sep, tolower(k), id; sep = ", " }' "$r/objs.added")"
+	[ -z "$pid" ] || echo "; then: ${st:-$(orphan_verify "$r" "$pid" "$sw/objs.before")}"
 }
 
 # deletion_orphan SWEEP-DIR RUN: succeeds (status 0) when the objects gone

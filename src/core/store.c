@@ -232,8 +232,11 @@ tobj_append(struct hc_tobj_list *a, struct hc_tobj_list *b, hc_err *err)
 {
 	struct hc_tobj *nv;
 
-	if (b->n == 0)
+	if (b->n == 0) {
+		free(b->v);
+		b->v = NULL;
 		return 0;
+	}
 	nv = realloc(a->v, (a->n + b->n) * sizeof(*nv));
 	if (nv == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");

@@ -311,3 +311,66 @@ out:
 	hc_entry_release(&e);
 	return ret;
 }
+
+void
+hc_made_item(const struct hc_made *m, struct hc_made_item *mi)
+{
+	struct hc_tobj *priv = &mi->priv, *obj = &mi->obj;
+	struct hc_store_item *it = &mi->it;
+
+	memset(mi, 0, sizeof(*mi));
+	priv->handle = m->priv;
+	priv->cls = HC_OBJ_PRIVKEY;
+	memcpy(priv->id, m->id, sizeof(m->id));
+	priv->id_len = sizeof(m->id);
+	priv->label = (char *)m->label;
+	priv->key_kind = m->key_kind;
+	priv->key_bits = m->key_bits;
+	/* as the token sets them for a key it generated or was given */
+	priv->local = m->local ? 1 : 0;
+	priv->sensitive = 1;
+	priv->always_sensitive = m->local ? 1 : 0;
+	priv->extractable = m->exportable ? 1 : 0;
+	priv->never_extractable = m->local && !m->exportable ? 1 : 0;
+	mi->pub = *priv;
+	mi->pub.handle = m->pub;
+	mi->pub.cls = HC_OBJ_PUBKEY;
+	obj->handle = m->obj;
+	obj->label = (char *)m->label;
+	memcpy(obj->id, m->id, sizeof(m->id));
+	obj->id_len = sizeof(m->id);
+	it->priv = priv;
+	it->pub = &mi->pub;
+	memcpy(it->id, m->id, sizeof(m->id));
+	it->id_len = sizeof(m->id);
+	if (m->cert != NULL) {
+		obj->cls = HC_OBJ_CERT;
+		obj->cert_category = HC_CAT_USER;
+		it->kind = HC_KIND_CERT;
+		it->cert = obj;
+		it->x509 = m->cert;
+		hc_x509_thumbprint(m->cert, it->ident);
+	} else {
+		obj->cls = HC_OBJ_DATA;
+		it->kind = HC_KIND_REQUEST;
+		it->req = obj;
+		it->x509_req = m->req;
+		hc_hex(m->id, sizeof(m->id), it->ident);
+	}
+}
+
+int
+hc_describe_made(hc_ctx *ctx, struct hc_token *tok, const struct hc_made *m,
+		 hc_entry *out, hc_err *err)
+{
+	struct hc_made_item mi;
+	struct hc_chain_ctx chain;
+	int ret;
+
+	hc_made_item(m, &mi);
+	if (hc_chain_ctx_init(&chain, ctx->cfg.trust_anchors, m->cas, err) != 0)
+		return -1;
+	ret = hc_describe(ctx, tok, &mi.it, &chain, time(NULL), out, err);
+	hc_chain_ctx_release(&chain);
+	return ret;
+}

@@ -172,9 +172,9 @@ expiry_text(X509 *x, char *out, size_t len)
  * looked up by the key id the binding recorded (the store may hold only
  * the new certificate's objects).
  */
-static void
+static int
 expiry_of(struct hc_token *tok, struct hc_store *s, const char *thumb,
-	  const char *key_id, char *out, size_t len)
+	  const char *key_id, char *out, size_t len, hc_err *err)
 {
 	struct hc_tobj_list certs = { NULL, 0 };
 	unsigned char id[HC_ID_MAX];
@@ -186,10 +186,12 @@ expiry_of(struct hc_token *tok, struct hc_store *s, const char *thumb,
 		if (s->items[i].x509 != NULL &&
 		    strcmp(s->items[i].ident, thumb) == 0 &&
 		    expiry_text(s->items[i].x509, out, len))
-			return;
+			return 0;
 	n = key_id != NULL ? hc_unhex(key_id, id, sizeof(id)) : -1;
 	if (n > 0 && hc_token_find(tok, HC_OBJ_CERT, id, (size_t)n, NULL,
-				   &certs, NULL) == 0) {
+				   &certs, err) != 0)
+		return -1;
+	if (n > 0) {
 		for (i = 0; i < certs.n; i++) {
 			X509 *x = hc_x509_from_der(certs.v[i].value,
 						   certs.v[i].value_len, NULL);
@@ -203,13 +205,14 @@ expiry_of(struct hc_token *tok, struct hc_store *s, const char *thumb,
 			X509_free(x);
 			if (found) {
 				hc_tobj_list_release(&certs);
-				return;
+				return 0;
 			}
 		}
 		hc_tobj_list_release(&certs);
 	}
 	if (snprintf(out, len, "no longer on the token") < 0)
 		out[0] = '\0';
+	return 0;
 }
 
 int
@@ -241,16 +244,21 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		hc_err_set(err, HC_E_FAIL, "out of memory");
 		goto out;
 	}
-	expiry_of(tok, s, it->ident, NULL, new_exp, sizeof(new_exp));
+	new_exp[0] = '\0';
 	/* Every question is asked before anything changes. */
 	for (i = 0; i < services->n; i++) {
 		struct hc_binding *cur = hc_bindings_get(b, services->v[i]);
 
 		if (cur != NULL && strcmp(cur->thumbprint, it->ident) == 0)
 			continue;
-		if (cur != NULL) {
-			expiry_of(tok, s, cur->thumbprint, cur->key_id, old_exp,
-				  sizeof(old_exp));
+		/* the question names both expiries; --yes asks nothing */
+		if (cur != NULL && !ctx->assume_yes) {
+			if ((new_exp[0] == '\0' &&
+			     expiry_of(tok, s, it->ident, NULL, new_exp,
+				       sizeof(new_exp), err) != 0) ||
+			    expiry_of(tok, s, cur->thumbprint, cur->key_id,
+				      old_exp, sizeof(old_exp), err) != 0)
+				goto out;
 			r = snprintf(q, sizeof(q),
 				     "Overwrite the certificate bound to %s, %s (expires %s), with %s (expires %s)?",
 				     services->v[i], cur->thumbprint, old_exp,

@@ -294,7 +294,7 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 	X509 *leaf = NULL;
 	STACK_OF(X509) *chain = NULL;
 	unsigned char id[20];
-	unsigned long hpriv, hpub, h;
+	unsigned long hpriv = 0, hpub = 0, h = 0;
 	const char *label;
 	char what[300], cn[65];
 	int i, r, ret = -1;
@@ -385,7 +385,25 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 			goto out;
 	res->nothing_changed = keys.n > 0 && !res->leaf_stored &&
 			       res->ca_added == 0;
-	{
+	if (keys.n == 0) {
+		/* a fresh key pair: described from memory, the chain in hand */
+		struct hc_made m;
+
+		memset(&m, 0, sizeof(m));
+		memcpy(m.id, id, sizeof(id));
+		m.label = label;
+		m.key_kind = ks.kind;
+		m.key_bits = ks.bits;
+		m.local = 0;
+		m.exportable = req->exportable;
+		m.priv = hpriv;
+		m.pub = hpub;
+		m.obj = h;
+		m.cert = leaf;
+		m.cas = chain;
+		if (hc_describe_made(ctx, tok, &m, &res->entry, err) != 0)
+			goto out;
+	} else {
 		char lthumb[41];
 
 		hc_x509_thumbprint(leaf, lthumb);

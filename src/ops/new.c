@@ -191,71 +191,6 @@ hc_blob_release(hc_blob *b)
 	b->len = 0;
 }
 
-/*
- * Describe a new key pair and its certificate or request from what is in
- * memory: the same fields list shows, without another read of the token
- * (which, were it failing now, could no longer be cleaned up either).
- */
-static int
-describe_made(hc_ctx *ctx, struct hc_token *tok, const struct hc_create *c,
-	      const struct hc_keypair *kp, unsigned long cert_h, X509 *x,
-	      X509_REQ *req, hc_entry *out, hc_err *err)
-{
-	struct hc_tobj priv, pub, obj;
-	struct hc_store_item it;
-	struct hc_chain_ctx chain;
-	int ret;
-
-	memset(&priv, 0, sizeof(priv));
-	memset(&pub, 0, sizeof(pub));
-	memset(&obj, 0, sizeof(obj));
-	memset(&it, 0, sizeof(it));
-	priv.handle = kp->priv;
-	priv.cls = HC_OBJ_PRIVKEY;
-	memcpy(priv.id, kp->id, sizeof(kp->id));
-	priv.id_len = sizeof(kp->id);
-	priv.label = (char *)c->label;
-	priv.key_kind = c->key.kind;
-	priv.key_bits = c->key.bits;
-	/* as the token sets them for a key it generated */
-	priv.local = 1;
-	priv.sensitive = 1;
-	priv.always_sensitive = 1;
-	priv.extractable = c->exportable ? 1 : 0;
-	priv.never_extractable = c->exportable ? 0 : 1;
-	pub = priv;
-	pub.handle = kp->pub;
-	pub.cls = HC_OBJ_PUBKEY;
-	obj.handle = cert_h;
-	obj.label = (char *)c->label;
-	memcpy(obj.id, kp->id, sizeof(kp->id));
-	obj.id_len = sizeof(kp->id);
-	it.priv = &priv;
-	it.pub = &pub;
-	memcpy(it.id, kp->id, sizeof(kp->id));
-	it.id_len = sizeof(kp->id);
-	if (x != NULL) {
-		obj.cls = HC_OBJ_CERT;
-		obj.cert_category = HC_CAT_USER;
-		it.kind = HC_KIND_CERT;
-		it.cert = &obj;
-		it.x509 = x;
-		hc_x509_thumbprint(x, it.ident);
-	} else {
-		obj.cls = HC_OBJ_DATA;
-		it.kind = HC_KIND_REQUEST;
-		it.req = &obj;
-		it.x509_req = req;
-		hc_hex(kp->id, sizeof(kp->id), it.ident);
-	}
-	/* self-signed or a request: no CA certificate is involved */
-	if (hc_chain_ctx_init(&chain, ctx->cfg.trust_anchors, NULL, err) != 0)
-		return -1;
-	ret = hc_describe(ctx, tok, &it, &chain, time(NULL), out, err);
-	hc_chain_ctx_release(&chain);
-	return ret;
-}
-
 /* Say which CK_RV the token gave when it refused to sign. */
 static void
 sign_reason(struct hc_token *tok, hc_err *err)
@@ -276,6 +211,7 @@ hc_create_on_token(hc_ctx *ctx, const struct hc_create *c,
 {
 	struct hc_keypair kp;
 	struct hc_cert_params cp;
+	struct hc_made made;
 	struct hc_txn tx;
 	struct hc_token *tok;
 	EVP_PKEY *signer = NULL;
@@ -333,12 +269,22 @@ hc_create_on_token(hc_ctx *ctx, const struct hc_create *c,
 			goto out;
 	}
 	/* the caller's steps; the objects are kept only when they succeed */
+	memset(&made, 0, sizeof(made));
+	memcpy(made.id, kp.id, sizeof(kp.id));
+	made.label = c->label;
+	made.key_kind = c->key.kind;
+	made.key_bits = c->key.bits;
+	made.local = 1;
+	made.exportable = c->exportable;
+	made.priv = kp.priv;
+	made.pub = kp.pub;
+	made.obj = h;
+	made.cert = x;
+	made.req = req;
 	if (c->describe_out != NULL &&
-	    describe_made(ctx, tok, c, &kp, h, x, req, c->describe_out,
-			  err) != 0)
+	    hc_describe_made(ctx, tok, &made, c->describe_out, err) != 0)
 		goto out;
-	if (c->after_create != NULL &&
-	    c->after_create(c->arg, kp.id, x, req, err) != 0)
+	if (c->after_create != NULL && c->after_create(c->arg, &made, err) != 0)
 		goto out;
 	hc_txn_commit(&tx);
 	memcpy(out->id, kp.id, sizeof(kp.id));
@@ -462,14 +408,11 @@ struct new_steps {
 
 /* Describe what was made (and write the request) before it is kept. */
 static int
-new_steps(void *arg, const unsigned char id[20], X509 *cert, X509_REQ *req,
-	  hc_err *err)
+new_steps(void *arg, const struct hc_made *made, hc_err *err)
 {
 	struct new_steps *ns = arg;
 
-	(void)cert;
-	(void)id;
-	if (ns->ro != NULL && hc_request_output(ns->ro, req, err) != 0) {
+	if (ns->ro != NULL && hc_request_output(ns->ro, made->req, err) != 0) {
 		hc_entry_release(ns->out);
 		return -1;
 	}

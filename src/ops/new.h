@@ -6,6 +6,7 @@
 #include "core/names.h"
 #include "core/policy.h"
 #include "core/util.h"
+#include "ops/ops.h"
 
 #include <openssl/x509.h>
 
@@ -59,8 +60,8 @@ struct hc_create {
 	 * describing them, writing --out, taking bindings over. A failure
 	 * here destroys the new objects again. May be NULL.
 	 */
-	int (*after_create)(void *arg, const unsigned char id[20], X509 *cert,
-			    X509_REQ *req, hc_err *err);
+	int (*after_create)(void *arg, const struct hc_made *made,
+			    hc_err *err);
 	void *arg;
 	/*
 	 * When set, what was made is described here from memory, before

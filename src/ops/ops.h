@@ -76,6 +76,36 @@ void hc_txn_rollback(struct hc_txn *tx);
 /** Keep what was created. */
 void hc_txn_commit(struct hc_txn *tx);
 
+/** Objects just made on the token, described without reading it again. */
+struct hc_made {
+	unsigned char id[20];
+	const char *label;
+	int key_kind, key_bits;
+	int local;			/* generated on the token (else imported) */
+	int exportable;
+	unsigned long priv, pub, obj;	/* obj: the certificate or request */
+	X509 *cert;			/* or */
+	X509_REQ *req;
+	STACK_OF(X509) *cas;		/* chain material in hand, may be NULL */
+};
+
+/**
+ * Describe what was just made from memory, as list would show it: no
+ * token read between storing the objects and keeping them (were the token
+ * failing then, they could not be destroyed again either).
+ */
+int hc_describe_made(hc_ctx *ctx, struct hc_token *tok,
+		     const struct hc_made *m, hc_entry *out, hc_err *err);
+
+/** Storage for the store item of something just made. */
+struct hc_made_item {
+	struct hc_tobj priv, pub, obj;
+	struct hc_store_item it;
+};
+
+/** Fill mi with the store item of m (its pointers point into mi and m). */
+void hc_made_item(const struct hc_made *m, struct hc_made_item *mi);
+
 /**
  * Describe one store item as an entry: every SPEC field, the chain and the
  * status at time `now`. chain may be NULL for no chain building.

@@ -96,29 +96,34 @@ tell_changes(hc_ctx *ctx, const char *thumb, const struct hc_keyspec *oldk,
 #undef HEAD
 }
 
-/* Bind the new certificate where the old one served (already asked). */
+/*
+ * Bind the new certificate where the old one served (already asked), from
+ * what is in memory: a store of the one new item.
+ */
 static int
-takeover(hc_ctx *ctx, const unsigned char id[20],
+takeover(hc_ctx *ctx, const struct hc_made *made,
 	 const struct hc_strlist *services, hc_err *err)
 {
 	struct hc_token *tok = hc_ctx_token(ctx, 1, err);
+	struct hc_made_item mi;
 	struct hc_store s;
-	struct hc_store_item *it;
-	int yes = ctx->assume_yes, ret = -1;
+	int yes = ctx->assume_yes, ret;
 
-	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+	if (tok == NULL)
 		return -1;
-	it = hc_store_find_id(&s, id, 20);
-	if (it == NULL) {
-		hc_err_set(err, HC_E_FAIL, "internal: the renewed certificate is not on the token");
-	} else {
-		ctx->assume_yes = 1;
-		ret = hc_bind_services(ctx, tok, &s, it, services, NULL, err);
-		ctx->assume_yes = yes;
-		if (ret != 0)
-			hc_err_prefix(err, "moving the bindings failed, the renewal is undone: ");
-	}
-	hc_store_release(&s);
+	hc_made_item(made, &mi);
+	memset(&s, 0, sizeof(s));
+	s.items = &mi.it;
+	s.nitems = s.nsorted = 1;
+	s.ca_stack = sk_X509_new_null();
+	if (s.ca_stack == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	ctx->assume_yes = 1;
+	ret = hc_bind_services(ctx, tok, &s, &mi.it, services, NULL, err);
+	ctx->assume_yes = yes;
+	if (ret != 0)
+		hc_err_prefix(err, "moving the bindings failed, the renewal is undone: ");
+	sk_X509_free(s.ca_stack);
 	return ret;
 }
 
@@ -134,14 +139,12 @@ struct renew_steps {
  * take the bindings over last (it undoes its own files on failure).
  */
 static int
-renew_steps(void *arg, const unsigned char id[20], X509 *cert, X509_REQ *req,
-	    hc_err *err)
+renew_steps(void *arg, const struct hc_made *made, hc_err *err)
 {
 	struct renew_steps *rs = arg;
 
-	(void)cert;
-	if ((rs->ro != NULL && hc_request_output(rs->ro, req, err) != 0) ||
-	    (rs->bound->n > 0 && takeover(rs->ctx, id, rs->bound, err) != 0)) {
+	if ((rs->ro != NULL && hc_request_output(rs->ro, made->req, err) != 0) ||
+	    (rs->bound->n > 0 && takeover(rs->ctx, made, rs->bound, err) != 0)) {
 		hc_entry_release(rs->out);
 		return -1;
 	}

@@ -144,7 +144,14 @@ out:
 int
 hc_state_lock(const char *state_dir, int *fd, hc_err *err)
 {
-	size_t len = strlen(state_dir) + 8;
+	return hc_state_lock_named(state_dir, "lock", fd, err);
+}
+
+int
+hc_state_lock_named(const char *state_dir, const char *name, int *fd,
+		    hc_err *err)
+{
+	size_t len = strlen(state_dir) + strlen(name) + 2;
 	char *path;
 	int f;
 
@@ -153,7 +160,7 @@ hc_state_lock(const char *state_dir, int *fd, hc_err *err)
 	path = malloc(len);
 	if (path == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	if (snprintf(path, len, "%s/lock", state_dir) < 0) {
+	if (snprintf(path, len, "%s/%s", state_dir, name) < 0) {
 		free(path);
 		return hc_err_set(err, HC_E_FAIL, "internal: path");
 	}

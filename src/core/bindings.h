@@ -44,6 +44,10 @@ int hc_service_canonical(const struct hc_config *cfg, const char *name,
 int hc_services_parse(const struct hc_config *cfg, const char *list,
 		      struct hc_strlist *out, hc_err *err);
 
+/** Take the lock file NAME in the state directory (creating both). */
+int hc_state_lock_named(const char *state_dir, const char *name, int *fd,
+			hc_err *err);
+
 /** Take the state directory's lock (creating the directory). */
 int hc_state_lock(const char *state_dir, int *fd, hc_err *err);
 void hc_state_unlock(int fd);

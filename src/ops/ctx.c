@@ -48,6 +48,7 @@ hc_ctx_new(const hc_ctx_opts *opts, hc_err *err)
 	    set_str(&ctx->pin_source, opts->pin_source, ctx->cfg.pin_source,
 		    err) != 0)
 		goto fail;
+	ctx->token_lock = -1;
 	ctx->verbose = opts->verbose;
 	ctx->assume_yes = opts->assume_yes;
 	ctx->interactive = opts->interactive;
@@ -63,6 +64,7 @@ hc_ctx_free(hc_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	hc_token_free(ctx->tok);
+	hc_state_unlock(ctx->token_lock);
 	hc_config_release(&ctx->cfg);
 	free(ctx->module);
 	free(ctx->token_sel);
@@ -180,6 +182,15 @@ hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 		const char *why;
 		int attempts;
 
+		/*
+		 * hsmcert processes of this host take turns with the token: a
+		 * file-based token (SoftHSM2) read while another process
+		 * writes it can answer CKR_GENERAL_ERROR.
+		 */
+		if (ctx->token_lock < 0 &&
+		    hc_state_lock_named(ctx->cfg.state_dir, "token.lock",
+					&ctx->token_lock, err) != 0)
+			return NULL;
 		if (hc_token_open(ctx->module, ctx->token_sel, &ctx->tok,
 				  err) != 0)
 			return NULL;

@@ -30,6 +30,7 @@ struct hc_ctx {
 	struct hc_strlist warnings;
 	struct hc_bindings bindings;	/* this host's, loaded on first use */
 	const char *command;		/* for the audit log of a wrong PIN */
+	int token_lock;			/* <state-dir>/token.lock, or -1 */
 	int pin_audited;
 	int have_bindings;
 };

@@ -172,7 +172,7 @@ check-faults: $(BIN) $(FAULT_SHIM)
 -include tests/fuzz/fuzz.mk
 -include tests/faults/faults.mk
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOKEN_BIN:=.d) $(COMMON_OBJ:.o=.d)
+-include $(B)/bench/mkbench.d $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOKEN_BIN:=.d) $(COMMON_OBJ:.o=.d)
 
 # Benchmarks (bench/): hsmcert against pkcs11-tool and p11tool
 bench: deps

@@ -215,23 +215,26 @@ set_head(struct hc_token *tok, unsigned long long seq, const char *hash,
 	char label[128];
 	unsigned long h;
 	size_t i;
-	int ret = -1, n;
+	int ret = -1, n, failed = 0;
 
 	n = snprintf(label, sizeof(label), "seq=%llu sha256=%s", seq, hash);
 	(void)n;
 	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &l, err) != 0)
 		return -1;
-	if (l.n == 0) {
-		if (hc_token_store_data(tok, HC_AUDIT_APP, label, value,
-					sizeof(value) - 1, &h, err) != 0)
-			goto out;
-	} else {
-		if (hc_token_set_label(tok, l.v[0].handle, label, err) != 0)
-			goto out;
-		for (i = 1; i < l.n; i++)
-			if (hc_token_destroy(tok, l.v[i].handle, NULL) != 0)
-				continue;
-	}
+	/*
+	 * Create the new head, then destroy the old ones: an interruption
+	 * leaves the old head, the new one or both (the highest counts),
+	 * never none, where rewriting one object in place could lose it.
+	 */
+	if (hc_token_store_data(tok, HC_AUDIT_APP, label, value,
+				sizeof(value) - 1, &h, err) != 0)
+		goto out;
+	/* an old head left over is harmless (the highest counts) but said */
+	for (i = 0; i < l.n; i++)
+		if (hc_token_destroy(tok, l.v[i].handle, err) != 0)
+			failed = 1;
+	if (failed)
+		goto out;
 	ret = 0;
 out:
 	hc_tobj_list_release(&l);

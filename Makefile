@@ -163,14 +163,15 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-# a PKCS#11 fault at every call of every changing command
-check-faults: $(BIN) $(FAULT_SHIM)
-	@HSMCERT=$(abspath $(BIN)) FAULT_SHIM=$(abspath $(FAULT_SHIM)) tests/faults/faults.sh
-
 # libFuzzer harnesses (make fuzz, make fuzz-regress) and the PKCS#11 fault
 # shim (make check-faults) have their own fragments
 -include tests/fuzz/fuzz.mk
 -include tests/faults/faults.mk
+
+# a PKCS#11 fault at every call of every changing command (after faults.mk:
+# prerequisites are expanded when the rule is read)
+check-faults: $(BIN) $(FAULT_SHIM)
+	@HSMCERT=$(abspath $(BIN)) FAULT_SHIM=$(abspath $(FAULT_SHIM)) tests/faults/faults.sh
 
 -include $(B)/bench/mkbench.d $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOKEN_BIN:=.d) $(COMMON_OBJ:.o=.d)
 

@@ -74,8 +74,8 @@ for n in $SIZES; do
 done
 
 # request against the peer pipeline, on the smallest token
-n=${SIZES%% *}
-d=$W/t$n
+small=${SIZES%% *}
+d=$W/t$small
 export SOFTHSM2_CONF=$d/softhsm2.conf BENCH_PIN=$(cat "$d/user.pin")
 cat >"$W/engine.cnf" <<CNF
 openssl_conf = oc
@@ -113,10 +113,10 @@ for n in $SIZES; do
 		"$(ratio "${R[$n,verify]}" "${R[$n,T]}")"
 done
 case " $SIZES " in
-*" 1000 "*" 3000 "*)
+*" 1000 "*"3000 "*)
 	printf '\ngrowth 1,000 -> 3,000: hsmcert list %s, pkcs11-tool --list-objects %s\n' \
 		"$(ratio "${R[3000,list]}" "${R[1000,list]}")" "$(ratio "${R[3000,p11objsall]}" "${R[1000,p11objsall]}")" ;;
 esac
 printf '\nrequest --key ec:p256 (on the %s-pair token): hsmcert %s s, pkcs11-tool --keypairgen + openssl req -engine pkcs11 %s s, ratio %s\n' \
-	"$n" "${R[req,hsmcert]}" "${R[req,peer]}" "$(ratio "${R[req,hsmcert]}" "${R[req,peer]}")"
+	"$small" "${R[req,hsmcert]}" "${R[req,peer]}" "$(ratio "${R[req,hsmcert]}" "${R[req,peer]}")"
 echo "# tokens and hyperfine JSON in $W"

@@ -1,8 +1,9 @@
 /* token.h - every PKCS#11 call of hsmcert goes through token.c (internal)
  *
- * libp11 supplies the EVP_PKEY that signs; the module's own function list
- * does what libp11 0.4.12 cannot (keygen with exact attributes, EC keys,
- * data objects, attribute reads and writes). No PKCS#11 type appears here.
+ * token.c loads the module and uses its own function list for everything:
+ * keygen with exact attributes, EC keys, data objects, attribute reads and
+ * writes, and the EVP_PKEY that signs on the token through OpenSSL (see
+ * token.c for why not libp11 0.4.12). No PKCS#11 type appears here.
  */
 #ifndef HC_CORE_TOKEN_H
 #define HC_CORE_TOKEN_H

@@ -1606,14 +1606,9 @@ hc_token_get_signer(struct hc_token *t, const unsigned char *id, size_t id_len,
 {
 	struct hc_tobj_list privs = { NULL, 0 }, pubs = { NULL, 0 };
 	struct hc_tobj_list certs = { NULL, 0 };
-	struct signer *sg = NULL;
-	EVP_PKEY *pub = NULL, *pk = NULL, *ret = NULL;
-	RSA *rsa = NULL;
-	EC_KEY *ec = NULL;
+	EVP_PKEY *pub = NULL, *ret = NULL;
 	char hex[2 * HC_ID_MAX + 1];
 
-	if (signer_methods(t, err) != 0)
-		return NULL;
 	if (hc_token_find_id(t, id, id_len, &privs, &pubs, &certs, err) != 0)
 		goto out;
 	if (privs.n == 0) {
@@ -1637,6 +1632,26 @@ hc_token_get_signer(struct hc_token *t, const unsigned char *id, size_t id_len,
 	}
 	if (pub == NULL)
 		goto out;
+	ret = hc_token_signer_for(t, privs.v[0].handle, pub, err);
+out:
+	EVP_PKEY_free(pub);
+	hc_tobj_list_release(&privs);
+	hc_tobj_list_release(&pubs);
+	hc_tobj_list_release(&certs);
+	return ret;
+}
+
+EVP_PKEY *
+hc_token_signer_for(struct hc_token *t, unsigned long priv, EVP_PKEY *pub,
+		    hc_err *err)
+{
+	struct signer *sg = NULL;
+	EVP_PKEY *pk = NULL, *ret = NULL;
+	RSA *rsa = NULL;
+	EC_KEY *ec = NULL;
+
+	if (signer_methods(t, err) != 0)
+		return NULL;
 	sg = calloc(1, sizeof(*sg));
 	pk = EVP_PKEY_new();
 	if (sg == NULL || pk == NULL) {
@@ -1644,7 +1659,7 @@ hc_token_get_signer(struct hc_token *t, const unsigned char *id, size_t id_len,
 		goto out;
 	}
 	sg->t = t;
-	sg->key = privs.v[0].handle;
+	sg->key = priv;
 	if (EVP_PKEY_is_a(pub, "RSA")) {
 		rsa = EVP_PKEY_get1_RSA(pub);
 		if (rsa == NULL || !RSA_set_method(rsa, t->rsa_meth) ||
@@ -1677,10 +1692,6 @@ out:
 	RSA_free(rsa);
 	EC_KEY_free(ec);
 	EVP_PKEY_free(pk);
-	EVP_PKEY_free(pub);
-	hc_tobj_list_release(&privs);
-	hc_tobj_list_release(&pubs);
-	hc_tobj_list_release(&certs);
 	return ret;
 }
 

@@ -195,6 +195,13 @@ int hc_token_destroy(struct hc_token *t, unsigned long handle, hc_err *err);
 EVP_PKEY *hc_token_get_signer(struct hc_token *t, const unsigned char *id,
 			      size_t id_len, hc_err *err);
 
+/**
+ * The same for a private key whose handle and public half are known (a key
+ * just generated): no search. pub is not taken.
+ */
+EVP_PKEY *hc_token_signer_for(struct hc_token *t, unsigned long priv,
+			      EVP_PKEY *pub, hc_err *err);
+
 /** The CK_RV of the last signature the token refused (then cleared), or 0. */
 unsigned long hc_token_take_sign_rv(struct hc_token *t);
 

@@ -234,7 +234,7 @@ hc_create_on_token(hc_ctx *ctx, const struct hc_create *c,
 	if (hc_txn_add(&tx, kp.pub, err) != 0 ||
 	    hc_txn_add(&tx, kp.priv, err) != 0)
 		goto out;
-	signer = hc_token_get_signer(tok, kp.id, sizeof(kp.id), err);
+	signer = hc_token_signer_for(tok, kp.priv, kp.pubkey, err);
 	if (signer == NULL)
 		goto out;
 	if (c->request) {

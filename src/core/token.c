@@ -1757,6 +1757,28 @@ out:
 /* Export, import, lock                                                 */
 
 int
+hc_token_can_wrap_export(struct hc_token *t, hc_err *err)
+{
+	CK_MECHANISM_INFO mi;
+	CK_RV rv;
+
+	/*
+	 * Asked, not assumed: a remote token behind p11-kit's client module
+	 * offers only the mechanisms its RPC can carry, and p11-kit 0.24
+	 * carries no AES key wrap.
+	 */
+	memset(&mi, 0, sizeof(mi));
+	rv = t->f->C_GetMechanismInfo(t->slot_id, CKM_AES_KEY_WRAP_PAD, &mi);
+	if (rv == CKR_OK && (mi.flags & CKF_WRAP) != 0)
+		return 0;
+	if (rv != CKR_OK && rv != CKR_MECHANISM_INVALID)
+		return hc_err_ckr(err, HC_E_FAIL, rv,
+				  "cannot ask the token for its key-wrapping mechanism");
+	return hc_err_set(err, HC_E_FAIL,
+			  "the token, as this module presents it, cannot wrap a key with CKM_AES_KEY_WRAP_PAD, the only way hsmcert takes a key out (a remote token through p11-kit-client.so from p11-kit 0.24 cannot carry it: export on the host that runs p11-kit server, with the HSM's own module)");
+}
+
+int
 hc_token_wrap_export(struct hc_token *t, unsigned long priv,
 		     unsigned char **pkcs8, size_t *len, hc_err *err)
 {
@@ -1783,6 +1805,8 @@ hc_token_wrap_export(struct hc_token *t, unsigned long priv,
 	int outl = 0, fin = 0, ret = -1;
 	CK_RV rv;
 
+	if (hc_token_can_wrap_export(t, err) != 0)
+		return -1;
 	if (RAND_priv_bytes(kek, sizeof(kek)) != 1) {
 		hc_err_ossl(err, HC_E_FAIL, "no random bytes");
 		goto out;

@@ -223,6 +223,12 @@ EVP_PKEY *hc_token_read_pubkey(struct hc_token *t, unsigned long handle,
 			       hc_err *err);
 
 /**
+ * 0 when the token can wrap a private key the way hc_token_wrap_export
+ * does (CKM_AES_KEY_WRAP_PAD); else -1 with an error naming why.
+ */
+int hc_token_can_wrap_export(struct hc_token *t, hc_err *err);
+
+/**
  * Take an exportable private key out: C_WrapKey with CKM_AES_KEY_WRAP_PAD
  * under a one-time session AES-256 key, unwrapped here with OpenSSL. On
  * success *pkcs8 holds the PKCS#8 DER (caller wipes and frees it with

@@ -150,6 +150,9 @@ export_pfx(hc_ctx *ctx, const hc_export_req *req, struct hc_token *tok,
 		return hc_err_set(err, HC_E_USAGE,
 				  "%s exists; use --force to overwrite it",
 				  req->out);
+	/* before the password is asked for: a token that cannot wrap */
+	if (hc_token_can_wrap_export(tok, err) != 0)
+		return -1;
 	r = snprintf(what, sizeof(what), "password for %s", req->out);
 	(void)r;
 	if (ctx->secret_cb == NULL)

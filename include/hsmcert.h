@@ -178,6 +178,14 @@ typedef struct hc_chain_link {
 } hc_chain_link;
 
 /** Every field of SPEC section 1 (list/show). Strings are owned. */
+/** One host's bindings of a certificate (list --all-hosts). */
+typedef struct hc_host_services {
+	char *host;
+	unsigned services;	/**< enum hc_service_bit mask */
+	char **service_names;	/**< built-ins first */
+	size_t nservices;
+} hc_host_services;
+
 typedef struct hc_entry {
 	enum hc_kind kind;
 	char *friendly_name;
@@ -210,6 +218,12 @@ typedef struct hc_entry {
 	size_t nchain;
 	char *signature_algorithm;
 	char *status_reason;	/**< why Untrusted/Invalid; may be NULL */
+	/** with hc_list_filter.all_hosts, for a certificate: every host that
+	 *  binds it, this host (from its state) first, then the others (from
+	 *  the summaries they keep on the token) by name */
+	hc_host_services *hosts;
+	size_t nhosts;
+	int has_hosts;		/**< hosts was asked for */
 } hc_entry;
 
 /** Free every owned field; e is left zeroed. NULL-safe. */
@@ -559,6 +573,7 @@ typedef struct hc_list_filter {
 	int expiring;			/**< days; 0 = off (use has_expiring) */
 	int has_expiring;
 	int ca;				/**< list the stored CA certificates */
+	int all_hosts;			/**< fill hc_entry.hosts */
 } hc_list_filter;
 
 /**

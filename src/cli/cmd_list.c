@@ -5,7 +5,7 @@
 
 enum {
 	O_DOMAIN = OPT_CMD_BASE, O_THUMB, O_STATUS, O_SELF, O_PENDING,
-	O_EXPIRING, O_CA,
+	O_EXPIRING, O_CA, O_ALL_HOSTS,
 };
 
 static const struct option longopts[] = {
@@ -17,6 +17,7 @@ static const struct option longopts[] = {
 	{ "pending", no_argument, NULL, O_PENDING },
 	{ "expiring", required_argument, NULL, O_EXPIRING },
 	{ "ca", no_argument, NULL, O_CA },
+	{ "all-hosts", no_argument, NULL, O_ALL_HOSTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -28,12 +29,14 @@ static const struct cli_usage usage[] = {
 	{ "--pending", "pending requests only" },
 	{ "--expiring DAYS", "expiring within DAYS days (expired included)" },
 	{ "--ca", "the stored CA certificates instead" },
+	{ "--all-hosts", "add every host's bindings (host: flags) from the summaries on the token" },
 	{ "--format FMT", "table (default), list or json" },
 	{ NULL, NULL },
 };
 
 #define SYNOPSIS "hsmcert list [--domain NAME] [--thumbprint PREFIX] [--status STATUS]\n" \
-	"            [--self-signed] [--pending] [--expiring DAYS] [--ca] [--format table|list|json]"
+	"            [--self-signed] [--pending] [--expiring DAYS] [--ca] [--all-hosts]\n" \
+	"            [--format table|list|json]"
 
 int
 cmd_list(int argc, char **argv)
@@ -77,6 +80,9 @@ cmd_list(int argc, char **argv)
 			break;
 		case O_CA:
 			f.ca = 1;
+			break;
+		case O_ALL_HOSTS:
+			f.all_hosts = 1;
 			break;
 		default:
 			return cli_usage_error("list", "unknown option");

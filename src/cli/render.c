@@ -70,6 +70,44 @@ jdate(const hc_entry *e, time_t t)
 	return json_string(buf);
 }
 
+/* list --all-hosts: [{"Host", "Flags", "Services"}] */
+static json_t *
+hosts_json(const hc_entry *e)
+{
+	json_t *a = json_array();
+	char flags[8];
+	size_t i, k;
+
+	for (i = 0; i < e->nhosts; i++) {
+		json_t *o = json_object(), *svcs = json_array();
+
+		flags_text(e->hosts[i].services, flags);
+		for (k = 0; k < e->hosts[i].nservices; k++)
+			json_array_append_new(svcs,
+					      json_string(e->hosts[i].service_names[k]));
+		json_object_set_new(o, "Host", json_string(e->hosts[i].host));
+		json_object_set_new(o, "Flags", json_string(flags));
+		json_object_set_new(o, "Services", svcs);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* "a: ...WS, b: ....S", or "-" when no host binds it */
+static void
+print_hosts(const hc_entry *e, const char *sep)
+{
+	char flags[8];
+	size_t i;
+
+	if (e->nhosts == 0)
+		fputs("-", stdout);
+	for (i = 0; i < e->nhosts; i++) {
+		flags_text(e->hosts[i].services, flags);
+		printf("%s%s: %s", i ? sep : "", e->hosts[i].host, flags);
+	}
+}
+
 static json_t *
 entry_json(const hc_entry *e)
 {
@@ -113,6 +151,8 @@ entry_json(const hc_entry *e)
 	json_object_set_new(o, "KeyUri", jstr(e->key_uri));
 	json_object_set_new(o, "CertUri", jstr(e->cert_uri));
 	json_object_set_new(o, "Chain", chain);
+	if (e->has_hosts)
+		json_object_set_new(o, "Hosts", hosts_json(e));
 	return o;
 }
 
@@ -178,6 +218,11 @@ print_list_entry(const hc_entry *e)
 		printf("%s%s [%s]", i ? ", " : "", e->chain[i].subject,
 		       e->chain[i].thumbprint);
 	printf("}\n");
+	if (e->has_hosts) {
+		printf("%-21s: ", "Hosts");
+		print_hosts(e, ", ");
+		putchar('\n');
+	}
 #undef F
 }
 
@@ -186,6 +231,8 @@ print_table(const hc_entry_list *l)
 {
 	size_t i, w = strlen("Subject");
 	char flags[8], na[21];
+	/* list --all-hosts: a last column, so the others stay as they are */
+	int hosts = l->n > 0 && l->v[0].has_hosts, sw = hosts ? 14 : 0;
 
 	for (i = 0; i < l->n; i++) {
 		size_t s = l->v[i].subject ? strlen(l->v[i].subject) : 0;
@@ -193,18 +240,25 @@ print_table(const hc_entry_list *l)
 		if (s > w)
 			w = s;
 	}
-	printf("%-40s  %-8s  %-*s  %-20s  %s\n", "Thumbprint", "Services",
-	       (int)w, "Subject", "NotAfter", "Status");
-	printf("%-40s  %-8s  %-*s  %-20s  %s\n", "----------", "--------",
-	       (int)w, "-------", "--------", "------");
+	printf("%-40s  %-8s  %-*s  %-20s  %-*s%s\n", "Thumbprint", "Services",
+	       (int)w, "Subject", "NotAfter", sw, "Status",
+	       hosts ? "  Hosts" : "");
+	printf("%-40s  %-8s  %-*s  %-20s  %-*s%s\n", "----------", "--------",
+	       (int)w, "-------", "--------", sw, "------",
+	       hosts ? "  -----" : "");
 	for (i = 0; i < l->n; i++) {
 		const hc_entry *e = &l->v[i];
 
 		flags_text(e->services, flags);
 		date_text(e, e->not_after, na);
-		printf("%-40s  %-8s  %-*s  %-20s  %s\n", e->thumbprint, flags,
-		       (int)w, e->subject ? e->subject : "", na,
+		printf("%-40s  %-8s  %-*s  %-20s  %-*s", e->thumbprint, flags,
+		       (int)w, e->subject ? e->subject : "", na, sw,
 		       hc_status_name(e->status));
+		if (hosts && e->kind == HC_KIND_CERT) {
+			fputs("  ", stdout);
+			print_hosts(e, ", ");
+		}
+		putchar('\n');
 	}
 }
 

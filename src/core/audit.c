@@ -165,8 +165,14 @@ out:
 /* ------------------------------------------------------------------ */
 /* The head on the token                                                */
 
+/*
+ * A head's label is "seq=N sha256=H host=NAME": every host that shares the
+ * token keeps its own log and so its own head. A label without "host=" was
+ * written before heads were per host and counts as this host's.
+ */
 static int
-parse_head(const char *label, unsigned long long *seq, char hash[65])
+parse_head(const char *label, const char *host, unsigned long long *seq,
+	   char hash[65])
 {
 	char h[65];
 	unsigned long long s;
@@ -175,18 +181,21 @@ parse_head(const char *label, unsigned long long *seq, char hash[65])
 	if (sscanf(label, "seq=%llu sha256=%64s%n", &s, h, &n) != 2 ||
 	    strlen(h) != 64 || !is_hex64(h))
 		return -1;
+	if (label[n] != '\0' &&
+	    (strncmp(label + n, " host=", 6) != 0 ||
+	     strcmp(label + n + 6, host) != 0))
+		return -1;
 	*seq = s;
 	memcpy(hash, h, 65);
 	return 0;
 }
 
 int
-hc_audit_head(struct hc_token *tok, unsigned long long *seq, char hash[65],
-	      hc_err *err)
+hc_audit_head(struct hc_token *tok, const char *host, unsigned long long *seq,
+	      char hash[65], hc_err *err)
 {
 	struct hc_tobj_list l = { NULL, 0 };
 	size_t i;
-	int ret = 0;
 
 	*seq = 0;
 	memcpy(hash, zero_hash, 65);
@@ -197,41 +206,46 @@ hc_audit_head(struct hc_token *tok, unsigned long long *seq, char hash[65],
 		char h[65];
 
 		/* several heads (an interrupted update): the highest counts */
-		if (parse_head(l.v[i].label, &s, h) == 0 && s >= *seq) {
+		if (parse_head(l.v[i].label, host, &s, h) == 0 && s >= *seq) {
 			*seq = s;
 			memcpy(hash, h, 65);
 		}
 	}
 	hc_tobj_list_release(&l);
-	return ret;
+	return 0;
 }
 
 static int
-set_head(struct hc_token *tok, unsigned long long seq, const char *hash,
-	 hc_err *err)
+set_head(struct hc_token *tok, const char *host, unsigned long long seq,
+	 const char *hash, hc_err *err)
 {
 	struct hc_tobj_list l = { NULL, 0 };
 	static const unsigned char value[] = "hsmcert audit head";
-	char label[128];
-	unsigned long h;
+	char label[200];
+	unsigned long long s;
+	char h[65];
+	unsigned long nh;
 	size_t i;
 	int ret = -1, n, failed = 0;
 
-	n = snprintf(label, sizeof(label), "seq=%llu sha256=%s", seq, hash);
+	n = snprintf(label, sizeof(label), "seq=%llu sha256=%s host=%s", seq,
+		     hash, host);
 	(void)n;
 	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &l, err) != 0)
 		return -1;
 	/*
-	 * Create the new head, then destroy the old ones: an interruption
-	 * leaves the old head, the new one or both (the highest counts),
-	 * never none, where rewriting one object in place could lose it.
+	 * Create the new head, then destroy this host's old ones: an
+	 * interruption leaves the old head, the new one or both (the highest
+	 * counts), never none, where rewriting one object in place could
+	 * lose it. Other hosts' heads are theirs.
 	 */
 	if (hc_token_store_data(tok, HC_AUDIT_APP, label, value,
-				sizeof(value) - 1, &h, err) != 0)
+				sizeof(value) - 1, &nh, err) != 0)
 		goto out;
 	/* an old head left over is harmless (the highest counts) but said */
 	for (i = 0; i < l.n; i++)
-		if (hc_token_destroy(tok, l.v[i].handle, err) != 0)
+		if (parse_head(l.v[i].label, host, &s, h) == 0 &&
+		    hc_token_destroy(tok, l.v[i].handle, err) != 0)
 			failed = 1;
 	if (failed)
 		goto out;
@@ -357,7 +371,7 @@ out:
 }
 
 static void
-who(char *user, size_t ulen, char *host, size_t hlen)
+who(char *user, size_t ulen)
 {
 	struct passwd *pw = getpwuid(geteuid());
 	const char *sudo = getenv("SUDO_USER");
@@ -368,16 +382,13 @@ who(char *user, size_t ulen, char *host, size_t hlen)
 	else
 		n = snprintf(user, ulen, "%s", pw != NULL ? pw->pw_name : "?");
 	(void)n;
-	if (gethostname(host, hlen) != 0)
-		host[0] = '\0';
-	host[hlen - 1] = '\0';
 }
 
 int
-hc_audit_append(const char *path, struct hc_token *tok,
+hc_audit_append(const char *path, struct hc_token *tok, const char *host,
 		const struct hc_audit_rec *rec, hc_err *err)
 {
-	char lockpath[4096], user[128], host[256], now[21], prev[65], hash[65];
+	char lockpath[4096], user[128], now[21], prev[65], hash[65];
 	unsigned long long seq;
 	long recovered = 0;
 	json_t *o = NULL;
@@ -416,7 +427,7 @@ hc_audit_append(const char *path, struct hc_token *tok,
 		     recovered ? (rec->detail ? "; " : "") : "",
 		     recovered ? "an interrupted earlier write left an incomplete last line, removed" : "");
 	(void)n;
-	who(user, sizeof(user), host, sizeof(host));
+	who(user, sizeof(user));
 	hc_rfc3339((long long)time(NULL), now);
 	o = json_object();
 	if (o == NULL ||
@@ -455,7 +466,7 @@ hc_audit_append(const char *path, struct hc_token *tok,
 			   path, strerror(errno));
 		goto out;
 	}
-	if (tok != NULL && set_head(tok, seq + 1, hash, err) != 0) {
+	if (tok != NULL && set_head(tok, host, seq + 1, hash, err) != 0) {
 		hc_err_prefix(err, "the audit line %llu was written, but the head kept on the token could not be moved (audit verify reports the line as not anchored until the next change): ",
 			      seq + 1);
 		goto out;
@@ -496,7 +507,7 @@ problem(struct hc_audit_check *c, size_t lineno, const char *fmt, ...)
 }
 
 int
-hc_audit_verify(const char *path, struct hc_token *tok,
+hc_audit_verify(const char *path, struct hc_token *tok, const char *host,
 		struct hc_audit_check *c, hc_audit_records *lines,
 		hc_err *err)
 {
@@ -580,7 +591,7 @@ hc_audit_verify(const char *path, struct hc_token *tok,
 	c->last_seq = last_seq;
 	memcpy(c->last_hash, last_hash, 65);
 	if (tok != NULL) {
-		if (hc_audit_head(tok, &c->head_seq, c->head_hash, err) != 0)
+		if (hc_audit_head(tok, host, &c->head_seq, c->head_hash, err) != 0)
 			goto out;
 		if (c->ok && c->head_seq > last_seq)
 			problem(c, lineno + 1,

@@ -32,11 +32,15 @@ struct hc_audit_rec {
  * it (tok may be NULL when the token cannot be reached: the line is still
  * written and verify reports the head as behind). Returns 0 or -1.
  */
-int hc_audit_append(const char *path, struct hc_token *tok,
+int hc_audit_append(const char *path, struct hc_token *tok, const char *host,
 		    const struct hc_audit_rec *rec, hc_err *err);
 
-/** The head kept on the token: 0 with seq 0 when there is none. */
-int hc_audit_head(struct hc_token *tok, unsigned long long *seq,
+/**
+ * HOST's head kept on the token (each host sharing a token has its own
+ * log, so its own head): 0 with seq 0 when there is none.
+ */
+int hc_audit_head(struct hc_token *tok, const char *host,
+		  unsigned long long *seq,
 		  char hash[65], hc_err *err);
 
 /** The outcome of verifying the chain. */
@@ -57,7 +61,7 @@ struct hc_audit_check {
  * are returned in *lines when it is not NULL. Returns 0 (see check->ok),
  * or -1 when the file cannot be read at all.
  */
-int hc_audit_verify(const char *path, struct hc_token *tok,
+int hc_audit_verify(const char *path, struct hc_token *tok, const char *host,
 		    struct hc_audit_check *check, hc_audit_records *lines,
 		    hc_err *err);
 

@@ -17,6 +17,7 @@
 #include "core/bindings.h"
 #include "core/error.h"
 #include "core/fileio.h"
+#include "core/token.h"
 
 extern char **environ;
 
@@ -228,14 +229,71 @@ copy_field(char *dst, size_t cap, json_t *o, const char *key)
 	return 0;
 }
 
+/* The entries of a "bindings" array; ORIGIN names it in messages. */
+static int
+bindings_from_json(json_t *arr, const char *origin, struct hc_bindings *out,
+		   hc_err *err)
+{
+	struct hc_bindings nb = { NULL, 0 };
+	json_t *o;
+	size_t i;
+
+	if (!json_is_array(arr))
+		return hc_err_set(err, HC_E_FAIL, "%s: no \"bindings\" array",
+				  origin);
+	nb.v = calloc(json_array_size(arr) + 1, sizeof(*nb.v));
+	if (nb.v == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	json_array_foreach(arr, i, o) {
+		struct hc_binding *x = &nb.v[nb.n];
+
+		if (copy_field(x->service, sizeof(x->service), o, "service") ||
+		    copy_field(x->thumbprint, sizeof(x->thumbprint), o,
+			       "thumbprint")) {
+			hc_bindings_release(&nb);
+			return hc_err_set(err, HC_E_FAIL, "%s: damaged entry %zu",
+					  origin, i);
+		}
+		if (copy_field(x->key_id, sizeof(x->key_id), o, "key_id"))
+			x->key_id[0] = '\0';
+		if (copy_field(x->since, sizeof(x->since), o, "since"))
+			x->since[0] = '\0';
+		nb.n++;
+	}
+	*out = nb;
+	return 0;
+}
+
+/* The "bindings" array of b, or NULL when memory runs out. */
+static json_t *
+bindings_to_json(const struct hc_bindings *b)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr != NULL && i < b->n; i++) {
+		json_t *o = json_object();
+
+		if (o == NULL ||
+		    json_object_set_new(o, "service", json_string(b->v[i].service)) ||
+		    json_object_set_new(o, "thumbprint",
+					json_string(b->v[i].thumbprint)) ||
+		    json_object_set_new(o, "key_id", json_string(b->v[i].key_id)) ||
+		    json_object_set_new(o, "since", json_string(b->v[i].since)) ||
+		    json_array_append_new(arr, o)) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 int
 hc_bindings_load(const char *state_dir, struct hc_bindings *b, hc_err *err)
 {
 	char *path = bindings_path(state_dir);
 	json_error_t jerr;
-	json_t *root = NULL, *arr, *o;
-	struct hc_bindings nb = { NULL, 0 };
-	size_t i;
+	json_t *root = NULL;
 	int ret = -1;
 
 	if (path == NULL)
@@ -251,37 +309,11 @@ hc_bindings_load(const char *state_dir, struct hc_bindings *b, hc_err *err)
 			   path, jerr.line, jerr.text);
 		goto out;
 	}
-	arr = json_object_get(root, "bindings");
-	if (!json_is_array(arr)) {
-		hc_err_set(err, HC_E_FAIL, "%s: no \"bindings\" array", path);
+	if (bindings_from_json(json_object_get(root, "bindings"), path, b,
+			       err) != 0)
 		goto out;
-	}
-	nb.v = calloc(json_array_size(arr) + 1, sizeof(*nb.v));
-	if (nb.v == NULL) {
-		hc_err_set(err, HC_E_FAIL, "out of memory");
-		goto out;
-	}
-	json_array_foreach(arr, i, o) {
-		struct hc_binding *x = &nb.v[nb.n];
-
-		if (copy_field(x->service, sizeof(x->service), o, "service") ||
-		    copy_field(x->thumbprint, sizeof(x->thumbprint), o,
-			       "thumbprint")) {
-			hc_err_set(err, HC_E_FAIL, "%s: damaged entry %zu",
-				   path, i);
-			goto out;
-		}
-		if (copy_field(x->key_id, sizeof(x->key_id), o, "key_id"))
-			x->key_id[0] = '\0';
-		if (copy_field(x->since, sizeof(x->since), o, "since"))
-			x->since[0] = '\0';
-		nb.n++;
-	}
-	*b = nb;
-	nb.v = NULL;
 	ret = 0;
 out:
-	hc_bindings_release(&nb);
 	json_decref(root);
 	free(path);
 	return ret;
@@ -292,26 +324,15 @@ hc_bindings_save(const char *state_dir, const struct hc_bindings *b,
 		 hc_err *err)
 {
 	char *path = bindings_path(state_dir), *text = NULL;
-	json_t *root = json_object(), *arr = json_array();
-	size_t i;
+	json_t *root = json_object(), *arr = bindings_to_json(b);
 	int ret = -1;
 
-	if (path == NULL || root == NULL || arr == NULL) {
+	if (path == NULL || root == NULL || arr == NULL ||
+	    json_object_set_new(root, "version", json_integer(1)) ||
+	    json_object_set(root, "bindings", arr)) {
 		hc_err_set(err, HC_E_FAIL, "out of memory");
 		goto out;
 	}
-	json_object_set_new(root, "version", json_integer(1));
-	for (i = 0; i < b->n; i++) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "service", json_string(b->v[i].service));
-		json_object_set_new(o, "thumbprint",
-				    json_string(b->v[i].thumbprint));
-		json_object_set_new(o, "key_id", json_string(b->v[i].key_id));
-		json_object_set_new(o, "since", json_string(b->v[i].since));
-		json_array_append_new(arr, o);
-	}
-	json_object_set(root, "bindings", arr);
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (text == NULL) {
 		hc_err_set(err, HC_E_FAIL, "cannot encode the bindings");
@@ -326,6 +347,207 @@ out:
 	json_decref(arr);
 	json_decref(root);
 	free(path);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Every host's bindings, as summaries kept on the shared token         */
+
+/* A summary's label: "host=NAME"; its value the JSON of fleet_value(). */
+static int
+fleet_label(const char *host, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "host=%s", host);
+
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+static void
+fleet_entry_release(struct hc_host_bindings *h)
+{
+	hc_bindings_release(&h->b);
+}
+
+void
+hc_fleet_release(struct hc_fleet *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->n; i++)
+		fleet_entry_release(&f->v[i]);
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+/* One summary object's value, parsed; -1 when it is not one. */
+static int
+fleet_parse(const struct hc_tobj *o, struct hc_host_bindings *out)
+{
+	json_t *root;
+	json_error_t jerr;
+	char want[HC_HOST_MAX + 8];
+	json_int_t gen;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (o->value == NULL || o->label == NULL)
+		return -1;
+	root = json_loadb((const char *)o->value, o->value_len,
+			  JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return -1;
+	gen = json_integer_value(json_object_get(root, "gen"));
+	if (copy_field(out->host, sizeof(out->host), root, "host") != 0 ||
+	    !hc_host_name_valid(out->host) || gen < 1 ||
+	    fleet_label(out->host, want, sizeof(want)) != 0 ||
+	    strcmp(want, o->label) != 0)
+		goto out;
+	out->gen = (unsigned long long)gen;
+	if (copy_field(out->updated, sizeof(out->updated), root, "updated"))
+		out->updated[0] = '\0';
+	if (bindings_from_json(json_object_get(root, "bindings"), "summary",
+			       &out->b, NULL) != 0)
+		goto out;
+	ret = 0;
+out:
+	json_decref(root);
+	return ret;
+}
+
+const struct hc_host_bindings *
+hc_fleet_get(const struct hc_fleet *f, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].host, host) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+static int
+by_host(const void *a, const void *b)
+{
+	return strcmp(((const struct hc_host_bindings *)a)->host,
+		      ((const struct hc_host_bindings *)b)->host);
+}
+
+int
+hc_fleet_read(struct hc_token *tok, struct hc_fleet *out, hc_err *err)
+{
+	struct hc_tobj_list l = { NULL, 0 };
+	struct hc_fleet f = { NULL, 0, 0 };
+	size_t i, k;
+
+	memset(out, 0, sizeof(*out));
+	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_FLEET_APP, &l,
+			  err) != 0)
+		return -1;
+	f.v = calloc(l.n + 1, sizeof(*f.v));
+	if (f.v == NULL) {
+		hc_tobj_list_release(&l);
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	}
+	for (i = 0; i < l.n; i++) {
+		struct hc_host_bindings h;
+
+		if (fleet_parse(&l.v[i], &h) != 0) {
+			f.damaged++;
+			continue;
+		}
+		/* an interrupted update leaves two: the higher gen counts */
+		for (k = 0; k < f.n; k++)
+			if (strcmp(f.v[k].host, h.host) == 0)
+				break;
+		if (k == f.n) {
+			f.v[f.n++] = h;
+		} else if (h.gen > f.v[k].gen) {
+			fleet_entry_release(&f.v[k]);
+			f.v[k] = h;
+		} else {
+			fleet_entry_release(&h);
+		}
+	}
+	hc_tobj_list_release(&l);
+	qsort(f.v, f.n, sizeof(*f.v), by_host);
+	*out = f;
+	return 0;
+}
+
+int
+hc_fleet_publish(struct hc_token *tok, const char *host,
+		 const struct hc_bindings *b, hc_err *err)
+{
+	struct hc_tobj_list l = { NULL, 0 };
+	struct hc_host_bindings h;
+	unsigned long long gen = 0;
+	char label[HC_HOST_MAX + 8], now[21], *text = NULL;
+	json_t *root = json_object(), *arr = bindings_to_json(b);
+	unsigned long nh;
+	size_t i;
+	int ret = -1, failed = 0;
+
+	if (root == NULL || arr == NULL || fleet_label(host, label,
+						       sizeof(label)) != 0) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_FLEET_APP, &l,
+			  err) != 0)
+		goto out;
+	for (i = 0; i < l.n; i++)
+		if (l.v[i].label != NULL && strcmp(l.v[i].label, label) == 0 &&
+		    fleet_parse(&l.v[i], &h) == 0) {
+			if (h.gen > gen)
+				gen = h.gen;
+			fleet_entry_release(&h);
+		}
+	hc_rfc3339((long long)time(NULL), now);
+	if (json_object_set_new(root, "version", json_integer(1)) ||
+	    json_object_set_new(root, "host", json_string(host)) ||
+	    json_object_set_new(root, "gen", json_integer((json_int_t)gen + 1)) ||
+	    json_object_set_new(root, "updated", json_string(now)) ||
+	    json_object_set(root, "bindings", arr)) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (text == NULL) {
+		hc_err_set(err, HC_E_FAIL, "cannot encode the binding summary");
+		goto out;
+	}
+	/*
+	 * Create the new summary, then destroy this host's old ones: an
+	 * interruption leaves the old, the new or both (the higher gen
+	 * counts), never none.
+	 */
+	if (hc_token_store_data(tok, HC_FLEET_APP, label,
+				(const unsigned char *)text, strlen(text), &nh,
+				err) != 0) {
+		hc_err_prefix(err, "cannot record this host's bindings on the token: ");
+		goto out;
+	}
+	for (i = 0; i < l.n; i++)
+		if (l.v[i].label != NULL && strcmp(l.v[i].label, label) == 0 &&
+		    hc_token_destroy(tok, l.v[i].handle, failed ? NULL : err) != 0)
+			failed = 1;
+	if (failed) {
+		/* the old summary still stands: take the new one back */
+		if (hc_token_destroy(tok, nh, NULL) != 0)
+			hc_err_prefix(err, "two binding summaries of host %s are left on the token (the newer counts): ",
+				      host);
+		else
+			hc_err_prefix(err, "cannot replace this host's binding summary on the token: ");
+		goto out;
+	}
+	ret = 0;
+out:
+	free(text);
+	json_decref(arr);
+	json_decref(root);
+	hc_tobj_list_release(&l);
 	return ret;
 }
 

@@ -62,6 +62,46 @@ int hc_bindings_save(const char *state_dir, const struct hc_bindings *b,
 
 void hc_bindings_release(struct hc_bindings *b);
 
+/*
+ * Hosts sharing one token each keep their bindings in their own state
+ * directory, and a summary of them on the token: a CKO_DATA object with
+ * CKA_APPLICATION HC_FLEET_APP, CKA_LABEL "host=NAME" and, as its value,
+ * {"version":1,"host":NAME,"gen":N,"updated":TIME,"bindings":[...]}.
+ * It is replaced by create-then-destroy, so an interruption leaves the
+ * old summary, the new one or both, and the higher gen counts.
+ */
+#define HC_FLEET_APP "hsmcert-bindings"
+
+struct hc_token;
+
+/** One host's summary. */
+struct hc_host_bindings {
+	char host[HC_HOST_MAX];
+	unsigned long long gen;
+	char updated[21];		/* RFC 3339, may be empty */
+	struct hc_bindings b;
+};
+
+/** Every host's summary found on the token, sorted by host name. */
+struct hc_fleet {
+	struct hc_host_bindings *v;
+	size_t n;
+	size_t damaged;			/* objects that are not summaries */
+};
+
+/** Read every host's summary from the token. */
+int hc_fleet_read(struct hc_token *tok, struct hc_fleet *out, hc_err *err);
+
+/** Replace host's summary on the token with b (create, then destroy). */
+int hc_fleet_publish(struct hc_token *tok, const char *host,
+		     const struct hc_bindings *b, hc_err *err);
+
+/** host's summary, or NULL. Borrowed. */
+const struct hc_host_bindings *hc_fleet_get(const struct hc_fleet *f,
+					    const char *host);
+
+void hc_fleet_release(struct hc_fleet *f);
+
 /** The binding of a service, or NULL. borrowed. */
 struct hc_binding *hc_bindings_get(struct hc_bindings *b, const char *service);
 

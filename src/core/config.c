@@ -27,12 +27,23 @@
 
 #define CONFIG_MAX_SIZE (1024L * 1024)
 
+int
+hc_host_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > HC_HOST_MAX - 1)
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_") == n;
+}
+
 enum cfg_section {
 	SEC_NONE,
 	SEC_TOKEN,
 	SEC_POLICY,
 	SEC_NAMES,
 	SEC_PATHS,
+	SEC_HOST,
 	SEC_SERVICE,
 };
 
@@ -41,6 +52,7 @@ static const char *const fixed_sections[] = {
 	[SEC_POLICY] = "policy",
 	[SEC_NAMES] = "names",
 	[SEC_PATHS] = "paths",
+	[SEC_HOST] = "host",
 };
 
 enum cfg_key {
@@ -53,6 +65,7 @@ enum cfg_key {
 	CK_ARCHIVE_DIR,
 	CK_AUDIT_LOG,
 	CK_TRUST_ANCHORS,
+	CK_HOST_NAME,
 	CK_CERT_FILE,
 	CK_KEY_URI_FILE,
 	CK_RELOAD,
@@ -73,6 +86,7 @@ static const struct {
 	{ SEC_PATHS, "archive-dir", CK_ARCHIVE_DIR },
 	{ SEC_PATHS, "audit-log", CK_AUDIT_LOG },
 	{ SEC_PATHS, "trust-anchors", CK_TRUST_ANCHORS },
+	{ SEC_HOST, "name", CK_HOST_NAME },
 	{ SEC_SERVICE, "cert-file", CK_CERT_FILE },
 	{ SEC_SERVICE, "key-uri-file", CK_KEY_URI_FILE },
 	{ SEC_SERVICE, "reload", CK_RELOAD },
@@ -332,6 +346,12 @@ cfg_set(struct cfg_parser *ps, enum cfg_key key, const char *name,
 		return cfg_take(ps, &cfg->audit_log, cfg_path(ps, value));
 	case CK_TRUST_ANCHORS:
 		return cfg_take(ps, &cfg->trust_anchors, cfg_path(ps, value));
+	case CK_HOST_NAME:
+		if (!hc_host_name_valid(value))
+			return cfg_fail(ps, HC_E_USAGE,
+					"host name '%s' is not 1-64 letters, digits, '.', '-' or '_'",
+					value);
+		return cfg_take(ps, &cfg->host, strdup(value));
 	case CK_CERT_FILE:
 		return cfg_take(ps, &svc->cert_file, cfg_path(ps, value));
 	case CK_KEY_URI_FILE:
@@ -585,6 +605,7 @@ hc_config_release(struct hc_config *cfg)
 	free(cfg->archive_dir);
 	free(cfg->audit_log);
 	free(cfg->trust_anchors);
+	free(cfg->host);
 	for (i = 0; i < cfg->nservices; i++) {
 		free(cfg->services[i].name);
 		free(cfg->services[i].cert_file);
@@ -662,6 +683,26 @@ config_parse(const char *text, const char *origin, const char *base_dir,
 		}
 		free(tmp.audit_log);
 		tmp.audit_log = derived;
+	}
+	if (tmp.host == NULL) {
+		char h[256];
+
+		/* this machine's name, cut at the first dot as `hostname` is */
+		if (gethostname(h, sizeof(h)) != 0)
+			h[0] = '\0';
+		h[sizeof(h) - 1] = '\0';
+		h[strcspn(h, ".")] = '\0';
+		if (!hc_host_name_valid(h)) {
+			hc_err_set(err, HC_E_USAGE,
+				   "%s: this machine's name '%s' cannot name the host: set [host] name",
+				   ps.origin, h);
+			goto out;
+		}
+		tmp.host = strdup(h);
+		if (tmp.host == NULL) {
+			hc_err_set(err, HC_E_FAIL, "out of memory");
+			goto out;
+		}
 	}
 	if (path != NULL) {
 		tmp.path = strdup(path);

@@ -42,6 +42,9 @@ struct hc_config {
 	char *archive_dir;	/**< [paths] <state-dir>/archive */
 	char *audit_log;	/**< [paths] <state-dir>/audit.log */
 	char *trust_anchors;	/**< [paths] trust-anchors (PEM) or NULL */
+	/** [host] name: this host among those sharing the token; default the
+	 *  machine's short host name */
+	char *host;
 	/** [service NAME] sections, in file order */
 	struct hc_service_conf *services;
 	size_t nservices;
@@ -56,6 +59,12 @@ struct hc_config {
  * error); hc_config_load() and hc_config_parse() report that as HC_E_FAIL.
  */
 void hc_config_init(struct hc_config *cfg);
+
+/** Longest host name + 1. */
+#define HC_HOST_MAX 65
+
+/** 1 when s can name a host: 1-64 of [A-Za-z0-9._-]. */
+int hc_host_name_valid(const char *s);
 
 /**
  * Load the INI file at path: the defaults of hc_config_init(), overlaid

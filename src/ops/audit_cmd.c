@@ -27,7 +27,7 @@ hc_audit_verify_log(hc_ctx *ctx, hc_audit_status *st, hc_err *err)
 	int n;
 
 	memset(st, 0, sizeof(*st));
-	if (hc_audit_verify(ctx->cfg.audit_log, head_token(ctx), &c, NULL,
+	if (hc_audit_verify(ctx->cfg.audit_log, head_token(ctx), ctx->cfg.host, &c, NULL,
 			    err) != 0)
 		return -1;
 	st->ok = c.ok;
@@ -56,7 +56,7 @@ hc_audit_show(hc_ctx *ctx, const char *since, hc_audit_records *out,
 
 	if (since != NULL && hc_parse_date(since, "--since", &from, err) != 0)
 		return -1;
-	if (hc_audit_verify(ctx->cfg.audit_log, head_token(ctx), &c, &all,
+	if (hc_audit_verify(ctx->cfg.audit_log, head_token(ctx), ctx->cfg.host, &c, &all,
 			    err) != 0)
 		return -1;
 	for (i = 0; i < all.n; i++) {

@@ -44,7 +44,7 @@ hc_audit_op(hc_ctx *ctx, const char *command, const char *target,
 	rec.detail = err->code == HC_OK ? detail : err->msg;
 	/* the head is a public object: no login needed to move it */
 	tok = ctx->tok != NULL ? ctx->tok : hc_ctx_token(ctx, 0, &te);
-	if (hc_audit_append(ctx->cfg.audit_log, tok, &rec, &e) != 0)
+	if (hc_audit_append(ctx->cfg.audit_log, tok, ctx->cfg.host, &rec, &e) != 0)
 		hc_ctx_warn(ctx, "%s", e.msg);
 	else if (tok == NULL)
 		hc_ctx_warn(ctx, "the audit line was written, but the head kept on the token could not be moved (the token could not be reached: %s): audit verify reports the line as not anchored until the next change",

@@ -71,6 +71,7 @@ hc_ctx_free(hc_ctx *ctx)
 	free(ctx->pin_source);
 	hc_strlist_release(&ctx->warnings);
 	hc_bindings_release(&ctx->bindings);
+	hc_fleet_release(&ctx->fleet);
 	free(ctx);
 }
 
@@ -220,7 +221,7 @@ hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 		};
 		hc_err ae = { 0 };
 
-		if (hc_audit_append(ctx->cfg.audit_log, ctx->tok, &rec, &ae) != 0)
+		if (hc_audit_append(ctx->cfg.audit_log, ctx->tok, ctx->cfg.host, &rec, &ae) != 0)
 			hc_ctx_warn(ctx, "the audit log was not written: %s",
 				    ae.msg);
 		ctx->pin_audited = 1;
@@ -281,4 +282,44 @@ hc_ctx_bindings(hc_ctx *ctx, hc_err *err)
 	if (ctx->have_bindings)
 		return &ctx->bindings;
 	return hc_ctx_reload_bindings(ctx, err);
+}
+
+int
+hc_ctx_save_bindings(hc_ctx *ctx, const struct hc_bindings *b, hc_err *err)
+{
+	struct hc_token *tok = hc_ctx_token(ctx, 1, err);
+	struct hc_bindings old;
+
+	if (tok == NULL || hc_fleet_publish(tok, ctx->cfg.host, b, err) != 0)
+		return -1;
+	ctx->have_fleet = 0;
+	hc_fleet_release(&ctx->fleet);
+	if (hc_bindings_save(ctx->cfg.state_dir, b, err) == 0)
+		return 0;
+	/* the file keeps the old bindings: so does the summary, if it can */
+	if (hc_bindings_load(ctx->cfg.state_dir, &old, NULL) == 0) {
+		if (hc_fleet_publish(tok, ctx->cfg.host, &old, NULL) != 0)
+			hc_ctx_warn(ctx, "this host's binding summary on the token is ahead of %s/bindings.json: the next enable or disable puts it right",
+				    ctx->cfg.state_dir);
+		hc_bindings_release(&old);
+	}
+	return -1;
+}
+
+const struct hc_fleet *
+hc_ctx_fleet(hc_ctx *ctx, hc_err *err)
+{
+	struct hc_token *tok;
+
+	if (ctx->have_fleet)
+		return &ctx->fleet;
+	tok = hc_ctx_token(ctx, 0, err);
+	if (tok == NULL || hc_fleet_read(tok, &ctx->fleet, err) != 0)
+		return NULL;
+	if (ctx->fleet.damaged > 0)
+		hc_ctx_warn(ctx, "%zu object%s with CKA_APPLICATION '%s' on the token %s not a binding summary hsmcert can read: ignored",
+			    ctx->fleet.damaged, ctx->fleet.damaged == 1 ? "" : "s",
+			    HC_FLEET_APP, ctx->fleet.damaged == 1 ? "is" : "are");
+	ctx->have_fleet = 1;
+	return &ctx->fleet;
 }

@@ -77,6 +77,15 @@ hc_entry_release(hc_entry *e)
 	free(e->chain);
 	free(e->signature_algorithm);
 	free(e->status_reason);
+	for (i = 0; i < e->nhosts; i++) {
+		size_t k;
+
+		free(e->hosts[i].host);
+		for (k = 0; k < e->hosts[i].nservices; k++)
+			free(e->hosts[i].service_names[k]);
+		free(e->hosts[i].service_names);
+	}
+	free(e->hosts);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -202,18 +211,65 @@ out:
 	return ret;
 }
 
-/* The services this host binds to the certificate. */
+/* Add host's bindings of the certificate to e->hosts, when it has any. */
+static int
+add_host(hc_entry *e, const char *host, const struct hc_bindings *b,
+	 hc_err *err)
+{
+	struct hc_strlist names = { 0 };
+	hc_host_services *nv, *h;
+	unsigned mask = hc_bindings_of(b, e->thumbprint, &names);
+
+	if (mask == 0) {
+		hc_strlist_release(&names);
+		return 0;
+	}
+	nv = realloc(e->hosts, (e->nhosts + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		hc_strlist_release(&names);
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	}
+	e->hosts = nv;
+	h = &e->hosts[e->nhosts];
+	h->host = strdup(host);
+	if (h->host == NULL) {
+		hc_strlist_release(&names);
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	}
+	h->services = mask;
+	h->service_names = names.v;
+	h->nservices = names.n;
+	e->nhosts++;
+	return 0;
+}
+
+/*
+ * The services this host binds to the certificate and, when asked for,
+ * those every other host binds as its summary on the token says.
+ */
 static int
 fill_services(hc_ctx *ctx, hc_entry *e, hc_err *err)
 {
 	struct hc_bindings *b = hc_ctx_bindings(ctx, err);
+	const struct hc_fleet *f;
 	struct hc_strlist names = { 0 };
+	size_t i;
 
 	if (b == NULL)
 		return -1;
 	e->services = hc_bindings_of(b, e->thumbprint, &names);
 	e->service_names = names.v;
 	e->nservices = names.n;
+	if (!ctx->all_hosts)
+		return 0;
+	e->has_hosts = 1;
+	f = hc_ctx_fleet(ctx, err);
+	if (f == NULL || add_host(e, ctx->cfg.host, b, err) != 0)
+		return -1;
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].host, ctx->cfg.host) != 0 &&
+		    add_host(e, f->v[i].host, &f->v[i].b, err) != 0)
+			return -1;
 	return 0;
 }
 

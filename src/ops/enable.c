@@ -317,7 +317,7 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		if (hc_bindings_set(b, ch[i].service, it->ident, hex, err) != 0)
 			goto fail;
 	}
-	if (n > 0 && hc_bindings_save(ctx->cfg.state_dir, b, err) != 0)
+	if (n > 0 && hc_ctx_save_bindings(ctx, b, err) != 0)
 		goto fail;
 	for (i = 0; changed != NULL && i < n; i++) {
 		char **nv = realloc(changed->v, (changed->n + 1) * sizeof(*nv));
@@ -421,7 +421,7 @@ do_disable(hc_ctx *ctx, const char *id, const char *services,
 		if (changed->v[changed->n] != NULL)
 			changed->n++;
 	}
-	if (dirty && hc_bindings_save(ctx->cfg.state_dir, b, err) != 0)
+	if (dirty && hc_ctx_save_bindings(ctx, b, err) != 0)
 		goto out;
 	ret = 0;
 out:

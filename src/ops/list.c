@@ -133,6 +133,7 @@ hc_list(hc_ctx *ctx, const hc_list_filter *f, hc_entry_list *out, hc_err *err)
 	if (f->has_expiring && f->expiring < 0)
 		return hc_err_set(err, HC_E_USAGE,
 				  "--expiring: give a number of days");
+	ctx->all_hosts = f->all_hosts;
 	tok = load(ctx, &s, &chain, err);
 	if (tok == NULL)
 		return -1;

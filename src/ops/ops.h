@@ -33,6 +33,9 @@ struct hc_ctx {
 	int token_lock;			/* <state-dir>/token.lock, or -1 */
 	int pin_audited;
 	int have_bindings;
+	int all_hosts;			/* describe every host's bindings */
+	struct hc_fleet fleet;		/* every host's, read on first use */
+	int have_fleet;
 };
 
 /**
@@ -43,6 +46,20 @@ struct hc_bindings *hc_ctx_bindings(hc_ctx *ctx, hc_err *err);
 
 /** Read the bindings again (after taking the state lock). */
 struct hc_bindings *hc_ctx_reload_bindings(hc_ctx *ctx, hc_err *err);
+
+/**
+ * Record this host's changed bindings b (the state lock held): first the
+ * summary on the token that other hosts read, then the state file. When
+ * the file cannot be written the summary is put back as the file has it.
+ */
+int hc_ctx_save_bindings(hc_ctx *ctx, const struct hc_bindings *b,
+			 hc_err *err);
+
+/**
+ * Every host's binding summary on the token, read once; damaged objects
+ * are skipped with a warning. borrowed.
+ */
+const struct hc_fleet *hc_ctx_fleet(hc_ctx *ctx, hc_err *err);
 
 /**
  * The token, opened on first use; with login set the user is logged in

@@ -49,15 +49,12 @@ out:
 }
 
 static void
-who(char *user, size_t ulen, char *host, size_t hlen)
+who(char *user, size_t ulen)
 {
 	struct passwd *pw = getpwuid(geteuid());
 	int n = snprintf(user, ulen, "%s", pw != NULL ? pw->pw_name : "?");
 
 	(void)n;
-	if (gethostname(host, hlen) != 0)
-		host[0] = '\0';
-	host[hlen - 1] = '\0';
 }
 
 /* The certificate (or request) and a JSON record, before any deletion. */
@@ -65,7 +62,7 @@ static int
 archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	struct hc_strlist *written, hc_err *err)
 {
-	char stamp[32], now3339[21], user[64], host[256], *path = NULL;
+	char stamp[32], now3339[21], user[64], *path = NULL;
 	const char *dir = ctx->cfg.archive_dir;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -86,7 +83,7 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
 		return hc_err_set(err, HC_E_FAIL, "cannot format the time");
 	hc_rfc3339((long long)now, now3339);
-	who(user, sizeof(user), host, sizeof(host));
+	who(user, sizeof(user));
 	if (hc_describe(ctx, tok, it, NULL, now, &e, err) != 0)
 		goto out;
 	b = BIO_new(BIO_s_mem());
@@ -137,7 +134,7 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		json_array_append_new(doms, json_string(e.domains[i]));
 	json_object_set_new(o, "RemovedAt", json_string(now3339));
 	json_object_set_new(o, "RemovedBy", json_string(user));
-	json_object_set_new(o, "Host", json_string(host));
+	json_object_set_new(o, "Host", json_string(ctx->cfg.host));
 	json_object_set_new(o, "Token", json_string(hc_token_get0_info(tok)->label));
 	json_object_set_new(o, "TokenSerial", json_string(hc_token_get0_info(tok)->serial));
 	json_object_set_new(o, "Kind", json_string(hc_status_name(e.status)));
@@ -275,6 +272,62 @@ push_target(struct hc_store_item ***v, size_t *n, struct hc_store_item *it,
 	return 0;
 }
 
+
+/* names, comma-separated, cut to fit */
+static void
+joined(const struct hc_strlist *names, char *buf, size_t len)
+{
+	size_t k, u = 0;
+	int r;
+
+	buf[0] = '\0';
+	for (k = 0; k < names->n && u + 40 < len; k++) {
+		r = snprintf(buf + u, len - u, "%s%s", k ? ", " : "",
+			     names->v[k]);
+		if (r > 0)
+			u += (size_t)r;
+	}
+}
+
+/*
+ * A certificate bound on another host, as that host's binding summary on
+ * the token says, is refused like one bound here; --force removes it with
+ * a warning (that host's binding then points at nothing until it enables
+ * another certificate).
+ */
+static int
+bound_elsewhere(hc_ctx *ctx, const hc_remove_req *req,
+		struct hc_store_item **targets, size_t nt, hc_err *err)
+{
+	const struct hc_fleet *f = hc_ctx_fleet(ctx, err);
+	size_t i, h;
+
+	if (f == NULL)
+		return -1;
+	for (i = 0; i < nt; i++) {
+		for (h = 0; h < f->n; h++) {
+			struct hc_strlist names = { 0 };
+			char svc[200];
+
+			if (targets[i]->kind != HC_KIND_CERT ||
+			    strcmp(f->v[h].host, ctx->cfg.host) == 0 ||
+			    hc_bindings_of(&f->v[h].b, targets[i]->ident,
+					   &names) == 0)
+				continue;
+			joined(&names, svc, sizeof(svc));
+			hc_strlist_release(&names);
+			if (!req->force)
+				return hc_err_set(err, HC_E_DENIED,
+						  "%s is bound to %s on host %s (the binding summary it keeps on the token, updated %s): disable it there first, or use --force",
+						  targets[i]->ident, svc, f->v[h].host,
+						  f->v[h].updated[0] ? f->v[h].updated : "at an unknown time");
+			hc_ctx_warn(ctx, "%s was bound to %s on host %s: that host serves a removed certificate until it enables another",
+				    targets[i]->ident, svc, f->v[h].host);
+		}
+	}
+	return 0;
+}
+
 static int
 do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	  hc_err *err)
@@ -333,15 +386,9 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 		    hc_bindings_of(b, targets[i]->ident, &names) == 0)
 			continue;
 		if (!req->force) {
-			char svc[200] = "";
-			size_t k, u = 0;
+			char svc[200];
 
-			for (k = 0; k < names.n && u + 40 < sizeof(svc); k++) {
-				r = snprintf(svc + u, sizeof(svc) - u, "%s%s",
-					     k ? ", " : "", names.v[k]);
-				if (r > 0)
-					u += (size_t)r;
-			}
+			joined(&names, svc, sizeof(svc));
 			hc_strlist_release(&names);
 			hc_err_set(err, HC_E_DENIED,
 				   "%s is bound to %s on this host: enable another certificate first, or use --force (drops the bindings; files stay)",
@@ -351,6 +398,8 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 		hc_strlist_release(&names);
 		unbind = 1;
 	}
+	if (bound_elsewhere(ctx, req, targets, nt, err) != 0)
+		goto out;
 	used = (size_t)snprintf(q, sizeof(q), "Remove %zu item%s from token '%s' (archived first):",
 				nt, nt == 1 ? "" : "s", hc_token_get0_info(tok)->label);
 	for (i = 0; i < nt && used + 60 < sizeof(q); i++) {
@@ -393,7 +442,7 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 					k++;
 			}
 		}
-		if (hc_bindings_save(ctx->cfg.state_dir, b, err) != 0)
+		if (hc_ctx_save_bindings(ctx, b, err) != 0)
 			goto out;
 	}
 	for (i = 0; i < nt; i++) {

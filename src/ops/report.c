@@ -114,9 +114,8 @@ hc_report_make(hc_ctx *ctx, hc_report *out, hc_err *err)
 
 	memset(&r, 0, sizeof(r));
 	hc_rfc3339((long long)time(NULL), r.generated);
-	if (gethostname(r.host, sizeof(r.host)) != 0)
-		r.host[0] = '\0';
-	r.host[sizeof(r.host) - 1] = '\0';
+	n = snprintf(r.host, sizeof(r.host), "%s", ctx->cfg.host);
+	(void)n;
 	n = snprintf(r.module, sizeof(r.module), "%s", ctx->module);
 	(void)n;
 	tok = hc_ctx_token(ctx, 1, err);

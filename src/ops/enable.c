@@ -392,7 +392,9 @@ do_disable(hc_ctx *ctx, const char *id, const char *services,
 		return hc_err_set(err, HC_E_USAGE, "--services LIST is required");
 	if (hc_services_parse(&ctx->cfg, services, &svc, err) != 0)
 		goto out;
-	if (hc_state_lock(ctx->cfg.state_dir, &lockfd, err) != 0)
+	/* the token before the state lock, as every writer takes them */
+	if (hc_ctx_token(ctx, 1, err) == NULL ||
+	    hc_state_lock(ctx->cfg.state_dir, &lockfd, err) != 0)
 		goto out;
 	b = hc_ctx_reload_bindings(ctx, err);
 	if (b == NULL)

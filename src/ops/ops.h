@@ -51,6 +51,7 @@ struct hc_bindings *hc_ctx_reload_bindings(hc_ctx *ctx, hc_err *err);
  * Record this host's changed bindings b (the state lock held): first the
  * summary on the token that other hosts read, then the state file. When
  * the file cannot be written the summary is put back as the file has it.
+ * Lock order: open the token (its lock) before taking the state lock.
  */
 int hc_ctx_save_bindings(hc_ctx *ctx, const struct hc_bindings *b,
 			 hc_err *err);

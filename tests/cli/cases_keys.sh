@@ -113,14 +113,17 @@ ky_export_roundtrip() {
 # export and import of a PFX
 
 test_export_pfx_import_second_token_rsa() {
+	needs_key_wrap
 	ky_export_roundtrip rsa:2048
 }
 
 test_export_pfx_import_second_token_ec() {
+	needs_key_wrap
 	ky_export_roundtrip ec:p256
 }
 
 test_export_pfx_with_chain_import_second_token() {
+	needs_key_wrap
 	pki init "$T/pki"
 	hc request --subject "CN=chain.example.com" --key ec:p384 --exportable --out "$T/req.pem"
 	expect_rc 0
@@ -149,6 +152,7 @@ test_export_pfx_with_chain_import_second_token() {
 }
 
 test_import_pfx_wrong_password_exit_2() {
+	needs_key_wrap
 	new_cert --subject "CN=pw.example.com" --key ec:p256 --exportable
 	hc export "$THUMB" --out "$T/f.pfx" --password-source env:KY_PW
 	expect_rc 0
@@ -166,6 +170,7 @@ test_import_pfx_wrong_password_exit_2() {
 }
 
 test_import_pfx_twice_is_noop() {
+	needs_key_wrap
 	new_cert --subject "CN=twice.example.com" --key ec:p256 --exportable
 	hc export "$THUMB" --out "$T/f.pfx" --password-source env:KY_PW
 	expect_rc 0
@@ -180,6 +185,7 @@ test_import_pfx_twice_is_noop() {
 }
 
 test_import_pfx_friendly_name_labels_objects() {
+	needs_key_wrap
 	new_cert --subject "CN=fn.example.com" --key ec:p256 --exportable --friendly-name "Tailspin Mail 2026"
 	hc export "$THUMB" --out "$T/f.pfx" --password-source env:KY_PW
 	expect_rc 0
@@ -300,6 +306,7 @@ test_export_allow_export_false_cert_only_still_works() {
 }
 
 test_export_legacy_pfx() {
+	needs_key_wrap
 	new_cert --subject "CN=legacy.example.com" --key rsa:2048 --exportable
 	hc export "$THUMB" --out "$T/l.pfx" --password-source env:KY_PW --legacy
 	expect_rc 0 "export --legacy"
@@ -323,6 +330,7 @@ test_export_legacy_pfx() {
 }
 
 test_export_short_password_min_password_length() {
+	needs_key_wrap
 	new_cert --subject "CN=pw.example.com" --key ec:p256 --exportable
 	mkdir "$T/o"
 	export KY_SHORT=abcde KY_ELEVEN=abcdefghijk KY_TWELVE=abcdefghijkl
@@ -345,6 +353,7 @@ test_export_short_password_min_password_length() {
 }
 
 test_export_existing_file_needs_force() {
+	needs_key_wrap
 	new_cert --subject "CN=force.example.com" --key ec:p256 --exportable
 	echo "precious, not a PFX" >"$T/f.pfx"
 	chmod 644 "$T/f.pfx"
@@ -548,6 +557,7 @@ test_import_pfx_without_key_exit_2() {
 # than likely, copies of the first archive are laid down under the names of
 # the next seconds too.
 test_remove_same_cert_twice_keeps_both_archives() {
+	needs_key_wrap
 	new_cert --subject "CN=twice.example.com" --key ec:p256 --exportable
 	hc export "$THUMB" --out "$T/f.pfx" --password-source env:KY_PW
 	expect_rc 0

@@ -41,7 +41,7 @@ ngx_setup() {
 	NGX_CASE=${FUNCNAME[1]}
 	N=$(mktemp -d /tmp/hn.XXXXXX) || fail "mktemp -d /tmp/hn.XXXXXX"
 	: >"$N/masters"
-	trap ngx_stop EXIT
+	at_exit ngx_stop
 	trap 'exit 130' INT TERM
 	mkdir -p "$N/tmp" || fail "mkdir $N/tmp"
 	ln -s "$TOP/conf/nginx/hsmcert-nginx-reload" "$N/reload" || fail "ln -s $N/reload"

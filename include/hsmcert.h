@@ -219,8 +219,8 @@ typedef struct hc_entry {
 	char *signature_algorithm;
 	char *status_reason;	/**< why Untrusted/Invalid; may be NULL */
 	/** with hc_list_filter.all_hosts, for a certificate: every host that
-	 *  binds it, this host (from its state) first, then the others (from
-	 *  the summaries they keep on the token) by name */
+	 *  binds it, by name: this host from its state directory, the others
+	 *  from the summaries they keep on the token */
 	hc_host_services *hosts;
 	size_t nhosts;
 	int has_hosts;		/**< hosts was asked for */

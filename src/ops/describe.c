@@ -211,6 +211,13 @@ out:
 	return ret;
 }
 
+static int
+by_host(const void *a, const void *b)
+{
+	return strcmp(((const hc_host_services *)a)->host,
+		      ((const hc_host_services *)b)->host);
+}
+
 /* Add host's bindings of the certificate to e->hosts, when it has any. */
 static int
 add_host(hc_entry *e, const char *host, const struct hc_bindings *b,
@@ -270,6 +277,9 @@ fill_services(hc_ctx *ctx, hc_entry *e, hc_err *err)
 		if (strcmp(f->v[i].host, ctx->cfg.host) != 0 &&
 		    add_host(e, f->v[i].host, &f->v[i].b, err) != 0)
 			return -1;
+	/* by name, so every host prints the same line */
+	if (e->nhosts > 1)
+		qsort(e->hosts, e->nhosts, sizeof(*e->hosts), by_host);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #
 #   make            build libhsmcert.a and hsmcert
 #   make demo       install missing packages, make the dev token, run the lifecycle
+#   make remote-demo  the same through p11-kit-client.so and a p11-kit server
 #   make check      install missing packages, run every test level
 #   make SAN=1 ...  ASan + UBSan build (in build-san/)
 
@@ -54,7 +55,7 @@ TOKEN_BIN = $(TOKEN_SRC:%.c=$(B)/%)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
-.PHONY: all demo check check-unit check-token check-cli check-layering \
+.PHONY: all demo remote-demo check check-unit check-token check-cli check-remote check-layering \
         check-secrets check-crash check-faults deps valgrind install uninstall clean token \
         tests bench
 
@@ -116,10 +117,16 @@ demo: deps
 	@hsm/mktoken.sh
 	@hsm/demo.sh $(BIN)
 
+# the same lifecycle through p11-kit-client.so and a p11-kit server
+remote-demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@hsm/mktoken.sh
+	@hsm/remote-demo.sh $(BIN)
+
 check: deps
 	@$(MAKE) --no-print-directory check-layering check-secrets
 	@$(MAKE) --no-print-directory tests
-	@$(MAKE) --no-print-directory check-unit check-token check-cli
+	@$(MAKE) --no-print-directory check-unit check-token check-cli check-remote
 
 check-unit: $(UNIT_BIN)
 	@tests/run-cmocka.sh unit $(UNIT_BIN)
@@ -129,6 +136,11 @@ check-token: $(TOKEN_BIN)
 
 check-cli: $(BIN)
 	@HSMCERT=$(abspath $(BIN)) tests/cli/run.sh
+
+# every CLI case again, hsmcert through p11-kit-client.so and a p11-kit
+# server over the case's token
+check-remote: $(BIN)
+	@HSMCERT=$(abspath $(BIN)) HSMCERT_CLI_REMOTE=1 tests/cli/run.sh
 
 # SIGKILL every changing command at random points (CRASH_RUNS of them)
 CRASH_RUNS ?= 220

@@ -10,6 +10,14 @@ top=$(cd "$here/.." && pwd)
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 module=/usr/lib/softhsm/libsofthsm2.so
 export SOFTHSM2_CONF="$here/softhsm2.conf"
+# hsm/remote-demo.sh runs this through p11-kit's client module: hsmcert is
+# then the host "web01" reaching the token over P11_KIT_SERVER_ADDRESS,
+# while pkcs11-tool and openssl check results on the server side ($module)
+# and a second host "hsm01" on the HSM's own host uses $module directly.
+remote=${HSMCERT_DEMO_MODULE:+1}
+hcmodule=${HSMCERT_DEMO_MODULE:-$module}
+statedir=$top/var/demo
+[ -z "$remote" ] || statedir=$top/var/remote-demo/web01
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 stamp=$(date -u +%H%M%S)
@@ -17,20 +25,36 @@ stamp=$(date -u +%H%M%S)
 # the demo runs on its own copy of the configuration, with a trust anchor
 # (the demo CA) and a state directory of its own
 conf="$work/hsmcert.conf"
-sed -e "s|^pin-source = file:\.\./|pin-source = file:$top/|" \
-    -e "s|^softhsm2-conf = \.\./|softhsm2-conf = $top/|" \
-    -e "s|^state-dir = .*|state-dir = $top/var/demo|" \
-    -e "s|^archive-dir = .*|archive-dir = $top/var/demo/archive|" \
-    -e "s|^audit-log = .*|audit-log = $top/var/demo/audit.log|" \
-    -e "s|^\[paths\]|[paths]\ntrust-anchors = $work/ca/root.pem|" \
-    "$top/conf/hsmcert.conf" >"$conf"
+mkconf() { # FILE MODULE STATE-DIR [HOST]
+	sed -e "s|^module = .*|module = $2|" \
+	    -e "s|^pin-source = file:\.\./|pin-source = file:$top/|" \
+	    -e "s|^softhsm2-conf = \.\./|softhsm2-conf = $top/|" \
+	    -e "s|^state-dir = .*|state-dir = $3|" \
+	    -e "s|^archive-dir = .*|archive-dir = $3/archive|" \
+	    -e "s|^audit-log = .*|audit-log = $3/audit.log|" \
+	    -e "s|^\[paths\]|[paths]\ntrust-anchors = $work/ca/root.pem|" \
+	    "$top/conf/hsmcert.conf" >"$1"
+	[ -z "${4:-}" ] || printf '\n[host]\nname = %s\n' "$4" >>"$1"
+}
+if [ -n "$remote" ]; then
+	mkconf "$conf" "$hcmodule" "$statedir" web01
+	mkconf "$work/hsm01.conf" "$module" "$top/var/remote-demo/hsm01" hsm01
+else
+	mkconf "$conf" "$module" "$statedir"
+fi
 
 step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ %s\n' "$*" >&2; "$@"; }
 hsmcert() { printf '$ hsmcert %s\n' "$*" >&2; "$bin" --config "$conf" "$@"; }
+hsm01() { printf '$ hsmcert %s   (on hsm01, the HSM host)\n' "$*" >&2; "$bin" --config "$work/hsm01.conf" "$@"; }
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
-echo "hsmcert demo on the SoftHSM2 token 'hsmcert' ($here/token)"
+if [ -n "$remote" ]; then
+	echo "hsmcert demo through $hcmodule"
+	echo "  P11_KIT_SERVER_ADDRESS=$P11_KIT_SERVER_ADDRESS (p11-kit server over the SoftHSM2 token 'hsmcert')"
+else
+	echo "hsmcert demo on the SoftHSM2 token 'hsmcert' ($here/token)"
+fi
 
 # a demo CA (made with openssl) to answer the request in step 4; its root is
 # the configured trust anchor
@@ -94,6 +118,17 @@ echo "completed: certificate $issued, status $(json 'd["Certificate"]["Status"]'
 step "5. Enable-ExchangeCertificate: bind to SMTP and IIS"
 hsmcert enable "$issued" --services smtp,iis --yes
 
+if [ -n "$remote" ]; then
+	step "5b. A second host on the same token: hsm01 binds IMAP; each host sees both"
+	hsm01 enable "$issued" --services imap --yes
+	hsmcert list --thumbprint "$issued" --all-hosts
+	hsm01 disable "$issued" --services imap
+	if hsm01 remove "$issued" --yes; then
+		echo "demo: a certificate bound on web01 was removed on hsm01" >&2; exit 1
+	fi
+	echo "(refused on hsm01, exit 4: web01 serves it)"
+fi
+
 step "6. Verify before the change window"
 hsmcert verify "$issued" --plan "$work/plan.txt"
 
@@ -103,7 +138,17 @@ hsmcert new --subject "CN=owa.tailspintoys.ca" --key ec:p256 --exportable \
 exp=$(json 'd["Thumbprint"]' <"$work/exp.json")
 HSMCERT_DEMO_PFX=$(openssl rand -hex 16)
 export HSMCERT_DEMO_PFX
-hsmcert export "$exp" --out "$work/owa.pfx" --password-source env:HSMCERT_DEMO_PFX
+if [ -n "$remote" ]; then
+	# p11-kit 0.24's RPC cannot carry CKM_AES_KEY_WRAP_PAD: the key leaves
+	# on the HSM's host, with the token's own module
+	if hsmcert export "$exp" --out "$work/owa.pfx" --password-source env:HSMCERT_DEMO_PFX; then
+		echo "demo: export through p11-kit 0.24 unexpectedly worked" >&2; exit 1
+	fi
+	echo "(refused through the socket, exit 1; on the HSM's host:)"
+	hsm01 export "$exp" --out "$work/owa.pfx" --password-source env:HSMCERT_DEMO_PFX
+else
+	hsmcert export "$exp" --out "$work/owa.pfx" --password-source env:HSMCERT_DEMO_PFX
+fi
 run openssl pkcs12 -in "$work/owa.pfx" -info -noout -passin env:HSMCERT_DEMO_PFX 2>&1 | head -3
 if hsmcert export "$issued" --out "$work/refused.pfx" --password-source env:HSMCERT_DEMO_PFX; then
 	echo "demo: a non-exportable key was exported" >&2; exit 1

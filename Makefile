@@ -57,7 +57,7 @@ TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 .PHONY: all demo remote-demo check check-unit check-token check-cli check-remote check-layering \
         check-secrets check-crash check-faults deps valgrind install uninstall clean token \
-        tests bench
+        tests bench bench-remote
 
 all: $(BIN)
 
@@ -191,6 +191,11 @@ check-faults: $(BIN) $(FAULT_SHIM)
 bench: deps
 	@$(MAKE) --no-print-directory $(BIN) $(B)/bench/mkbench
 	@HSMCERT=$(abspath $(BIN)) MKBENCH=$(abspath $(B)/bench/mkbench) bench/run.sh
+
+# what p11-kit's socket costs per command (bench/remote.sh)
+bench-remote: deps
+	@$(MAKE) --no-print-directory $(BIN) $(B)/bench/mkbench
+	@HSMCERT=$(abspath $(BIN)) MKBENCH=$(abspath $(B)/bench/mkbench) bench/remote.sh
 
 # the token filler, linked with the library
 $(B)/bench/mkbench: $(B)/bench/mkbench.o $(LIB)

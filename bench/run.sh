@@ -48,7 +48,9 @@ for n in $SIZES; do
 		printf '[token]\nlabel = bench\npin-source = file:%s/user.pin\nsofthsm2-conf = %s/softhsm2.conf\n[paths]\nstate-dir = %s/state\n' \
 			"$d" "$d" "$d" >"$d/hc.conf"
 		start=$(date +%s)
-		"$MKBENCH" "$d/hc.conf" "$n" 2>/dev/null
+		# the configuration names the token; a SOFTHSM2_CONF left from the
+		# previous size would win over it
+		env -u SOFTHSM2_CONF "$MKBENCH" "$d/hc.conf" "$n" 2>/dev/null
 		echo "# token of $n pairs built in $(( $(date +%s) - start )) s"
 		touch "$d/done"
 	fi

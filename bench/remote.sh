@@ -13,7 +13,8 @@
 # generation, signature, a data object written). pkcs11-spy counts the
 # PKCS#11 calls each command makes: through the socket every call is a
 # round trip. The table gives direct, remote, the extra time, the ratio and
-# the extra per call. PINs reach the tools through files and environment
+# the extra per call beyond -T's (whose extra is the connection and the
+# server starting its module). PINs reach the tools through files and environment
 # variables only; the server is stopped by its PID at exit.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,7 +87,8 @@ for n in $SIZES; do
 		R[$n,$via,verify]=$(bench "verify$n$via" "$H --module $m verify $id")
 		R[$n,$via,request]=$(bench "req$n$via" "$H --module $m request --subject CN=bench.example.com --key ec:p256 --quiet --out /dev/null --force")
 	done
-	R[$n,calls,T]=$(PKCS11SPY=$MODULE PKCS11SPY_OUTPUT=$W/spy.log pkcs11-tool --module "$SPY" -T >/dev/null 2>&1
+	R[$n,calls,T]=$(rm -f "$W/spy.log"
+		PKCS11SPY=$MODULE PKCS11SPY_OUTPUT=$W/spy.log pkcs11-tool --module "$SPY" -T >/dev/null 2>&1
 		grep -cE '^[0-9]+: C_' "$W/spy.log")
 	R[$n,calls,list]=$(calls "$MODULE" $H list)
 	R[$n,calls,json]=$(calls "$MODULE" $H list --format json)
@@ -105,16 +107,20 @@ label() {
 	request) echo "hsmcert request --key ec:p256" ;;
 	esac
 }
-printf '\n| token | command | PKCS#11 calls | direct (s) | through the socket (s) | extra (s) | ratio | extra per call (ms) |\n'
+printf '\n| token | command | PKCS#11 calls | direct (s) | through the socket (s) | extra (s) | ratio | extra beyond -T, per call (µs) |\n'
 printf '|---|---|---|---|---|---|---|---|\n'
 for n in $SIZES; do
 	for c in $CMDS; do
-		python3 - "$n" "$(label "$c")" "${R[$n,calls,$c]}" "${R[$n,direct,$c]}" "${R[$n,remote,$c]}" <<'PY'
+		python3 - "$n" "$(label "$c")" "${R[$n,calls,$c]}" "${R[$n,direct,$c]}" "${R[$n,remote,$c]}" \
+			"${R[$n,calls,T]}" "${R[$n,direct,T]}" "${R[$n,remote,T]}" <<'PY'
 import sys
-n, name, calls, d, r = sys.argv[1:]
-d, r, calls = float(d), float(r), int(calls)
-per = (r - d) / calls * 1000 if calls else 0.0
-print("| %s pairs | %s | %d | %.4f | %.4f | %+.4f | %.2f | %.3f |" % (n, name, calls, d, r, r - d, r / d, per))
+n, name = sys.argv[1:3]
+calls, d, r, tcalls, td, tr = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), \
+	int(sys.argv[6]), float(sys.argv[7]), float(sys.argv[8])
+# the connection and the server's own module start cost what -T's extra
+# costs; what is left is the round trips
+beyond = "-" if calls <= tcalls else "%.0f" % (((r - d) - (tr - td)) / (calls - tcalls) * 1e6)
+print("| %s pairs | %s | %d | %.4f | %.4f | %+.4f | %.2f | %s |" % (n, name, calls, d, r, r - d, r / d, beyond))
 PY
 	done
 done

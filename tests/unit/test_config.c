@@ -684,6 +684,60 @@ test_config_bom_crlf_and_comments(void **state)
 }
 
 static void
+test_config_host_name_from_section(void **state)
+{
+	struct hc_config cfg;
+
+	(void)state;
+	parse_ok("[host]\nname = web-01.dmz_a\n", &cfg);
+	assert_string_equal(cfg.host, "web-01.dmz_a");
+	hc_config_release(&cfg);
+}
+
+static void
+test_config_host_name_defaults_to_short_hostname(void **state)
+{
+	struct hc_config cfg;
+	char h[256];
+
+	(void)state;
+	assert_int_equal(gethostname(h, sizeof(h)), 0);
+	h[sizeof(h) - 1] = '\0';
+	h[strcspn(h, ".")] = '\0';
+	parse_ok("[paths]\nstate-dir = /var/lib/x\n", &cfg);
+	assert_string_equal(cfg.host, h);
+	hc_config_release(&cfg);
+}
+
+static void
+test_config_host_name_bad_is_usage(void **state)
+{
+	(void)state;
+	parse_fails("[host]\nname = web 01\n", HC_E_USAGE,
+		    "t.conf:2: host name 'web 01' is not 1-64 letters, digits, '.', '-' or '_'");
+	parse_fails("[host]\nname = a/b\n", HC_E_USAGE,
+		    "t.conf:2: host name 'a/b' is not 1-64 letters, digits, '.', '-' or '_'");
+	parse_fails("[host]\nname = x\ncolour = blue\n", HC_E_USAGE,
+		    "t.conf:3: unknown key 'colour' in [host]");
+}
+
+static void
+test_host_name_valid_bounds(void **state)
+{
+	char s[80];
+
+	(void)state;
+	memset(s, 'a', sizeof(s));
+	s[64] = '\0';
+	assert_int_equal(hc_host_name_valid(s), 1);
+	s[64] = 'a';
+	s[65] = '\0';
+	assert_int_equal(hc_host_name_valid(s), 0);
+	assert_int_equal(hc_host_name_valid(""), 0);
+	assert_int_equal(hc_host_name_valid("host=x"), 0);
+}
+
+static void
 test_config_release_is_null_safe(void **state)
 {
 	struct hc_config cfg;
@@ -844,6 +898,10 @@ main(void)
 		cmocka_unit_test(test_config_empty_value_is_refused),
 		cmocka_unit_test(test_config_bom_crlf_and_comments),
 		cmocka_unit_test(test_config_release_is_null_safe),
+		cmocka_unit_test(test_config_host_name_from_section),
+		cmocka_unit_test(test_config_host_name_defaults_to_short_hostname),
+		cmocka_unit_test(test_config_host_name_bad_is_usage),
+		cmocka_unit_test(test_host_name_valid_bounds),
 		cmocka_unit_test_setup_teardown(test_config_example_file_is_valid,
 						tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_config_check_secret_source),

@@ -290,7 +290,15 @@ hc_ctx_save_bindings(hc_ctx *ctx, const struct hc_bindings *b, hc_err *err)
 	struct hc_token *tok = hc_ctx_token(ctx, 1, err);
 	struct hc_bindings old;
 
-	if (tok == NULL || hc_fleet_publish(tok, ctx->cfg.host, b, err) != 0)
+	if (tok == NULL)
+		return -1;
+	if (ctx->defer_publish) {
+		if (hc_bindings_save(ctx->cfg.state_dir, b, err) != 0)
+			return -1;
+		ctx->publish_pending = 1;
+		return 0;
+	}
+	if (hc_fleet_publish(tok, ctx->cfg.host, b, err) != 0)
 		return -1;
 	ctx->have_fleet = 0;
 	hc_fleet_release(&ctx->fleet);
@@ -322,4 +330,25 @@ hc_ctx_fleet(hc_ctx *ctx, hc_err *err)
 			    HC_FLEET_APP, ctx->fleet.damaged == 1 ? "is" : "are");
 	ctx->have_fleet = 1;
 	return &ctx->fleet;
+}
+
+void
+hc_ctx_publish_deferred(hc_ctx *ctx)
+{
+	struct hc_bindings *b;
+	struct hc_token *tok;
+	hc_err e = { 0 };
+
+	if (!ctx->publish_pending)
+		return;
+	ctx->publish_pending = 0;
+	b = hc_ctx_reload_bindings(ctx, &e);
+	tok = b != NULL ? hc_ctx_token(ctx, 1, &e) : NULL;
+	if (tok == NULL || hc_fleet_publish(tok, ctx->cfg.host, b, &e) != 0) {
+		hc_ctx_warn(ctx, "this host's binding summary on the token was not updated (%s): other hosts see the old bindings until the next enable or disable here",
+			    e.msg);
+		return;
+	}
+	ctx->have_fleet = 0;
+	hc_fleet_release(&ctx->fleet);
 }

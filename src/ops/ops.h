@@ -34,6 +34,8 @@ struct hc_ctx {
 	int pin_audited;
 	int have_bindings;
 	int all_hosts;			/* describe every host's bindings */
+	int defer_publish;		/* save_bindings: the file only... */
+	int publish_pending;		/* ...and the summary later */
 	struct hc_fleet fleet;		/* every host's, read on first use */
 	int have_fleet;
 };
@@ -61,6 +63,14 @@ int hc_ctx_save_bindings(hc_ctx *ctx, const struct hc_bindings *b,
  * are skipped with a warning. borrowed.
  */
 const struct hc_fleet *hc_ctx_fleet(hc_ctx *ctx, hc_err *err);
+
+/**
+ * With ctx->defer_publish set, hc_ctx_save_bindings writes the file only
+ * and leaves the summary to this, called once the operation's new objects
+ * are kept (renew: a token failure there could no longer undo them). A
+ * failure is a warning: the change itself is done.
+ */
+void hc_ctx_publish_deferred(hc_ctx *ctx);
 
 /**
  * The token, opened on first use; with login set the user is logged in

@@ -119,7 +119,10 @@ takeover(hc_ctx *ctx, const struct hc_made *made,
 	if (s.ca_stack == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
 	ctx->assume_yes = 1;
+	/* the summary on the token after the new objects are kept */
+	ctx->defer_publish = 1;
 	ret = hc_bind_services(ctx, tok, &s, &mi.it, services, NULL, err);
+	ctx->defer_publish = 0;
 	ctx->assume_yes = yes;
 	if (ret != 0)
 		hc_err_prefix(err, "moving the bindings failed, the renewal is undone: ");
@@ -277,6 +280,7 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 		hc_ctx_warn(ctx, "the new key is exportable like the old one, but the policy forbids export (allow-export = false)");
 	if (hc_create_on_token(ctx, &c, &made, err) != 0)
 		goto out;
+	hc_ctx_publish_deferred(ctx);
 	ret = 0;
 out:
 	if (have_store)

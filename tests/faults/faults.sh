@@ -270,7 +270,14 @@ one_run() {
 	if [ "$rc" = 0 ]; then
 		err1=$(head -n 1 "$r/err" | cut -c1-200)
 		outcome "$r" >"$r/outcome"
-		if cmp -s "$sw/outcome.done" "$r/outcome"; then
+		# renew publishes this host's binding summary after its objects
+		# are kept: a fault there is a warning naming the CK_RV, and may
+		# leave the old summary beside the new one (the higher gen counts;
+		# pkcs11-tool lists both alike, hence uniq)
+		if grep -q "binding summary on the token was not updated (.*CKR_" "$r/err" &&
+		   cmp -s <(uniq "$sw/outcome.done") <(uniq "$r/outcome"); then
+			problems=()
+		elif cmp -s "$sw/outcome.done" "$r/outcome"; then
 			case $fn in
 			C_CloseSession | C_CloseAllSessions | C_Logout) problems=() ;;
 			*)

@@ -56,7 +56,7 @@ COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 .PHONY: all demo remote-demo check check-unit check-token check-cli check-remote check-layering \
-        check-secrets check-crash check-faults deps valgrind install uninstall clean token \
+        check-secrets check-crash check-faults check-programs deps valgrind install uninstall clean token \
         tests bench bench-remote
 
 all: $(BIN)
@@ -158,6 +158,10 @@ check-layering:
 	@! grep -rnE '\b(printf|fprintf|puts|fputs|perror)\(' src/core src/ops
 	@! grep -rnE '\b(atoi|atol|sprintf|vsprintf|strcpy|strcat|gets|strtok|system|popen)\(' src include
 	@echo "check-layering: ok"
+
+# every program the tests, demos and benches run is installed by hsm/deps.sh
+check-programs:
+	@hsm/check-programs.sh
 
 check-secrets:
 	@! grep -rn 'hc_secret_get0_buf' src | grep -vE '^src/core/(token|pkcs12|secret)\.[ch]:'

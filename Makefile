@@ -111,6 +111,7 @@ deps:
 # The development token lives in hsm/token (git-ignored), PIN in hsm/user.pin.
 token: deps
 	@hsm/mktoken.sh
+	@hsm/mkdemoca.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)

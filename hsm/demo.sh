@@ -16,15 +16,20 @@ export SOFTHSM2_CONF="$here/softhsm2.conf"
 # and a second host "hsm01" on the HSM's own host uses $module directly.
 remote=${HSMCERT_DEMO_MODULE:+1}
 hcmodule=${HSMCERT_DEMO_MODULE:-$module}
-statedir=$top/var/demo
+statedir=$top/var/state
 [ -z "$remote" ] || statedir=$top/var/remote-demo/web01
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 stamp=$(date -u +%H%M%S)
 
-# the demo runs on its own copy of the configuration, with a trust anchor
-# (the demo CA) and a state directory of its own
-conf="$work/hsmcert.conf"
+# The demo runs on conf/hsmcert.conf itself, the configuration README's
+# examples use: its state directory (var/state) and its trust anchor, the
+# demo CA's root (hsm/demo-ca, made by hsm/mkdemoca.sh), so the first
+# command a newcomer runs after the demo agrees with it. The remote demo
+# makes two hosts' copies of it.
+ca=$here/demo-ca
+"$here/mkdemoca.sh" "$ca" >/dev/null
+conf=$top/conf/hsmcert.conf
 mkconf() { # FILE MODULE STATE-DIR [HOST]
 	sed -e "s|^module = .*|module = $2|" \
 	    -e "s|^pin-source = file:\.\./|pin-source = file:$top/|" \
@@ -32,15 +37,14 @@ mkconf() { # FILE MODULE STATE-DIR [HOST]
 	    -e "s|^state-dir = .*|state-dir = $3|" \
 	    -e "s|^archive-dir = .*|archive-dir = $3/archive|" \
 	    -e "s|^audit-log = .*|audit-log = $3/audit.log|" \
-	    -e "s|^\[paths\]|[paths]\ntrust-anchors = $work/ca/root.pem|" \
+	    -e "s|^trust-anchors = .*|trust-anchors = $ca/root.pem|" \
 	    "$top/conf/hsmcert.conf" >"$1"
 	[ -z "${4:-}" ] || printf '\n[host]\nname = %s\n' "$4" >>"$1"
 }
 if [ -n "$remote" ]; then
+	conf=$work/hsmcert.conf
 	mkconf "$conf" "$hcmodule" "$statedir" web01
 	mkconf "$work/hsm01.conf" "$module" "$top/var/remote-demo/hsm01" hsm01
-else
-	mkconf "$conf" "$module" "$statedir"
 fi
 
 step() { printf '\n== %s\n' "$*"; }
@@ -56,18 +60,9 @@ else
 	echo "hsmcert demo on the SoftHSM2 token 'hsmcert' ($here/token)"
 fi
 
-# a demo CA (made with openssl) to answer the request in step 4; its root is
-# the configured trust anchor
+# the demo CA (hsm/demo-ca) answers the request in step 4; its root is the
+# configured trust anchor
 mkdir -p "$work/ca"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca/root.key" \
-	-subj "/O=hsmcert demo/CN=Demo Root CA" -days 3650 -out "$work/ca/root.pem" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca/int.key" \
-	-subj "/O=hsmcert demo/CN=Demo Issuing CA" -out "$work/ca/int.csr" 2>/dev/null
-printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$work/ca/ca.ext"
-printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >"$work/ca/leaf.ext"
-openssl x509 -req -in "$work/ca/int.csr" -CA "$work/ca/root.pem" -CAkey "$work/ca/root.key" \
-	-CAcreateserial -days 1825 -extfile "$work/ca/ca.ext" -out "$work/ca/int.pem" 2>/dev/null
 
 step "1. New-ExchangeCertificate: a self-signed certificate, key generated on the token"
 hsmcert new --subject "CN=mail.tailspintoys.ca, O=Tailspintoys, L=Mississauga, S=Ontario, C=CA" \
@@ -107,10 +102,10 @@ hsmcert request --subject "C=CA, S=Ontario, L=Mississauga, O=Tailspintoys, CN=ma
 run openssl req -in "$work/req.csr" -noout -verify -subject
 
 step "4. The CA answers (the demo CA), Import-ExchangeCertificate completes the request"
-openssl x509 -req -in "$work/req.csr" -CA "$work/ca/int.pem" -CAkey "$work/ca/int.key" \
-	-CAcreateserial -days 397 -extfile "$work/ca/leaf.ext" -copy_extensions copy \
+openssl x509 -req -in "$work/req.csr" -CA "$ca/int.pem" -CAkey "$ca/int.key" \
+	-CAserial "$work/ca/int.srl" -CAcreateserial -days 397 -extfile "$ca/leaf.ext" -copy_extensions copy \
 	-out "$work/ca/leaf.pem" 2>/dev/null
-cat "$work/ca/int.pem" "$work/ca/leaf.pem" >"$work/answer.pem"
+cat "$ca/int.pem" "$work/ca/leaf.pem" >"$work/answer.pem"
 hsmcert complete "$work/answer.pem" --format json >"$work/done.json"
 issued=$(json 'd["Certificate"]["Thumbprint"]' <"$work/done.json")
 echo "completed: certificate $issued, status $(json 'd["Certificate"]["Status"]' <"$work/done.json"), RootCAType $(json 'd["Certificate"]["RootCAType"]' <"$work/done.json")"

@@ -31,8 +31,8 @@
 #define PINFAIL_FILE_MAX 65536
 #define RECORD_HEAD \
 	"# hsmcert: wrong PINs given to this token (SPEC 10, PIN lockout guard)\n" \
-	"# the pin-sources named below are not tried again until a login\n" \
-	"# succeeds or --pin-retry is given; no PIN is kept here\n"
+	"# the pin-sources named below (prompt aside) are not tried again until\n" \
+	"# a login succeeds or --pin-retry is given; no PIN is kept here\n"
 
 void
 hc_pinfail_release(struct hc_pinfail *r)

@@ -11,6 +11,9 @@
  * file is read and written without following symbolic links; a record
  * that cannot be read refuses the login rather than letting it through.
  */
+/* realpath() is XSI: POSIX 2008 alone (the build's -D_POSIX_C_SOURCE) hides it */
+#define _XOPEN_SOURCE 700
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -136,12 +136,12 @@ check-token: $(TOKEN_BIN)
 	@tests/run-cmocka.sh token $(TOKEN_BIN)
 
 check-cli: $(BIN)
-	@HSMCERT=$(abspath $(BIN)) tests/cli/run.sh
+	@HSMCERT=$(abspath $(BIN)) FAULT_SHIM=$(abspath $(FAULT_SHIM)) tests/cli/run.sh
 
 # every CLI case again, hsmcert through p11-kit-client.so and a p11-kit
 # server over the case's token
 check-remote: $(BIN)
-	@HSMCERT=$(abspath $(BIN)) HSMCERT_CLI_REMOTE=1 tests/cli/run.sh
+	@HSMCERT=$(abspath $(BIN)) FAULT_SHIM=$(abspath $(FAULT_SHIM)) HSMCERT_CLI_REMOTE=1 tests/cli/run.sh
 
 # SIGKILL every changing command at random points (CRASH_RUNS of them)
 CRASH_RUNS ?= 220
@@ -189,6 +189,9 @@ clean:
 # prerequisites are expanded when the rule is read)
 check-faults: $(BIN) $(FAULT_SHIM)
 	@HSMCERT=$(abspath $(BIN)) FAULT_SHIM=$(abspath $(FAULT_SHIM)) tests/faults/faults.sh
+
+# tests/cli/cases_pin.sh plays a counting token through the same shim
+check-cli check-remote: $(FAULT_SHIM)
 
 -include $(B)/bench/mkbench.d $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOKEN_BIN:=.d) $(COMMON_OBJ:.o=.d)
 

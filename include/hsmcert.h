@@ -91,6 +91,9 @@ typedef struct hc_ctx_opts {
 	int verbose;
 	int assume_yes;		/**< --yes */
 	int interactive;	/**< a terminal is available for questions */
+	int pin_final_try;	/**< --pin-final-try: may spend the last try */
+	int pin_retry;		/**< --pin-retry: one try from a pin-source
+				     that gave a wrong PIN before */
 } hc_ctx_opts;
 
 /**

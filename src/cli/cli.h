@@ -11,6 +11,7 @@
 enum {
 	OPT_CONFIG = 0x1000, OPT_MODULE, OPT_TOKEN, OPT_PIN_SOURCE,
 	OPT_FORMAT, OPT_YES, OPT_QUIET, OPT_VERBOSE, OPT_HELP,
+	OPT_PIN_FINAL_TRY, OPT_PIN_RETRY,
 	/* the name options of new, request and names */
 	OPT_SUBJECT = 0x1080, OPT_DOMAIN, OPT_AUTODISCOVER, OPT_ACCEPTED,
 	OPT_PLAN,
@@ -41,7 +42,9 @@ int cli_name_option(hc_new_req *req, const char **domains, int c,
 	{ "yes", no_argument, NULL, OPT_YES }, \
 	{ "quiet", no_argument, NULL, OPT_QUIET }, \
 	{ "verbose", no_argument, NULL, OPT_VERBOSE }, \
-	{ "help", no_argument, NULL, OPT_HELP }
+	{ "help", no_argument, NULL, OPT_HELP }, \
+	{ "pin-final-try", no_argument, NULL, OPT_PIN_FINAL_TRY }, \
+	{ "pin-retry", no_argument, NULL, OPT_PIN_RETRY }
 
 /** Does this global option take a value? (for main.c's scan) */
 int cli_global_takes_arg(const char *arg);

@@ -68,6 +68,12 @@ cli_global(struct cli *g, int c, const char *arg)
 	case OPT_HELP:
 		g->help = 1;
 		return 1;
+	case OPT_PIN_FINAL_TRY:
+		g->opts.pin_final_try = 1;
+		return 1;
+	case OPT_PIN_RETRY:
+		g->opts.pin_retry = 1;
+		return 1;
 	default:
 		return 0;
 	}
@@ -84,7 +90,7 @@ cli_usage(FILE *f, const char *synopsis, const struct cli_usage *u)
 	}
 	fprintf(f, "\nGlobal options: --config FILE, --module PATH, --token LABEL|URI,\n"
 		   "  --pin-source env:VAR|file:PATH|fd:N|prompt, --format FMT, --yes,\n"
-		   "  --quiet, --verbose (see hsmcert --help)\n");
+		   "  --quiet, --verbose, --pin-final-try, --pin-retry (see hsmcert --help)\n");
 }
 
 int

@@ -64,6 +64,8 @@ main_usage(FILE *f)
 		   "  --format FMT        table, list or json\n"
 		   "  --yes               answer yes to confirmations\n"
 		   "  --quiet, --verbose\n"
+		   "  --pin-final-try     log in even when the token reports one PIN try left\n"
+		   "  --pin-retry         one try from a pin-source that gave a wrong PIN before\n"
 		   "\nExit codes: 0 ok, 1 failure, 2 usage/input, 3 not found, 4 denied,\n"
 		   "5 verification failed, 6 PIN error, 7 cancelled.\n");
 }

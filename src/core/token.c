@@ -463,7 +463,47 @@ pin_flags_text(const struct hc_token_info *ti, char *buf, size_t len)
 }
 
 int
+hc_token_login_check(struct hc_token *t, unsigned int flags,
+		     struct hc_token_info *ti, hc_err *err)
+{
+	if (hc_token_get_info(t, ti, err) != 0)
+		return -1;
+	if (ti->locked)
+		return hc_err_set(err, HC_E_PIN,
+				  "the user PIN of token '%s' is locked (CKF_USER_PIN_LOCKED); ask the security officer to reset it",
+				  ti->label);
+	/* SPEC 10: the last try is never spent unless the user says so */
+	if (ti->final_try && !(flags & HC_LOGIN_FINAL_TRY))
+		return hc_err_set(err, HC_E_PIN,
+				  "token '%s' reports one PIN try left before it locks the user PIN (CKF_USER_PIN_FINAL_TRY): hsmcert does not spend the last try; check the PIN source, then give the global option --pin-final-try to allow it",
+				  ti->label);
+	return 0;
+}
+
+int
+hc_token_pin_was_wrong(const hc_err *err)
+{
+	if (err == NULL || err->code != HC_E_PIN)
+		return 0;
+	switch (err->ckr) {
+	case CKR_PIN_INCORRECT:
+	case CKR_PIN_INVALID:
+	case CKR_PIN_LEN_RANGE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
 hc_token_login(struct hc_token *t, const hc_secret *pin, hc_err *err)
+{
+	return hc_token_login_flags(t, pin, 0, err);
+}
+
+int
+hc_token_login_flags(struct hc_token *t, const hc_secret *pin,
+		     unsigned int lflags, hc_err *err)
 {
 	struct hc_token_info ti;
 	char flags[128];
@@ -472,12 +512,9 @@ hc_token_login(struct hc_token *t, const hc_secret *pin, hc_err *err)
 
 	if (t->logged_in)
 		return 0;
-	if (hc_token_get_info(t, &ti, err) != 0)
+	/* read right before C_Login: a human may have typed for a while */
+	if (hc_token_login_check(t, lflags, &ti, err) != 0)
 		return -1;
-	if (ti.locked)
-		return hc_err_set(err, HC_E_PIN,
-				  "the user PIN of token '%s' is locked; ask the security officer to reset it",
-				  ti.label);
 	if (pin == NULL)
 		return hc_err_set(err, HC_E_PIN,
 				  "a PIN is needed for token '%s'", ti.label);

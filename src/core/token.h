@@ -106,12 +106,39 @@ int hc_token_get_info(struct hc_token *t, struct hc_token_info *info,
 /** borrowed: the information read at open (label, serial...). */
 const struct hc_token_info *hc_token_get0_info(const struct hc_token *t);
 
+/** hc_token_login_flags: spend the last try (--pin-final-try). */
+#define HC_LOGIN_FINAL_TRY 0x1u
+
 /**
- * Log the user in: exactly one C_Login, never retried. A wrong, locked or
- * badly sized PIN is HC_E_PIN with the token's count-low / final-try /
- * locked flags in the message.
+ * May a login be tried? Reads the token's flags fresh (C_GetTokenInfo) into
+ * *ti. Returns 0, or -1: HC_E_PIN when the user PIN is locked
+ * (CKF_USER_PIN_LOCKED), or when the token has one try left
+ * (CKF_USER_PIN_FINAL_TRY) and flags lacks HC_LOGIN_FINAL_TRY (SPEC 10:
+ * the last try is never spent unasked); HC_E_FAIL when the token does not
+ * answer. CKF_USER_PIN_COUNT_LOW is no refusal: ti->count_low tells the
+ * caller, who warns. No C_Login is made.
  */
+int hc_token_login_check(struct hc_token *t, unsigned int flags,
+			 struct hc_token_info *ti, hc_err *err);
+
+/**
+ * Log the user in: hc_token_login_check (with flags), then exactly one
+ * C_Login, never retried. A wrong, locked or badly sized PIN is HC_E_PIN
+ * (err->ckr the token's answer) with the token's count-low / final-try /
+ * locked flags in the message. Returns 0 or -1.
+ */
+int hc_token_login_flags(struct hc_token *t, const hc_secret *pin,
+			 unsigned int flags, hc_err *err);
+
+/** hc_token_login_flags with no flags: the last try is refused. */
 int hc_token_login(struct hc_token *t, const hc_secret *pin, hc_err *err);
+
+/**
+ * Did the token refuse the login because the PIN given is not its PIN
+ * (CKR_PIN_INCORRECT, CKR_PIN_INVALID, CKR_PIN_LEN_RANGE)? err as
+ * hc_token_login left it. 1 or 0.
+ */
+int hc_token_pin_was_wrong(const hc_err *err);
 
 /** Is the user logged in (by this process)? */
 int hc_token_is_logged_in(const struct hc_token *t);

@@ -6,6 +6,7 @@
 
 #include "core/audit.h"
 #include "core/error.h"
+#include "core/pinfail.h"
 #include "ops/ops.h"
 
 #define HC_DEFAULT_CONFIG "/etc/hsmcert/hsmcert.conf"
@@ -52,6 +53,8 @@ hc_ctx_new(const hc_ctx_opts *opts, hc_err *err)
 	ctx->verbose = opts->verbose;
 	ctx->assume_yes = opts->assume_yes;
 	ctx->interactive = opts->interactive;
+	ctx->pin_final_try = opts->pin_final_try;
+	ctx->pin_retry = opts->pin_retry;
 	return ctx;
 fail:
 	hc_ctx_free(ctx);
@@ -162,10 +165,90 @@ hc_ctx_confirm(hc_ctx *ctx, const char *question, hc_err *err)
 	return ctx->confirm_cb(ctx->confirm_arg, question, err);
 }
 
+/*
+ * SPEC 10, PIN lockout guard, before the PIN is read: the token's flags
+ * (locked, one try left, few left) and this host's record of wrong PINs
+ * for the token. *source gets the pin-source's name as the record keeps
+ * it (caller frees).
+ */
+static int
+login_guard(hc_ctx *ctx, char **source, hc_err *err)
+{
+	const struct hc_token_info *id = hc_token_get0_info(ctx->tok);
+	const struct hc_pinfail_entry *e;
+	struct hc_token_info ti;
+	struct hc_pinfail rec = { 0 };
+	char *path = NULL;
+	int ret = -1, r;
+
+	if (hc_token_login_check(ctx->tok, ctx->pin_final_try ?
+				 HC_LOGIN_FINAL_TRY : 0, &ti, err) != 0)
+		return -1;
+	if (ti.final_try)
+		hc_ctx_warn(ctx, "token '%s' reports one PIN try left (CKF_USER_PIN_FINAL_TRY): --pin-final-try spends it, and a wrong PIN now locks the user PIN",
+			    ti.label);
+	else if (ti.count_low)
+		hc_ctx_warn(ctx, "token '%s' reports that few PIN tries are left (CKF_USER_PIN_COUNT_LOW): a login failed since the last good one",
+			    ti.label);
+	*source = hc_pinfail_source_name(ctx->pin_source, err);
+	if (*source == NULL)
+		return -1;
+	r = hc_pinfail_read(ctx->cfg.state_dir, id, &rec, err);
+	if (r <= 0)
+		return r;
+	e = hc_pinfail_find(&rec, *source);
+	if (e != NULL && !hc_pinfail_is_prompt(ctx->pin_source) &&
+	    !ctx->pin_retry) {
+		path = hc_pinfail_path(ctx->cfg.state_dir, id, NULL);
+		hc_err_set(err, HC_E_PIN,
+			   "token '%s': the PIN from %s was wrong at %s (%ld time%s); hsmcert does not try that pin-source again until a login succeeds, so a stale PIN cannot lock the token: correct the PIN, then give the global option --pin-retry for one try (record: %s)",
+			   id->label, e->source, e->time, e->count,
+			   e->count == 1 ? "" : "s", path ? path : "?");
+		goto out;
+	}
+	if (e != NULL && ctx->pin_retry)
+		hc_ctx_warn(ctx, "trying the PIN from %s again, as --pin-retry allows: it was wrong at %s",
+			    e->source, e->time);
+	else if (e == NULL && rec.n > 0)
+		hc_ctx_warn(ctx, "token '%s' had a wrong PIN from %s at %s; trying %s",
+			    id->label, rec.v[rec.n - 1].source,
+			    rec.v[rec.n - 1].time, *source);
+	ret = 0;
+out:
+	free(path);
+	hc_pinfail_release(&rec);
+	return ret;
+}
+
+/* After the one C_Login: a success clears the record, a wrong PIN adds. */
+static void
+login_record(hc_ctx *ctx, int ok, const char *source, hc_err *err)
+{
+	const struct hc_token_info *id = hc_token_get0_info(ctx->tok);
+	hc_err e = { 0 };
+
+	if (ok) {
+		if (hc_pinfail_clear(ctx->cfg.state_dir, id, &e) != 0)
+			hc_ctx_warn(ctx, "the record of an earlier wrong PIN was not removed: %s",
+				    e.msg);
+		return;
+	}
+	if (!hc_token_pin_was_wrong(err))
+		return;
+	if (hc_pinfail_add(ctx->cfg.state_dir, id, source, &e) != 0) {
+		hc_ctx_warn(ctx, "the wrong PIN was not recorded: %s", e.msg);
+		return;
+	}
+	if (!hc_pinfail_is_prompt(ctx->pin_source))
+		hc_err_suffix(err, "; recorded: hsmcert will not try %s again until a login succeeds or --pin-retry is given",
+			      source);
+}
+
 struct hc_token *
 hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 {
 	hc_secret *pin = NULL;
+	char *source = NULL;
 	char what[128];
 	int r;
 
@@ -206,14 +289,21 @@ hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 		hc_err_set(err, HC_E_PIN, "no way to ask for the token PIN");
 		return NULL;
 	}
-	r = snprintf(what, sizeof(what), "PIN for token '%s'",
-		     hc_token_get0_info(ctx->tok)->label);
-	(void)r;
-	if (ctx->secret_cb(ctx->secret_arg, what, ctx->pin_source, &pin,
-			   err) != 0)
-		return NULL;
-	r = hc_token_login(ctx->tok, pin, err);
-	hc_secret_free(pin);
+	r = login_guard(ctx, &source, err);
+	if (r == 0) {
+		r = snprintf(what, sizeof(what), "PIN for token '%s'",
+			     hc_token_get0_info(ctx->tok)->label);
+		if (ctx->secret_cb(ctx->secret_arg, what, ctx->pin_source,
+				   &pin, err) != 0) {
+			free(source);
+			return NULL;
+		}
+		r = hc_token_login_flags(ctx->tok, pin, ctx->pin_final_try ?
+					 HC_LOGIN_FINAL_TRY : 0, err);
+		hc_secret_free(pin);
+		login_record(ctx, r == 0, source, err);
+	}
+	free(source);
 	if (r != 0 && err->code == HC_E_PIN) {
 		struct hc_audit_rec rec = {
 			ctx->command ? ctx->command : "login",

@@ -20,6 +20,8 @@ struct hc_ctx {
 	int verbose;
 	int assume_yes;
 	int interactive;
+	int pin_final_try;		/* --pin-final-try */
+	int pin_retry;			/* --pin-retry */
 	struct hc_token *tok;
 	hc_secret_cb secret_cb;
 	void *secret_arg;

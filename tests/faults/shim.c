@@ -22,6 +22,18 @@
  *                          faultable call, "- C_Finalize" for C_Finalize,
  *                          " FAULT CKR_..." added to a failed one
  *
+ * Also for the PIN lockout guard tests (SPEC section 10), independent of
+ * the fault above:
+ *   FAULT_PIN_FLAGS=LIST   comma-separated final_try, count_low, locked:
+ *                          every C_GetTokenInfo that the real module
+ *                          answers reports these CKF_USER_PIN_* flags too
+ *                          (SoftHSM2 2.6.1 itself only ever sets count_low);
+ *                          with locked, C_Login answers CKR_PIN_LOCKED
+ *                          without reaching the real module, as a locked
+ *                          token would
+ *   FAULT_LOGIN_LOG=PATH   one line appended per C_Login call, written at
+ *                          once: "C_Login user=N rv=CKR_..." (never the PIN)
+ *
  * Counting: one counter for the whole process. hsmcert reaches the module
  * through two dlopen handles (libp11's and its own); both are this one
  * shared object, so a static counter sees every call. The object is linked
@@ -62,6 +74,8 @@ static int sticky;
 static int tripped;			/* the chosen fault has fired */
 static const char *count_file;
 static FILE *trace;
+static CK_FLAGS pin_flags;		/* FAULT_PIN_FLAGS */
+static const char *login_log;		/* FAULT_LOGIN_LOG */
 
 static const struct {
 	const char *name;
@@ -80,6 +94,9 @@ static const struct {
 	{ "CKR_USER_NOT_LOGGED_IN", CKR_USER_NOT_LOGGED_IN },
 	{ "CKR_PIN_INCORRECT", CKR_PIN_INCORRECT },
 	{ "CKR_PIN_LOCKED", CKR_PIN_LOCKED },
+	{ "CKR_PIN_INVALID", CKR_PIN_INVALID },
+	{ "CKR_PIN_LEN_RANGE", CKR_PIN_LEN_RANGE },
+	{ "CKR_USER_ALREADY_LOGGED_IN", CKR_USER_ALREADY_LOGGED_IN },
 	{ "CKR_TOKEN_WRITE_PROTECTED", CKR_TOKEN_WRITE_PROTECTED },
 };
 
@@ -111,6 +128,34 @@ parse_rv(const char *s)
 	return v;
 }
 
+/* FAULT_PIN_FLAGS: "final_try,count_low,locked" (any of them, any order) */
+static CK_FLAGS
+parse_pin_flags(const char *s)
+{
+	static const struct {
+		const char *name;
+		CK_FLAGS flag;
+	} names[] = {
+		{ "final_try", CKF_USER_PIN_FINAL_TRY },
+		{ "count_low", CKF_USER_PIN_COUNT_LOW },
+		{ "locked", CKF_USER_PIN_LOCKED },
+	};
+	CK_FLAGS f = 0;
+	size_t i, n;
+
+	while (*s != '\0') {
+		n = strcspn(s, ",");
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == n &&
+			    strncmp(s, names[i].name, n) == 0)
+				f |= names[i].flag;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return f;
+}
+
 static void
 configure(void)
 {
@@ -133,6 +178,12 @@ configure(void)
 	s = getenv("FAULT_COUNT_FILE");
 	if (s != NULL && *s != '\0')
 		count_file = s;
+	s = getenv("FAULT_PIN_FLAGS");
+	if (s != NULL)
+		pin_flags = parse_pin_flags(s);
+	s = getenv("FAULT_LOGIN_LOG");
+	if (s != NULL && *s != '\0')
+		login_log = s;
 	s = getenv("FAULT_TRACE");
 	if (s != NULL && *s != '\0') {
 		int fd = open(s, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -221,7 +272,6 @@ SHIM(C_Initialize, (void *a), (a))
 SHIM(C_GetInfo, (CK_INFO_PTR a), (a))
 SHIM(C_GetSlotList, (CK_BBOOL a, CK_SLOT_ID_PTR b, CK_ULONG_PTR c), (a, b, c))
 SHIM(C_GetSlotInfo, (CK_SLOT_ID a, CK_SLOT_INFO_PTR b), (a, b))
-SHIM(C_GetTokenInfo, (CK_SLOT_ID a, CK_TOKEN_INFO_PTR b), (a, b))
 SHIM(C_GetMechanismList, (CK_SLOT_ID a, CK_MECHANISM_TYPE_PTR b, CK_ULONG_PTR c),
      (a, b, c))
 SHIM(C_GetMechanismInfo, (CK_SLOT_ID a, CK_MECHANISM_TYPE b, CK_MECHANISM_INFO_PTR c),
@@ -240,8 +290,6 @@ SHIM(C_GetOperationState, (CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG_PTR c),
      (a, b, c))
 SHIM(C_SetOperationState, (CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
 			   CK_OBJECT_HANDLE d, CK_OBJECT_HANDLE e), (a, b, c, d, e))
-SHIM(C_Login, (CK_SESSION_HANDLE a, CK_USER_TYPE b, CK_UTF8CHAR_PTR c, CK_ULONG d),
-     (a, b, c, d))
 SHIM(C_Logout, (CK_SESSION_HANDLE a), (a))
 SHIM(C_CreateObject, (CK_SESSION_HANDLE a, CK_ATTRIBUTE_PTR b, CK_ULONG c,
 		      CK_OBJECT_HANDLE_PTR d), (a, b, c, d))
@@ -329,6 +377,64 @@ SHIM(C_GenerateRandom, (CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c), (a, b, 
 SHIM(C_GetFunctionStatus, (CK_SESSION_HANDLE a), (a))
 SHIM(C_CancelFunction, (CK_SESSION_HANDLE a), (a))
 SHIM(C_WaitForSlotEvent, (CK_FLAGS a, CK_SLOT_ID_PTR b, CK_VOID_PTR c), (a, b, c))
+
+/* C_GetTokenInfo: forwarded, then FAULT_PIN_FLAGS added to the flags. */
+static CK_RV
+shim_C_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
+{
+	CK_RV rv;
+
+	if (fault_hit("C_GetTokenInfo", &rv))
+		return rv;
+	rv = real->C_GetTokenInfo(slot, info);
+	if (rv == CKR_OK && info != NULL)
+		info->flags |= pin_flags;
+	return rv;
+}
+
+/* Append one line to FAULT_LOGIN_LOG: who logged in and the answer. */
+static void
+log_login(CK_USER_TYPE user, CK_RV rv)
+{
+	char line[96], nbuf[32];
+	ssize_t w;
+	int fd, n;
+
+	if (login_log == NULL)
+		return;
+	n = snprintf(line, sizeof(line), "C_Login user=%lu rv=%s\n",
+		     (unsigned long)user,
+		     rv == CKR_OK ? "CKR_OK" : rv_name(rv, nbuf, sizeof(nbuf)));
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	fd = open(login_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	/* a line lost here shows as a count that is off in the test */
+	w = write(fd, line, (size_t)n);
+	(void)w;
+	close(fd);
+}
+
+/*
+ * C_Login: counted and faultable like any call, logged (never the PIN) to
+ * FAULT_LOGIN_LOG; a token made "locked" by FAULT_PIN_FLAGS refuses it.
+ */
+static CK_RV
+shim_C_Login(CK_SESSION_HANDLE sess, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin,
+	     CK_ULONG len)
+{
+	CK_RV rv;
+
+	if (!fault_hit("C_Login", &rv)) {
+		if ((pin_flags & CKF_USER_PIN_LOCKED) && user == CKU_USER)
+			rv = CKR_PIN_LOCKED;
+		else
+			rv = real->C_Login(sess, user, pin, len);
+	}
+	log_login(user, rv);
+	return rv;
+}
 
 /* C_Finalize: forwarded always (see the header), written to the count file. */
 static CK_RV

@@ -28,6 +28,8 @@ verify_with(hc_ctx *ctx, struct hc_token *tok, hc_audit_status *st,
 	int n;
 
 	memset(st, 0, sizeof(*st));
+	n = snprintf(st->path, sizeof(st->path), "%s",
+		     ctx->cfg.audit_log != NULL ? ctx->cfg.audit_log : "");
 	if (hc_audit_verify(ctx->cfg.audit_log, tok, ctx->cfg.host, &c, NULL,
 			    err) != 0)
 		return -1;
@@ -40,7 +42,6 @@ verify_with(hc_ctx *ctx, struct hc_token *tok, hc_audit_status *st,
 	st->gap_from = c.gap_from;
 	st->gap_to = c.gap_to;
 	n = snprintf(st->problem, sizeof(st->problem), "%s", c.problem);
-	n = snprintf(st->path, sizeof(st->path), "%s", ctx->cfg.audit_log);
 	n = snprintf(st->reset_time, sizeof(st->reset_time), "%s",
 		     c.reset_time);
 	n = snprintf(st->reset_user, sizeof(st->reset_user), "%s",

@@ -293,6 +293,11 @@ PY
 	# changes work again and chain on the reset line
 	new_cert --subject CN=c.example.com --key ec:p256
 	[ "$(aud_head_seq)" = 6 ] || fail "the head did not move to seq 6" "$(cat "$T/heads")"
+	# the README's script for auditors recomputes the new log
+	sed -n '/^```python$/,/^```$/p' "$TOP/README.md" | sed '1d;$d' >"$T/auditor.py"
+	grep -q 'audit-reset' "$T/auditor.py" || fail "the README's auditor script was not found"
+	(cd "$T/state" && python3 "$T/auditor.py") >"$T/py.out" 2>&1 ||
+		fail "the README's auditor script fails on the reset log" "$(cat "$T/py.out")"
 	hc audit verify --format json
 	expect_rc 0
 	python3 -c '

@@ -517,6 +517,12 @@ typedef struct hc_audit_status {
 	size_t bad_line;		/**< 1-based, 0 when ok */
 	char problem[400];
 	char path[512];
+	/** the audit-reset line the log starts with (SPEC 10); 0 when none */
+	unsigned long long reset_seq;
+	unsigned long long gap_from, gap_to;	/**< seqs lost; 0 when none */
+	char reset_time[32];			/**< RFC 3339 UTC */
+	char reset_user[128];
+	char reset_detail[1024];		/**< the gap in words */
 } hc_audit_status;
 
 /**
@@ -525,6 +531,17 @@ typedef struct hc_audit_status {
  * inserted, reordered or the log truncated.
  */
 HC_API int hc_audit_verify_log(hc_ctx *ctx, hc_audit_status *st, hc_err *err);
+
+/**
+ * audit reset (SPEC section 10): for a log that ends before this host's
+ * head on the token (truncated, replaced, deleted) or whose last line is
+ * damaged. Logs in (HC_E_PIN), asks (HC_E_CANCEL), keeps the old file as
+ * <audit-log>.<UTC time>.damaged, starts the log again at the head's
+ * seq + 1 with an "audit-reset" line naming the gap and moves the head to
+ * it; *st is then what audit verify says of the new log. A log that holds
+ * the head's line is HC_E_USAGE (nothing to reset); HC_E_FAIL on I/O.
+ */
+HC_API int hc_audit_reset(hc_ctx *ctx, hc_audit_status *st, hc_err *err);
 
 /** Expiry bands, as Exchange's health checker colours them. */
 enum hc_band {

@@ -561,14 +561,36 @@ render_audit_status(const struct cli *g, const hc_audit_status *st)
 				    json_integer((json_int_t)st->bad_line));
 		json_object_set_new(o, "Problem", st->ok ? json_null() :
 				    json_string(st->problem));
+		if (st->reset_seq > 0) {
+			json_t *r = json_object();
+
+			json_object_set_new(r, "Seq", json_integer((json_int_t)st->reset_seq));
+			json_object_set_new(r, "Time", json_string(st->reset_time));
+			json_object_set_new(r, "User", jstr(st->reset_user));
+			json_object_set_new(r, "GapFrom", st->gap_from ?
+					    json_integer((json_int_t)st->gap_from) : json_null());
+			json_object_set_new(r, "GapTo", st->gap_from ?
+					    json_integer((json_int_t)st->gap_to) : json_null());
+			json_object_set_new(r, "Detail", jstr(st->reset_detail));
+			json_object_set_new(o, "Reset", r);
+		} else {
+			json_object_set_new(o, "Reset", json_null());
+		}
 		return print_json(o);
 	}
-	if (st->ok)
+	if (st->ok && st->reset_seq > 0)
+		printf("%s: %zu line%s, chain intact since the audit reset at seq %llu (%s by %s), last seq %llu matches the head kept on the token (seq %llu)\n",
+		       st->path, st->lines, st->lines == 1 ? "" : "s",
+		       st->reset_seq, st->reset_time, st->reset_user,
+		       st->last_seq, st->head_seq);
+	else if (st->ok)
 		printf("%s: %zu line%s, chain intact, last seq %llu matches the head kept on the token (seq %llu)\n",
 		       st->path, st->lines, st->lines == 1 ? "" : "s",
 		       st->last_seq, st->head_seq);
 	else
 		printf("%s: FAILED at line %zu: %s\n", st->path, st->bad_line,
 		       st->problem);
+	if (st->reset_seq > 0)
+		printf("gap: %s\n", st->reset_detail);
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }

@@ -69,6 +69,23 @@ date_or_dash(const hc_entry *e, time_t t, char out[21])
 }
 
 static json_t *
+audit_reset_json(const hc_audit_status *a)
+{
+	json_t *r;
+
+	if (a->reset_seq == 0)
+		return json_null();
+	r = json_object();
+	json_object_set_new(r, "Seq", json_integer((json_int_t)a->reset_seq));
+	json_object_set_new(r, "Time", json_string(a->reset_time));
+	json_object_set_new(r, "User", json_string(a->reset_user));
+	json_object_set_new(r, "GapFrom", a->gap_from ? json_integer((json_int_t)a->gap_from) : json_null());
+	json_object_set_new(r, "GapTo", a->gap_from ? json_integer((json_int_t)a->gap_to) : json_null());
+	json_object_set_new(r, "Detail", json_string(a->reset_detail));
+	return r;
+}
+
+static json_t *
 report_json(const hc_report *r, time_t now)
 {
 	json_t *o = json_object(), *tok = json_object(), *items = json_array();
@@ -150,8 +167,24 @@ report_json(const hc_report *r, time_t now)
 	json_object_set_new(aud, "LastSeq", json_integer((json_int_t)r->audit.last_seq));
 	json_object_set_new(aud, "TokenHeadSeq", json_integer((json_int_t)r->audit.head_seq));
 	json_object_set_new(aud, "Problem", r->audit.ok ? json_null() : json_string(r->audit.problem));
+	json_object_set_new(aud, "Reset", audit_reset_json(&r->audit));
 	json_object_set_new(o, "Audit", aud);
 	return o;
+}
+
+/* the audit-reset line the log starts with, and its gap (SPEC 10) */
+static void
+audit_reset_text(const hc_audit_status *a)
+{
+	if (a->reset_seq == 0)
+		return;
+	printf("             started again by audit reset at seq %llu (%s by %s)\n",
+	       a->reset_seq, a->reset_time, a->reset_user);
+	if (a->gap_from > 0)
+		printf("             GAP: seq %llu to %llu are not in this log: %s\n",
+		       a->gap_from, a->gap_to, a->reset_detail);
+	else
+		printf("             %s\n", a->reset_detail);
 }
 
 static void
@@ -198,6 +231,7 @@ report_text(const hc_report *r, time_t now)
 	else
 		printf("             FAILED at line %zu: %s\n", r->audit.bad_line,
 		       r->audit.problem);
+	audit_reset_text(&r->audit);
 }
 
 static const char html_head[] =
@@ -317,6 +351,17 @@ report_html(const hc_report *r, time_t now)
 	else {
 		printf("<span class=\"bad\">FAILED</span> at line %zu: ", r->audit.bad_line);
 		h(r->audit.problem);
+	}
+	if (r->audit.reset_seq > 0) {
+		printf("</p>\n<p>Started again by audit reset at seq %llu (", r->audit.reset_seq);
+		h(r->audit.reset_time);
+		printf(" by ");
+		h(r->audit.reset_user);
+		printf(").</p>\n<p>");
+		if (r->audit.gap_from > 0)
+			printf("<span class=\"bad\">Gap</span>: seq %llu to %llu are not in this log: ",
+			       r->audit.gap_from, r->audit.gap_to);
+		h(r->audit.reset_detail);
 	}
 	printf("</p>\n</body></html>\n");
 }

@@ -27,10 +27,50 @@ struct hc_audit_rec {
 	const char *detail;	/* may be NULL; never a secret */
 };
 
+/** The first line of a log started again by audit reset (SPEC section 10). */
+#define HC_AUDIT_RESET_CMD "audit-reset"
+
+/** Where the log's end stands against this host's head on the token. */
+enum hc_audit_fit {
+	HC_AUDIT_FITS,		/* it holds the head's line, or there is no head */
+	HC_AUDIT_BEHIND,	/* it ends before the head: truncated or deleted */
+	HC_AUDIT_REPLACED,	/* it lacks the head's line or has another there */
+	HC_AUDIT_DAMAGED,	/* its last complete line does not parse */
+};
+
+/** The log's end and the head, as hc_audit_locate found them. */
+struct hc_audit_pos {
+	enum hc_audit_fit fit;
+	int exists;			/* the log file is there */
+	unsigned long long last_seq;	/* last complete line; 0 when none */
+	char last_hash[65];
+	unsigned long long head_seq;	/* this host's head; 0 when none */
+	char head_hash[65];
+	char damage[300];		/* HC_AUDIT_DAMAGED: what is wrong */
+};
+
+/**
+ * Compare the log's last complete line with HOST's head on the token,
+ * under the log's lock, changing nothing. The log and its lock are opened
+ * without following links and must be regular files (else HC_E_FAIL
+ * naming the path). Returns 0 with *pos filled, or -1 (I/O, token).
+ */
+int hc_audit_locate(const char *path, struct hc_token *tok, const char *host,
+		    struct hc_audit_pos *pos, hc_err *err);
+
+/**
+ * The refusal for a log that does not fit (pos->fit != HC_AUDIT_FITS):
+ * HC_E_VERIFY naming both sequence numbers and audit reset. Returns -1.
+ */
+int hc_audit_refuse(const char *path, const struct hc_audit_pos *pos,
+		    hc_err *err);
+
 /**
  * Append a record under the log's lock and move the head on the token to
  * it (tok may be NULL when the token cannot be reached: the line is still
- * written and verify reports the head as behind). Returns 0 or -1.
+ * written and verify reports the head as behind). A log that does not hold
+ * the head's line is not written to and the head is not moved
+ * (HC_E_VERIFY, see hc_audit_refuse). Returns 0 or -1.
  */
 int hc_audit_append(const char *path, struct hc_token *tok, const char *host,
 		    const struct hc_audit_rec *rec, hc_err *err);
@@ -43,6 +83,19 @@ int hc_audit_head(struct hc_token *tok, const char *host,
 		  unsigned long long *seq,
 		  char hash[65], hc_err *err);
 
+/**
+ * Start the log again (audit reset): under the lock, when the log does
+ * not fit the head (else HC_E_USAGE: nothing to reset), the old file is
+ * kept as PATH.<UTC time>.damaged, a new log is made whose first line,
+ * HC_AUDIT_RESET_CMD at the head's seq + 1 with prev = the head's hash,
+ * names the gap (target "seq A-B", detail in words), and the head is
+ * moved to it. *was is what was found; kept gets the old log's new name
+ * ("" when there was no file). Returns 0 or -1.
+ */
+int hc_audit_restart(const char *path, struct hc_token *tok, const char *host,
+		     struct hc_audit_pos *was, char *kept, size_t keptlen,
+		     hc_err *err);
+
 /** The outcome of verifying the chain. */
 struct hc_audit_check {
 	int ok;
@@ -53,6 +106,12 @@ struct hc_audit_check {
 	char head_hash[65];
 	size_t bad_line;		/* 1-based line number, 0 when ok */
 	char problem[400];
+	/* the log starts with an audit-reset line (0: it starts at seq 1) */
+	unsigned long long reset_seq;
+	unsigned long long gap_from, gap_to;	/* seqs lost; 0 when none */
+	char reset_time[32];
+	char reset_user[128];
+	char reset_detail[1024];
 };
 
 /**

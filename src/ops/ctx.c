@@ -283,6 +283,9 @@ hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 			hc_ctx_warn(ctx, "the token opened on attempt %d; the first time: %s",
 				    attempts, why);
 	}
+	/* a changing command refuses before it changes anything */
+	if (hc_audit_guard(ctx, ctx->tok, err) != 0)
+		return NULL;
 	if (!login || hc_token_is_logged_in(ctx->tok))
 		return ctx->tok;
 	if (ctx->secret_cb == NULL) {
@@ -312,7 +315,7 @@ hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 		hc_err ae = { 0 };
 
 		if (hc_audit_append(ctx->cfg.audit_log, ctx->tok, ctx->cfg.host, &rec, &ae) != 0)
-			hc_ctx_warn(ctx, "the audit log was not written: %s",
+			hc_ctx_warn(ctx, "the audit line of the wrong PIN was not written: %s",
 				    ae.msg);
 		ctx->pin_audited = 1;
 	}

@@ -34,6 +34,8 @@ struct hc_ctx {
 	const char *command;		/* for the audit log of a wrong PIN */
 	int token_lock;			/* <state-dir>/token.lock, or -1 */
 	int pin_audited;
+	int audit_guard;		/* 0 unchecked, 1 the log fits, -1 not */
+	hc_err audit_refusal;		/* why not (audit_guard -1) */
 	int have_bindings;
 	int all_hosts;			/* describe every host's bindings */
 	int defer_publish;		/* save_bindings: the file only... */
@@ -160,6 +162,16 @@ int hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
  */
 void hc_audit_op(hc_ctx *ctx, const char *command, const char *target,
 		 const hc_err *err, const char *detail);
+
+/**
+ * Before a changing command touches anything (hc_ctx_token calls it once
+ * the token is open): the audit log must hold this host's head on the
+ * token, else the command refuses (HC_E_VERIFY, SPEC section 10: the chain
+ * never goes backwards; HC_E_FAIL when the log is a link or unreadable).
+ * Read-only commands (list, show, verify, names, audit, report) pass. The
+ * outcome is kept in ctx: checked once. Returns 0 or -1.
+ */
+int hc_audit_guard(hc_ctx *ctx, struct hc_token *tok, hc_err *err);
 
 /**
  * The store item an ID argument names, reading only its CKA_ID's objects

@@ -235,11 +235,25 @@ test_audit_head_without_host_counts_for_this_host_once(void **state)
 	assert_int_equal(hc_audit_head(t, "alpha", &seq, hash, &err), 0);
 	assert_int_equal(seq, 4);
 	snprintf(log, sizeof(log), "%s/a.log", fx->dir);
-	assert_int_equal(hc_audit_append(log, t, "alpha", &rec, &err), 0);
-	/* replaced by alpha's own */
+	/* an empty log cannot follow it: the head never moves back */
+	assert_int_equal(hc_audit_append(log, t, "alpha", &rec, &err), -1);
+	assert_int_equal(err.code, HC_E_VERIFY);
+	assert_non_null(strstr(err.msg, "head on the token is at seq 4"));
+	assert_int_equal(hc_audit_head(t, "alpha", &seq, hash, &err), 0);
+	assert_int_equal(seq, 4);
+	/* audit reset starts alpha's log after it: replaced by alpha's own */
+	{
+		struct hc_audit_pos was;
+		char kept[800];
+
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(hc_audit_restart(log, t, "alpha", &was, kept,
+						  sizeof(kept), &err), 0);
+		assert_int_equal(was.fit, HC_AUDIT_BEHIND);
+	}
 	assert_int_equal(count_data(t, HC_AUDIT_APP, NULL), 1);
 	assert_int_equal(hc_audit_head(t, "alpha", &seq, hash, &err), 0);
-	assert_int_equal(seq, 1);
+	assert_int_equal(seq, 5);
 }
 
 int

@@ -189,15 +189,16 @@ aud_state() {
 }
 
 # aud_same NAME WHAT: token, head and state directory as aud_state NAME saw
-# them (lock files and the index aside: a lock may be created, and list
-# keeps its cache of the token in index/).
+# them (lock files, the index and the wrong-PIN record aside: a lock may be
+# created, list keeps its cache of the token in index/, and a wrong PIN is
+# recorded in pin-failures/ by the PIN lockout guard).
 aud_same() {
 	expect_token_unchanged "$T/$1.objs"
 	aud_heads >"$T/heads.now"
 	diff -u "$T/$1.heads" "$T/heads.now" >"$T/heads.diff" ||
 		fail "$2: the audit head on the token moved:" "$(cat "$T/heads.diff")"
-	dir_state "$T/state" | grep -Ev '\.lock |^\./index/' >"$T/files.now"
-	grep -Ev '\.lock |^\./index/' "$T/$1.files" | diff -u - "$T/files.now" >"$T/files.diff" ||
+	dir_state "$T/state" | grep -Ev '\.lock |^\./(index|pin-failures)/' >"$T/files.now"
+	grep -Ev '\.lock |^\./(index|pin-failures)/' "$T/$1.files" | diff -u - "$T/files.now" >"$T/files.diff" ||
 		fail "$2: the state directory changed:" "$(cat "$T/files.diff")"
 }
 

@@ -76,6 +76,22 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /**
+ * getopt_long for every command, without abbreviations (SPEC section 10):
+ * on its first call every option word must name one of longopts exactly
+ * ("--pin" is not "--pin-source"), have a value when it needs one and none
+ * when it takes none; "--" ends the options. Returns the option's value,
+ * -1 at the end, or '?' after printing an error that names the option.
+ */
+int cli_getopt(int argc, char **argv, const struct option *longopts);
+
+/**
+ * main.c: an option word before the command. 0 when it is exactly a
+ * global option (or --version, --help, -h); -1, after printing an error
+ * naming it, when not.
+ */
+int cli_global_check(const char *arg);
+
+/**
  * Make the context for a command: configuration, secret and confirmation
  * callbacks. NULL with err set.
  */

@@ -14,8 +14,6 @@
 #include "ops/new.h"
 #include "ops/ops.h"
 
-#define HC_FRIENDLY_MAX 64
-
 void
 hc_subject_plan_release(struct hc_subject_plan *p)
 {
@@ -25,30 +23,6 @@ hc_subject_plan_release(struct hc_subject_plan *p)
 	hc_strlist_release(&p->names);
 	free(p->friendly_name);
 	memset(p, 0, sizeof(*p));
-}
-
-/* Count UTF-8 characters; -1 when the text is not valid UTF-8. */
-static long
-utf8_len(const char *s)
-{
-	long n = 0;
-
-	while (*s != '\0') {
-		unsigned char c = (unsigned char)*s;
-		int extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 :
-			    (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
-
-		if (extra < 0)
-			return -1;
-		s++;
-		while (extra-- > 0) {
-			if (((unsigned char)*s & 0xc0) != 0x80)
-				return -1;
-			s++;
-		}
-		n++;
-	}
-	return n;
 }
 
 int
@@ -115,19 +89,9 @@ hc_plan_subject(hc_ctx *ctx, const struct hc_names_input *in,
 					 "--force: %s", problems.v[i]);
 	}
 	if (in->friendly_name != NULL) {
-		long n = utf8_len(in->friendly_name);
-
-		if (n < 0) {
-			hc_err_set(err, HC_E_USAGE,
-				   "--friendly-name is not valid UTF-8");
+		if (hc_names_check_friendly(in->friendly_name,
+					    "--friendly-name", err) != 0)
 			goto out;
-		}
-		if (n == 0 || n > HC_FRIENDLY_MAX) {
-			hc_err_set(err, HC_E_USAGE,
-				   "--friendly-name must be 1 to %d characters (got %ld)",
-				   HC_FRIENDLY_MAX, n);
-			goto out;
-		}
 		p.friendly_name = strdup(in->friendly_name);
 	} else if (cn != NULL) {
 		/* the CN, cut at 64 characters on a character boundary */

@@ -5,7 +5,7 @@
 
 enum {
 	O_KEY = OPT_CMD_BASE,
-	O_FRIENDLY, O_EXPORTABLE, O_DAYS, O_FORCE,
+	O_FRIENDLY, O_EXPORTABLE, O_DAYS, O_FORCE, O_SERVICES,
 };
 
 static const struct option longopts[] = {
@@ -16,6 +16,7 @@ static const struct option longopts[] = {
 	{ "exportable", no_argument, NULL, O_EXPORTABLE },
 	{ "days", required_argument, NULL, O_DAYS },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "services", required_argument, NULL, O_SERVICES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -30,13 +31,15 @@ static const struct cli_usage usage[] = {
 	{ "--days N", "validity (default 1825 or the policy's max-days)" },
 	{ "--plan FILE", "refuse names that miss or mistype a planned name" },
 	{ "--force", "create despite a plan mismatch" },
+	{ "--services LIST", "bind at once, as enable does (https, smtp, imap, pop, um, [service NAME])" },
+	{ "--yes", "answer yes when a binding would be replaced" },
 	{ "--format FMT", "list (default) or json for the new certificate" },
 	{ NULL, NULL },
 };
 
 #define SYNOPSIS "hsmcert new --subject DN [--domain NAME[,NAME...]]... [--include-autodiscover]\n" \
 	"            [--include-accepted-domains] [--key SPEC] [--friendly-name TEXT]\n" \
-	"            [--exportable] [--days N] [--plan FILE [--force]]"
+	"            [--exportable] [--days N] [--plan FILE [--force]] [--services LIST [--yes]]"
 
 int
 cmd_new(int argc, char **argv)
@@ -79,6 +82,9 @@ cmd_new(int argc, char **argv)
 			break;
 		case O_FORCE:
 			req.force = 1;
+			break;
+		case O_SERVICES:
+			req.services = optarg;
 			break;
 		default:
 			/* cli_getopt named it */

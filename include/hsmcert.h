@@ -263,9 +263,9 @@ typedef struct hc_new_req {
 					     request also overwrite --out */
 	const char *out;		/**< request: write the PKCS#10 here */
 	int der;			/**< request: DER instead of PEM */
-	const char *services;		/**< new: --services LIST to bind the
-					     certificate to at once, as
-					     hc_enable does; NULL: none */
+	const char *services;		/**< new: --services LIST, bound at
+					     once as hc_enable binds;
+					     NULL: none */
 } hc_new_req;
 
 /** Bytes owned by the caller. */

@@ -117,8 +117,8 @@ cli_getopt(int argc, char **argv, const struct option *longopts)
 	if (c == '?' || c == ':') {
 		/* not reached after the check; said in case it ever is */
 		cli_usage_error(argv[0], "bad option '%s'",
-				optind > 1 && optind <= argc ? argv[optind - 1] :
-				"?");
+				optind > 1 && optind <= argc ?
+				argv[optind - 1] : "?");
 		return '?';
 	}
 	return c;

@@ -37,7 +37,8 @@ utf8_seq(const unsigned char *s)
 			lo = 0xa0;
 		if (c == 0xed)
 			hi = 0x9f;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+		return s[1] >= lo && s[1] <= hi &&
+		       (s[2] & 0xc0) == 0x80 ? 3 : 0;
 	}
 	if (c >= 0xf0 && c <= 0xf4) {
 		if (c == 0xf0)
@@ -233,7 +234,8 @@ render_json_print(json_t *j)
 		size_t run = 0;
 
 		while (p[run] != '\0' && p[run] != 0x7f &&
-		       !(p[run] == 0xc2 && p[run + 1] >= 0x80 && p[run + 1] <= 0x9f))
+		       !(p[run] == 0xc2 && p[run + 1] >= 0x80 &&
+			 p[run + 1] <= 0x9f))
 			run++;
 		fwrite(p, 1, run, stdout);
 		p += run;
@@ -352,7 +354,7 @@ hosts_json(const hc_entry *e)
 		flags_text(e->hosts[i].services, flags);
 		for (k = 0; k < e->hosts[i].nservices; k++)
 			json_array_append_new(svcs,
-					      jstr(e->hosts[i].service_names[k]));
+				jstr(e->hosts[i].service_names[k]));
 		json_object_set_new(o, "Host", jstr(e->hosts[i].host));
 		json_object_set_new(o, "Flags", json_string(flags));
 		json_object_set_new(o, "Services", svcs);

@@ -312,7 +312,8 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 			    expiry_of(tok, s, cur->thumbprint, cur->key_id,
 				      old_exp, sizeof(old_exp), err) != 0 ||
 			    ask_overwrite(ctx, services->v[i], cur->thumbprint,
-					  old_exp, it->ident, new_exp, err) != 0)
+					  old_exp, it->ident, new_exp,
+					  err) != 0)
 				goto out;
 		}
 		r = snprintf(ch[n].service, sizeof(ch[n].service), "%s",

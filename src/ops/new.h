@@ -117,8 +117,9 @@ int hc_prepare_new(hc_ctx *ctx, const hc_new_req *req, int request,
  * HC_E_CANCEL when refused or when there is no terminal to ask on.
  */
 int hc_confirm_overwrite(hc_ctx *ctx, struct hc_token *tok,
-			 const struct hc_strlist *services, const char *new_what,
-			 const char *new_exp, hc_err *err);
+			 const struct hc_strlist *services,
+			 const char *new_what, const char *new_exp,
+			 hc_err *err);
 
 /**
  * Bind what was just made (not yet kept) to services without asking

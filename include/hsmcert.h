@@ -266,6 +266,9 @@ typedef struct hc_new_req {
 					     request also overwrite --out */
 	const char *out;		/**< request: write the PKCS#10 here */
 	int der;			/**< request: DER instead of PEM */
+	const char *services;		/**< new: --services LIST, bound at
+					     once as hc_enable binds;
+					     NULL: none */
 } hc_new_req;
 
 /** Bytes owned by the caller. */
@@ -280,9 +283,14 @@ HC_API void hc_blob_release(hc_blob *b);
 /**
  * Generate a key pair on the token and a self-signed certificate for it.
  * On success *out describes the new certificate (caller releases it).
- * Errors: HC_E_USAGE (bad DN, names, days), HC_E_DENIED (policy),
- * HC_E_VERIFY (plan), HC_E_PIN, HC_E_FAIL. Nothing is left on the token
- * after a failure.
+ * With req->services the certificate is bound to them before it is kept:
+ * the names are checked and every binding it would replace is confirmed
+ * (as hc_enable asks) before anything is created; a failing bind (a
+ * reload) undoes the files and destroys the new objects again.
+ * Errors: HC_E_USAGE (bad DN, names, days, services), HC_E_DENIED
+ * (policy), HC_E_VERIFY (plan), HC_E_PIN, HC_E_CANCEL (a binding to
+ * replace, refused or no terminal and no --yes), HC_E_FAIL. Nothing is
+ * left on the token after a failure.
  */
 HC_API int hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out,
 		  hc_err *err);

@@ -79,6 +79,22 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /**
+ * getopt_long for every command, without abbreviations (SPEC section 10):
+ * on its first call every option word must name one of longopts exactly
+ * ("--pin" is not "--pin-source"), have a value when it needs one and none
+ * when it takes none; "--" ends the options. Returns the option's value,
+ * -1 at the end, or '?' after printing an error that names the option.
+ */
+int cli_getopt(int argc, char **argv, const struct option *longopts);
+
+/**
+ * main.c: an option word before the command. 0 when it is exactly a
+ * global option (or --version, --help, -h); -1, after printing an error
+ * naming it, when not.
+ */
+int cli_global_check(const char *arg);
+
+/**
  * Make the context for a command: configuration, secret and confirmation
  * callbacks. NULL with err set.
  */
@@ -116,6 +132,28 @@ int render_request_written(const struct cli *g, const hc_entry *e,
 			   const char *path);
 void render_warning(const char *msg);
 void render_error(const char *msg);
+
+/*
+ * Text from the token, a file or the user as it is shown (SPEC section
+ * 10): control characters (C0, DEL, C1) and bytes that are not UTF-8 as
+ * \xHH, everything else as it is. One rule for every format.
+ */
+/** Print s so escaped (NULL prints nothing). */
+void render_text(FILE *f, const char *s);
+/** How many bytes render_text prints for s (column widths). */
+size_t render_text_len(const char *s);
+/** s so escaped, a new string the caller frees (NULL for NULL or no memory). */
+char *render_escape(const char *s);
+/** s HTML-escaped and so escaped. */
+void render_html(FILE *f, const char *s);
+/**
+ * A JSON string for s: JSON's own \u00XX for control characters (DEL and
+ * C1 too, see render_json_print), bytes that are not UTF-8 as the text
+ * \xHH; null for NULL.
+ */
+struct json_t *render_json_str(const char *s);
+/** Print j (taking it) on stdout, controls as \u00XX; 0 or HC_E_FAIL. */
+int render_json_print(struct json_t *j);
 
 /* the commands */
 int cmd_new(int argc, char **argv);

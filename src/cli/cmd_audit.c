@@ -31,14 +31,14 @@ cmd_audit(int argc, char **argv)
 	hc_ctx *ctx = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		r = cli_global(&g, c, optarg);
 		if (r < 0)
 			return HC_E_USAGE;
 		if (r > 0)
 			continue;
 		if (c != O_SINCE)
-			return cli_usage_error("audit", "unknown option");
+			return HC_E_USAGE;	/* cli_getopt named it */
 		since = optarg;
 	}
 	if (g.help) {

@@ -27,14 +27,14 @@ bind_cmd(int argc, char **argv, int enable)
 	hc_ctx *ctx = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		r = cli_global(&g, c, optarg);
 		if (r < 0)
 			return HC_E_USAGE;
 		if (r > 0)
 			continue;
 		if (c != O_SERVICES)
-			return cli_usage_error(name, "unknown option");
+			return HC_E_USAGE;	/* cli_getopt named it */
 		services = optarg;
 	}
 	if (g.help) {

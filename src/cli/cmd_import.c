@@ -33,7 +33,7 @@ import_or_complete(int argc, char **argv, int complete)
 	int c, r;
 
 	memset(&res, 0, sizeof(res));
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		r = cli_global(&g, c, optarg);
 		if (r < 0)
 			return HC_E_USAGE;
@@ -50,7 +50,7 @@ import_or_complete(int argc, char **argv, int complete)
 			req.friendly_name = optarg;
 			break;
 		default:
-			return cli_usage_error(name, "unknown option");
+			return HC_E_USAGE;	/* cli_getopt named it */
 		}
 	}
 	if (g.help) {

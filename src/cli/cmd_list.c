@@ -49,7 +49,7 @@ cmd_list(int argc, char **argv)
 	long days;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		r = cli_global(&g, c, optarg);
 		if (r < 0)
 			return HC_E_USAGE;
@@ -85,7 +85,7 @@ cmd_list(int argc, char **argv)
 			f.all_hosts = 1;
 			break;
 		default:
-			return cli_usage_error("list", "unknown option");
+			return HC_E_USAGE;	/* cli_getopt named it */
 		}
 	}
 	if (g.help) {

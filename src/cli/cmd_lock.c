@@ -21,12 +21,12 @@ cmd_lock(int argc, char **argv)
 	hc_ctx *ctx = NULL;
 	int c, r, changed = 0;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		r = cli_global(&g, c, optarg);
 		if (r < 0)
 			return HC_E_USAGE;
 		if (r == 0)
-			return cli_usage_error("lock", "unknown option");
+			return HC_E_USAGE;	/* cli_getopt named it */
 	}
 	if (g.help) {
 		cli_usage(stdout, "hsmcert lock ID [--yes]", usage);

@@ -35,7 +35,7 @@ cmd_names(int argc, char **argv)
 	domains = calloc((size_t)argc + 1, sizeof(*domains));
 	if (domains == NULL)
 		return HC_E_FAIL;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		r = cli_global(&g, c, optarg);
 		if (r == 0)
 			r = cli_name_option(&req, domains, c, optarg);
@@ -43,7 +43,7 @@ cmd_names(int argc, char **argv)
 			goto usage_fail;
 		if (r > 0)
 			continue;
-		cli_usage_error("names", "unknown option");
+		/* cli_getopt named it */
 		goto usage_fail;
 	}
 	if (g.help) {

@@ -5,7 +5,7 @@
 
 enum {
 	O_KEY = OPT_CMD_BASE,
-	O_FRIENDLY, O_EXPORTABLE, O_DAYS, O_FORCE,
+	O_FRIENDLY, O_EXPORTABLE, O_DAYS, O_FORCE, O_SERVICES,
 };
 
 static const struct option longopts[] = {
@@ -16,6 +16,7 @@ static const struct option longopts[] = {
 	{ "exportable", no_argument, NULL, O_EXPORTABLE },
 	{ "days", required_argument, NULL, O_DAYS },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "services", required_argument, NULL, O_SERVICES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -30,13 +31,15 @@ static const struct cli_usage usage[] = {
 	{ "--days N", "validity (default 1825 or the policy's max-days)" },
 	{ "--plan FILE", "refuse names that miss or mistype a planned name" },
 	{ "--force", "create despite a plan mismatch" },
+	{ "--services LIST", "bind at once, as enable does (https, smtp, imap, pop, um, [service NAME])" },
+	{ "--yes", "answer yes when a binding would be replaced" },
 	{ "--format FMT", "list (default) or json for the new certificate" },
 	{ NULL, NULL },
 };
 
 #define SYNOPSIS "hsmcert new --subject DN [--domain NAME[,NAME...]]... [--include-autodiscover]\n" \
 	"            [--include-accepted-domains] [--key SPEC] [--friendly-name TEXT]\n" \
-	"            [--exportable] [--days N] [--plan FILE [--force]]"
+	"            [--exportable] [--days N] [--plan FILE [--force]] [--services LIST [--yes]]"
 
 int
 cmd_new(int argc, char **argv)
@@ -52,7 +55,7 @@ cmd_new(int argc, char **argv)
 	domains = calloc((size_t)argc + 1, sizeof(*domains));
 	if (domains == NULL)
 		return HC_E_FAIL;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		r = cli_global(&g, c, optarg);
 		if (r == 0)
 			r = cli_name_option(&req, domains, c, optarg);
@@ -80,8 +83,11 @@ cmd_new(int argc, char **argv)
 		case O_FORCE:
 			req.force = 1;
 			break;
+		case O_SERVICES:
+			req.services = optarg;
+			break;
 		default:
-			cli_usage_error("new", "unknown option");
+			/* cli_getopt named it */
 			goto usage_fail;
 		}
 	}

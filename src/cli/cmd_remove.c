@@ -32,7 +32,7 @@ cmd_remove(int argc, char **argv)
 	hc_ctx *ctx = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		r = cli_global(&g, c, optarg);
 		if (r < 0)
 			return HC_E_USAGE;
@@ -49,7 +49,7 @@ cmd_remove(int argc, char **argv)
 			req.force = 1;
 			break;
 		default:
-			return cli_usage_error("remove", "unknown option");
+			return HC_E_USAGE;	/* cli_getopt named it */
 		}
 	}
 	if (g.help) {

@@ -56,7 +56,7 @@ cmd_renew(int argc, char **argv)
 	drop = calloc((size_t)argc + 1, sizeof(*drop));
 	if (add == NULL || drop == NULL)
 		goto done;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		r = cli_global(&g, c, optarg);
 		if (r < 0)
 			goto done;
@@ -95,7 +95,7 @@ cmd_renew(int argc, char **argv)
 			req.keep_bindings = 1;
 			break;
 		default:
-			cli_usage_error("renew", "unknown option");
+			/* cli_getopt named it */
 			goto done;
 		}
 	}

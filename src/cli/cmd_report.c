@@ -20,12 +20,12 @@ cmd_report(int argc, char **argv)
 	hc_ctx *ctx = NULL;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		rc = cli_global(&g, c, optarg);
 		if (rc < 0)
 			return HC_E_USAGE;
 		if (rc == 0)
-			return cli_usage_error("report", "unknown option");
+			return HC_E_USAGE;	/* cli_getopt named it */
 	}
 	if (g.help) {
 		cli_usage(stdout, "hsmcert report [--format text|json|html]", usage);

@@ -54,7 +54,7 @@ cmd_request(int argc, char **argv)
 	domains = calloc((size_t)argc + 1, sizeof(*domains));
 	if (domains == NULL)
 		return HC_E_FAIL;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
 		r = cli_global(&g, c, optarg);
 		if (r == 0)
 			r = cli_name_option(&req, domains, c, optarg);
@@ -82,7 +82,7 @@ cmd_request(int argc, char **argv)
 			req.force = 1;
 			break;
 		default:
-			cli_usage_error("request", "unknown option");
+			/* cli_getopt named it */
 			goto usage_fail;
 		}
 	}

@@ -6,19 +6,140 @@
 
 #include "cli/cli.h"
 
-static const char *const global_with_arg[] = {
-	"--config", "--module", "--token", "--pin-source", "--format", NULL
+static const struct option global_options[] = {
+	CLI_GLOBAL_OPTIONS,
+	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * The option of longopts that arg ("--name" or "--name=VALUE") names
+ * exactly, or NULL. getopt_long would also take a unique abbreviation
+ * ("--pin" for "--pin-source"): SPEC section 10 says never.
+ */
+static const struct option *
+exact_option(const struct option *longopts, const char *arg)
+{
+	const struct option *o;
+	size_t len;
+
+	if (arg[0] != '-' || arg[1] != '-')
+		return NULL;
+	len = strcspn(arg + 2, "=");
+	for (o = longopts; o->name != NULL; o++)
+		if (strlen(o->name) == len &&
+		    strncmp(o->name, arg + 2, len) == 0)
+			return o;
+	return NULL;
+}
+
+/*
+ * "unknown option '--pin'", with the options it abbreviates as a hint.
+ * Only the name is shown, never a value after '=' (it may be a secret).
+ */
+static int
+unknown_option(const char *cmd, const struct option *longopts,
+	       const char *arg)
+{
+	const struct option *o;
+	char hint[256] = "";
+	size_t len, used = 0;
+	int n, matches = 0;
+
+	if (arg[1] != '-') {
+		/* no short options: "-x", of "-xVALUE" only the letter */
+		return cli_usage_error(cmd, "unknown option '%.2s'", arg);
+	}
+	len = strcspn(arg, "=");
+	for (o = longopts; len > 2 && o->name != NULL; o++) {
+		if (strncmp(o->name, arg + 2, len - 2) != 0)
+			continue;
+		n = snprintf(hint + used, sizeof(hint) - used, "%s--%s",
+			     matches++ ? ", " : "", o->name);
+		if (n < 0 || (size_t)n >= sizeof(hint) - used)
+			break;
+		used += (size_t)n;
+	}
+	if (matches > 0)
+		return cli_usage_error(cmd, "unknown option '%.*s' (options are not abbreviated: %s%s?)",
+				       (int)len, arg,
+				       matches == 1 ? "did you mean " : "one of ",
+				       hint);
+	return cli_usage_error(cmd, "unknown option '%.*s'", (int)len, arg);
+}
+
+/*
+ * Check every option word before getopt_long sees one: exact names, a
+ * value where one is needed and none where none is. The words getopt
+ * takes as options are the same whatever order it permutes them in.
+ */
+static int
+check_option_words(int argc, char **argv, const struct option *longopts)
+{
+	const struct option *o;
+	const char *a;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		o = exact_option(longopts, a);
+		if (o == NULL)
+			return unknown_option(argv[0], longopts, a);
+		if (o->has_arg == no_argument && strchr(a, '=') != NULL)
+			return cli_usage_error(argv[0],
+					       "option '--%s' does not take a value",
+					       o->name);
+		if (o->has_arg == required_argument && strchr(a, '=') == NULL) {
+			if (i + 1 >= argc)
+				return cli_usage_error(argv[0],
+						       "option '--%s' requires a value",
+						       o->name);
+			i++;
+		}
+	}
+	return 0;
+}
+
+int
+cli_getopt(int argc, char **argv, const struct option *longopts)
+{
+	int c;
+
+	/* the first call checks them all */
+	if (optind <= 1 &&
+	    check_option_words(argc, argv, longopts) != 0)
+		return '?';
+	opterr = 0;
+	c = getopt_long(argc, argv, "", longopts, NULL);
+	if (c == '?' || c == ':') {
+		/* not reached after the check; said in case it ever is */
+		cli_usage_error(argv[0], "bad option '%s'",
+				optind > 1 && optind <= argc ?
+				argv[optind - 1] : "?");
+		return '?';
+	}
+	return c;
+}
 
 int
 cli_global_takes_arg(const char *arg)
 {
-	size_t i;
+	const struct option *o = exact_option(global_options, arg);
 
-	for (i = 0; global_with_arg[i] != NULL; i++)
-		if (strcmp(arg, global_with_arg[i]) == 0)
-			return 1;
-	return 0;
+	return o != NULL && o->has_arg == required_argument;
+}
+
+int
+cli_global_check(const char *arg)
+{
+	if (strcmp(arg, "--version") == 0 || strcmp(arg, "--help") == 0 ||
+	    strcmp(arg, "-h") == 0 || exact_option(global_options, arg) != NULL)
+		return 0;
+	unknown_option(NULL, global_options, arg);
+	return -1;
 }
 
 int

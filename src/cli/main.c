@@ -88,6 +88,9 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (argv[i][0] == '-') {
+			/* exact names here too: "--pin x list" is refused */
+			if (cli_global_check(argv[i]) != 0)
+				exit(HC_E_USAGE);
 			if (strchr(argv[i], '=') == NULL &&
 			    cli_global_takes_arg(argv[i]))
 				i++;

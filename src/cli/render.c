@@ -1,21 +1,290 @@
 /* render.c - table, list and JSON output: the only place that prints results */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "cli/cli.h"
 
+/*
+ * Showing text that came from the token or a file (SPEC section 10): a
+ * label, a subject, an audit line or a reload's output may hold bytes a
+ * terminal obeys. esc_next() is the one place that decides what is shown
+ * as it is and what as \xHH; text, HTML, JSON and messages all use it.
+ */
+enum esc_mode {
+	ESC_TEXT,	/* every control character and bad byte as \xHH */
+	ESC_MSG,	/* the same, but newlines and tabs stay (messages) */
+	ESC_JSON,	/* bad bytes only: JSON escapes controls itself */
+};
+
+#define ESC_MAX 17	/* "\xc2\x9b" and more: 4 bytes * 4 + NUL */
+
+/* Length of the valid UTF-8 sequence at s, 0 when it is not one. */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		/* no overlong forms, no UTF-16 surrogates */
+		if (c == 0xe0)
+			lo = 0xa0;
+		if (c == 0xed)
+			hi = 0x9f;
+		return s[1] >= lo && s[1] <= hi &&
+		       (s[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (c == 0xf0)
+			lo = 0x90;
+		if (c == 0xf4)
+			hi = 0x8f;
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
+		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+/*
+ * The next character of s as it is shown: as it is when it is printable
+ * UTF-8, else \xHH for each of its bytes: C0 controls, DEL, the C1
+ * controls U+0080-U+009F (as their two UTF-8 bytes), and any byte that
+ * does not start a valid UTF-8 sequence (alone). Writes the text to out,
+ * returns how many bytes of s it stands for (0 at the end of s).
+ */
+static size_t
+esc_next(const unsigned char *s, enum esc_mode mode, char out[ESC_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = utf8_seq(s), i;
+	int control;
+
+	if (*s == '\0') {
+		out[0] = '\0';
+		return 0;
+	}
+	control = (n == 1 && (s[0] < 0x20 || s[0] == 0x7f)) ||
+		  (n == 2 && s[0] == 0xc2 && s[1] <= 0x9f);
+	if (mode == ESC_JSON)
+		control = 0;
+	if (mode == ESC_MSG && (s[0] == '\n' || s[0] == '\t'))
+		control = 0;
+	if (n > 0 && !control) {
+		memcpy(out, s, n);
+		out[n] = '\0';
+		return n;
+	}
+	if (n == 0)
+		n = 1;
+	for (i = 0; i < n; i++) {
+		out[4 * i] = '\\';
+		out[4 * i + 1] = 'x';
+		out[4 * i + 2] = hex[s[i] >> 4];
+		out[4 * i + 3] = hex[s[i] & 0xf];
+	}
+	out[4 * n] = '\0';
+	return n;
+}
+
+static void
+put_esc(FILE *f, const char *s, enum esc_mode mode)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char buf[ESC_MAX];
+	size_t n;
+
+	while (p != NULL && (n = esc_next(p, mode, buf)) > 0) {
+		fputs(buf, f);
+		p += n;
+	}
+}
+
+void
+render_text(FILE *f, const char *s)
+{
+	put_esc(f, s, ESC_TEXT);
+}
+
+size_t
+render_text_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char buf[ESC_MAX];
+	size_t n, len = 0;
+
+	while (p != NULL && (n = esc_next(p, ESC_TEXT, buf)) > 0) {
+		len += strlen(buf);
+		p += n;
+	}
+	return len;
+}
+
+/* s shown in a column of width bytes, left-aligned as "%-*s" would. */
+static void
+pad_text(const char *s, size_t width)
+{
+	size_t len = render_text_len(s);
+
+	render_text(stdout, s);
+	for (; len < width; len++)
+		putchar(' ');
+}
+
+static char *
+escape_mode(const char *s, enum esc_mode mode)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char buf[ESC_MAX], *out;
+	size_t n, used = 0;
+
+	if (s == NULL)
+		return NULL;
+	/* at most four bytes shown for each byte */
+	out = malloc(4 * strlen(s) + 1);
+	if (out == NULL)
+		return NULL;
+	while ((n = esc_next(p, mode, buf)) > 0) {
+		memcpy(out + used, buf, strlen(buf));
+		used += strlen(buf);
+		p += n;
+	}
+	out[used] = '\0';
+	return out;
+}
+
+char *
+render_escape(const char *s)
+{
+	return escape_mode(s, ESC_TEXT);
+}
+
+void
+render_html(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char buf[ESC_MAX];
+	size_t n;
+
+	while (p != NULL && (n = esc_next(p, ESC_TEXT, buf)) > 0) {
+		p += n;
+		switch (buf[0]) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			/* a character, or \xHH: nothing HTML reads */
+			fputs(buf, f);
+		}
+	}
+}
+
+json_t *
+render_json_str(const char *s)
+{
+	json_t *j;
+	char *fixed;
+
+	if (s == NULL)
+		return json_null();
+	j = json_string(s);
+	if (j != NULL)
+		return j;
+	/* not UTF-8: its bad bytes as the text \xHH, as the table shows them */
+	fixed = escape_mode(s, ESC_JSON);
+	j = fixed != NULL ? json_string(fixed) : NULL;
+	free(fixed);
+	return j != NULL ? j : json_null();
+}
+
+int
+render_json_print(json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	const unsigned char *p;
+	int ret = HC_E_FAIL;
+
+	json_decref(j);
+	if (text == NULL)
+		return HC_E_FAIL;
+	/*
+	 * jansson writes C0 controls as \u00XX but DEL and the C1 controls
+	 * as they are; they occur only inside strings, where \u escapes
+	 * mean the same characters.
+	 */
+	p = (const unsigned char *)text;
+	while (*p != '\0') {
+		size_t run = 0;
+
+		while (p[run] != '\0' && p[run] != 0x7f &&
+		       !(p[run] == 0xc2 && p[run + 1] >= 0x80 &&
+			 p[run + 1] <= 0x9f))
+			run++;
+		fwrite(p, 1, run, stdout);
+		p += run;
+		if (*p == 0x7f) {
+			fputs("\\u007F", stdout);
+			p++;
+		} else if (*p != '\0') {
+			printf("\\u%04X", p[1]);
+			p += 2;
+		}
+	}
+	putchar('\n');
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		ret = 0;
+	free(text);
+	return ret;
+}
+
+/*
+ * A message on stderr: control characters escaped; a line it continues on
+ * is indented, so no text inside it can pass for a line of hsmcert's own.
+ */
+static void
+put_message(const char *prefix, const char *msg)
+{
+	const unsigned char *p = (const unsigned char *)msg;
+	char buf[ESC_MAX];
+	size_t n;
+
+	fputs(prefix, stderr);
+	while (p != NULL && (n = esc_next(p, ESC_MSG, buf)) > 0) {
+		p += n;
+		fputs(buf, stderr);
+		if (buf[0] == '\n' && *p != ' ' && *p != '\t' && *p != '\0')
+			fputs("  ", stderr);
+	}
+	fputc('\n', stderr);
+}
+
 void
 render_warning(const char *msg)
 {
-	fprintf(stderr, "hsmcert: warning: %s\n", msg);
+	put_message("hsmcert: warning: ", msg);
 }
 
 void
 render_error(const char *msg)
 {
-	fprintf(stderr, "hsmcert: error: %s\n", msg);
+	put_message("hsmcert: error: ", msg);
 }
 
 /* Exchange's flag string: I P U W S, '.' where not bound, '+' for custom. */
@@ -47,10 +316,11 @@ date_text(const hc_entry *e, time_t t, char out[21])
 	hc_rfc3339((long long)t, out);
 }
 
+/* a string from the token, a file or the user: null for NULL */
 static json_t *
 jstr(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	return render_json_str(s);
 }
 
 static json_t *
@@ -84,8 +354,8 @@ hosts_json(const hc_entry *e)
 		flags_text(e->hosts[i].services, flags);
 		for (k = 0; k < e->hosts[i].nservices; k++)
 			json_array_append_new(svcs,
-					      json_string(e->hosts[i].service_names[k]));
-		json_object_set_new(o, "Host", json_string(e->hosts[i].host));
+				jstr(e->hosts[i].service_names[k]));
+		json_object_set_new(o, "Host", jstr(e->hosts[i].host));
 		json_object_set_new(o, "Flags", json_string(flags));
 		json_object_set_new(o, "Services", svcs);
 		json_array_append_new(a, o);
@@ -104,7 +374,9 @@ print_hosts(const hc_entry *e, const char *sep)
 		fputs("-", stdout);
 	for (i = 0; i < e->nhosts; i++) {
 		flags_text(e->hosts[i].services, flags);
-		printf("%s%s: %s", i ? sep : "", e->hosts[i].host, flags);
+		fputs(i ? sep : "", stdout);
+		render_text(stdout, e->hosts[i].host);
+		printf(": %s", flags);
 	}
 }
 
@@ -116,15 +388,15 @@ entry_json(const hc_entry *e)
 	size_t i;
 
 	for (i = 0; i < e->ndomains; i++)
-		json_array_append_new(doms, json_string(e->domains[i]));
+		json_array_append_new(doms, jstr(e->domains[i]));
 	for (i = 0; i < e->nservices; i++)
-		json_array_append_new(svcs, json_string(e->service_names[i]));
+		json_array_append_new(svcs, jstr(e->service_names[i]));
 	for (i = 0; i < e->nchain; i++) {
 		json_t *c = json_object();
 
 		json_object_set_new(c, "Subject", jstr(e->chain[i].subject));
 		json_object_set_new(c, "Thumbprint",
-				    json_string(e->chain[i].thumbprint));
+				    jstr(e->chain[i].thumbprint));
 		json_array_append_new(chain, c);
 	}
 	json_object_set_new(o, "FriendlyName", jstr(e->friendly_name));
@@ -159,13 +431,7 @@ entry_json(const hc_entry *e)
 static int
 print_json(json_t *j)
 {
-	int r = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	json_decref(j);
-	if (r != 0)
-		return HC_E_FAIL;
-	fputc('\n', stdout);
-	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+	return render_json_print(j);
 }
 
 static void
@@ -178,12 +444,16 @@ print_list_entry(const hc_entry *e)
 	date_text(e, e->not_before, nb);
 	date_text(e, e->not_after, na);
 #define F(name, ...) do { printf("%-21s: ", name); printf(__VA_ARGS__); putchar('\n'); } while (0)
-	F("FriendlyName", "%s", e->friendly_name ? e->friendly_name : "");
-	F("Subject", "%s", e->subject ? e->subject : "");
-	F("Issuer", "%s", e->issuer ? e->issuer : "");
+	/* T: text from the token, a file or the user, shown escaped */
+#define T(name, s) do { printf("%-21s: ", name); render_text(stdout, s); putchar('\n'); } while (0)
+	T("FriendlyName", e->friendly_name);
+	T("Subject", e->subject);
+	T("Issuer", e->issuer);
 	printf("%-21s: {", "CertificateDomains");
-	for (i = 0; i < e->ndomains; i++)
-		printf("%s%s", i ? ", " : "", e->domains[i]);
+	for (i = 0; i < e->ndomains; i++) {
+		fputs(i ? ", " : "", stdout);
+		render_text(stdout, e->domains[i]);
+	}
 	printf("}\n");
 	F("NotBefore", "%s", nb);
 	F("NotAfter", "%s", na);
@@ -193,36 +463,41 @@ print_list_entry(const hc_entry *e)
 	  hc_root_type_name(e->root_ca_type) : "");
 	F("Status", "%s", hc_status_name(e->status));
 	if (e->status_reason != NULL)
-		F("StatusReason", "%s", e->status_reason);
+		T("StatusReason", e->status_reason);
 	printf("%-21s: %s", "Services", flags);
-	for (i = 0; i < e->nservices; i++)
-		printf("%s%s", i ? ", " : " (", e->service_names[i]);
+	for (i = 0; i < e->nservices; i++) {
+		fputs(i ? ", " : " (", stdout);
+		render_text(stdout, e->service_names[i]);
+	}
 	printf("%s\n", e->nservices ? ")" : "");
 	F("Thumbprint", "%s", e->thumbprint);
 	F("Sha256Fingerprint", "%s", e->sha256);
-	F("SerialNumber", "%s", e->serial ? e->serial : "");
+	T("SerialNumber", e->serial);
 	F("KeyId", "%s", e->key_id);
 	if (e->curve != NULL)
 		F("KeyAlgorithm", "%s (%s)", e->key_algorithm, e->curve);
 	else
-		F("KeyAlgorithm", "%s", e->key_algorithm ? e->key_algorithm : "");
+		T("KeyAlgorithm", e->key_algorithm);
 	F("KeySize", "%d", e->key_size);
 	F("HasPrivateKey", "%s", e->has_private_key ? "True" : "False");
 	F("PrivateKeyExportable", "%s", e->exportable == HC_NA ? "" :
 	  e->exportable ? "True" : "False");
-	F("KeyProvenance", "%s", e->key_provenance ? e->key_provenance : "");
-	F("KeyUri", "%s", e->key_uri ? e->key_uri : "");
-	F("CertUri", "%s", e->cert_uri ? e->cert_uri : "");
+	T("KeyProvenance", e->key_provenance);
+	T("KeyUri", e->key_uri);
+	T("CertUri", e->cert_uri);
 	printf("%-21s: {", "Chain");
-	for (i = 0; i < e->nchain; i++)
-		printf("%s%s [%s]", i ? ", " : "", e->chain[i].subject,
-		       e->chain[i].thumbprint);
+	for (i = 0; i < e->nchain; i++) {
+		fputs(i ? ", " : "", stdout);
+		render_text(stdout, e->chain[i].subject);
+		printf(" [%s]", e->chain[i].thumbprint);
+	}
 	printf("}\n");
 	if (e->has_hosts) {
 		printf("%-21s: ", "Hosts");
 		print_hosts(e, ", ");
 		putchar('\n');
 	}
+#undef T
 #undef F
 }
 
@@ -235,7 +510,7 @@ print_table(const hc_entry_list *l)
 	int hosts = l->n > 0 && l->v[0].has_hosts, sw = hosts ? 14 : 0;
 
 	for (i = 0; i < l->n; i++) {
-		size_t s = l->v[i].subject ? strlen(l->v[i].subject) : 0;
+		size_t s = render_text_len(l->v[i].subject);
 
 		if (s > w)
 			w = s;
@@ -251,9 +526,9 @@ print_table(const hc_entry_list *l)
 
 		flags_text(e->services, flags);
 		date_text(e, e->not_after, na);
-		printf("%-40s  %-8s  %-*s  %-20s  %-*s", e->thumbprint, flags,
-		       (int)w, e->subject ? e->subject : "", na, sw,
-		       hc_status_name(e->status));
+		printf("%-40s  %-8s  ", e->thumbprint, flags);
+		pad_text(e->subject, w);
+		printf("  %-20s  %-*s", na, sw, hc_status_name(e->status));
 		if (hosts && e->kind == HC_KIND_CERT) {
 			fputs("  ", stdout);
 			print_hosts(e, ", ");
@@ -330,10 +605,13 @@ render_request_written(const struct cli *g, const hc_entry *e,
 		return 0;
 	if (g->format == FMT_JSON)
 		return print_json(entry_json(e));
-	printf("Request for %s written to %s\n", e->subject ? e->subject : "",
-	       path);
-	printf("Pending on the token under key id %s (%s)\n", e->key_id,
-	       e->friendly_name ? e->friendly_name : "");
+	fputs("Request for ", stdout);
+	render_text(stdout, e->subject);
+	fputs(" written to ", stdout);
+	render_text(stdout, path);
+	printf("\nPending on the token under key id %s (", e->key_id);
+	render_text(stdout, e->friendly_name);
+	fputs(")\n", stdout);
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
 
@@ -346,11 +624,13 @@ render_strings(const struct cli *g, const hc_strings *s)
 		json_t *a = json_array();
 
 		for (i = 0; i < s->n; i++)
-			json_array_append_new(a, json_string(s->v[i]));
+			json_array_append_new(a, jstr(s->v[i]));
 		return print_json(a);
 	}
-	for (i = 0; i < s->n; i++)
-		printf("%s\n", s->v[i]);
+	for (i = 0; i < s->n; i++) {
+		render_text(stdout, s->v[i]);
+		putchar('\n');
+	}
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
 
@@ -383,22 +663,28 @@ render_checks(const struct cli *g, const hc_entry *e, const hc_check_list *l)
 		for (i = 0; i < l->n; i++) {
 			json_t *c = json_object();
 
-			json_object_set_new(c, "Check", json_string(l->v[i].name));
+			json_object_set_new(c, "Check", jstr(l->v[i].name));
 			json_object_set_new(c, "Result",
 					    json_string(check_word(l->v[i].result)));
 			json_object_set_new(c, "Reason", jstr(l->v[i].reason));
 			json_array_append_new(a, c);
 		}
-		json_object_set_new(o, "Thumbprint", json_string(e->thumbprint));
+		json_object_set_new(o, "Thumbprint", jstr(e->thumbprint));
 		json_object_set_new(o, "Subject", jstr(e->subject));
 		json_object_set_new(o, "Passed", json_boolean(fails == 0));
 		json_object_set_new(o, "Checks", a);
 		return print_json(o);
 	}
-	printf("Verifying %s  %s\n", e->thumbprint, e->subject ? e->subject : "");
-	for (i = 0; i < l->n; i++)
-		printf("  %-4s  %-12s %s\n", check_word(l->v[i].result),
-		       l->v[i].name, l->v[i].reason);
+	printf("Verifying %s  ", e->thumbprint);
+	render_text(stdout, e->subject);
+	putchar('\n');
+	for (i = 0; i < l->n; i++) {
+		printf("  %-4s  ", check_word(l->v[i].result));
+		pad_text(l->v[i].name, 12);
+		putchar(' ');
+		render_text(stdout, l->v[i].reason);
+		putchar('\n');
+	}
 	printf("%zu check%s: %zu failed, %zu warning%s\n", l->n,
 	       l->n == 1 ? "" : "s", fails, warns, warns == 1 ? "" : "s");
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
@@ -413,7 +699,7 @@ render_import(const struct cli *g, const hc_import_result *r)
 		json_t *o = json_object(), *a = json_array();
 
 		for (i = 0; i < r->ca_thumbprints.n; i++)
-			json_array_append_new(a, json_string(r->ca_thumbprints.v[i]));
+			json_array_append_new(a, jstr(r->ca_thumbprints.v[i]));
 		json_object_set_new(o, "Completed", json_boolean(r->completed));
 		json_object_set_new(o, "KeyImported",
 				    json_boolean(r->key_imported));
@@ -456,7 +742,9 @@ render_written(const struct cli *g, const char *path)
 {
 	if (g->quiet)
 		return 0;
-	printf("Wrote %s\n", path);
+	fputs("Wrote ", stdout);
+	render_text(stdout, path);
+	putchar('\n');
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
 
@@ -470,8 +758,9 @@ render_locked(const struct cli *g, const hc_entry *e, int changed)
 	printf("%s: %s\n", e->thumbprint, changed ?
 	       "the key is now permanently non-exportable" :
 	       "the key was not exportable: nothing changed");
-	printf("%-21s: %s\n", "KeyProvenance",
-	       e->key_provenance ? e->key_provenance : "");
+	printf("%-21s: ", "KeyProvenance");
+	render_text(stdout, e->key_provenance);
+	putchar('\n');
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
 
@@ -484,8 +773,11 @@ render_removed(const struct cli *g, const hc_strings *removed)
 		return render_strings(g, removed);
 	if (g->quiet)
 		return 0;
-	for (i = 0; i < removed->n; i++)
-		printf("Removed %s (archived)\n", removed->v[i]);
+	for (i = 0; i < removed->n; i++) {
+		fputs("Removed ", stdout);
+		render_text(stdout, removed->v[i]);
+		fputs(" (archived)\n", stdout);
+	}
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
 
@@ -504,9 +796,13 @@ render_bound(const struct cli *g, const char *id, const hc_strings *changed,
 		return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 	}
 	printf("%s ", enable ? "Bound" : "Unbound");
-	for (i = 0; i < changed->n; i++)
-		printf("%s%s", i ? ", " : "", changed->v[i]);
-	printf(" %s %s\n", enable ? "to" : "from", id);
+	for (i = 0; i < changed->n; i++) {
+		fputs(i ? ", " : "", stdout);
+		render_text(stdout, changed->v[i]);
+	}
+	printf(" %s ", enable ? "to" : "from");
+	render_text(stdout, id);
+	putchar('\n');
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
 
@@ -523,7 +819,7 @@ render_audit(const struct cli *g, const hc_audit_records *l)
 			json_t *o = json_object();
 
 			json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
-			json_object_set_new(o, "time", json_string(r->time));
+			json_object_set_new(o, "time", jstr(r->time));
 			json_object_set_new(o, "user", jstr(r->user));
 			json_object_set_new(o, "host", jstr(r->host));
 			json_object_set_new(o, "command", jstr(r->command));
@@ -539,9 +835,20 @@ render_audit(const struct cli *g, const hc_audit_records *l)
 	for (i = 0; i < l->n; i++) {
 		const hc_audit_record *r = &l->v[i];
 
-		printf("%6llu  %-20s  %-12s  %-9s  %-40s  %-6s  %s\n", r->seq,
-		       r->time, r->user, r->command, r->target, r->result,
-		       r->detail);
+		/* every field as the log has it: the file may be forged */
+		printf("%6llu  ", r->seq);
+		pad_text(r->time, 20);
+		fputs("  ", stdout);
+		pad_text(r->user, 12);
+		fputs("  ", stdout);
+		pad_text(r->command, 9);
+		fputs("  ", stdout);
+		pad_text(r->target, 40);
+		fputs("  ", stdout);
+		pad_text(r->result, 6);
+		fputs("  ", stdout);
+		render_text(stdout, r->detail);
+		putchar('\n');
 	}
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
@@ -552,7 +859,7 @@ render_audit_status(const struct cli *g, const hc_audit_status *st)
 	if (g->format == FMT_JSON) {
 		json_t *o = json_object();
 
-		json_object_set_new(o, "Log", json_string(st->path));
+		json_object_set_new(o, "Log", jstr(st->path));
 		json_object_set_new(o, "Valid", json_boolean(st->ok));
 		json_object_set_new(o, "Lines", json_integer((json_int_t)st->lines));
 		json_object_set_new(o, "LastSeq", json_integer((json_int_t)st->last_seq));
@@ -560,12 +867,12 @@ render_audit_status(const struct cli *g, const hc_audit_status *st)
 		json_object_set_new(o, "FirstBadLine", st->ok ? json_null() :
 				    json_integer((json_int_t)st->bad_line));
 		json_object_set_new(o, "Problem", st->ok ? json_null() :
-				    json_string(st->problem));
+				    jstr(st->problem));
 		if (st->reset_seq > 0) {
 			json_t *r = json_object();
 
 			json_object_set_new(r, "Seq", json_integer((json_int_t)st->reset_seq));
-			json_object_set_new(r, "Time", json_string(st->reset_time));
+			json_object_set_new(r, "Time", jstr(st->reset_time));
 			json_object_set_new(r, "User", jstr(st->reset_user));
 			json_object_set_new(r, "GapFrom", st->gap_from ?
 					    json_integer((json_int_t)st->gap_from) : json_null());
@@ -578,19 +885,28 @@ render_audit_status(const struct cli *g, const hc_audit_status *st)
 		}
 		return print_json(o);
 	}
-	if (st->ok && st->reset_seq > 0)
-		printf("%s: %zu line%s, chain intact since the audit reset at seq %llu (%s by %s), last seq %llu matches the head kept on the token (seq %llu)\n",
-		       st->path, st->lines, st->lines == 1 ? "" : "s",
-		       st->reset_seq, st->reset_time, st->reset_user,
+	render_text(stdout, st->path);
+	if (st->ok && st->reset_seq > 0) {
+		printf(": %zu line%s, chain intact since the audit reset at seq %llu (",
+		       st->lines, st->lines == 1 ? "" : "s", st->reset_seq);
+		render_text(stdout, st->reset_time);
+		fputs(" by ", stdout);
+		render_text(stdout, st->reset_user);
+		printf("), last seq %llu matches the head kept on the token (seq %llu)\n",
 		       st->last_seq, st->head_seq);
-	else if (st->ok)
-		printf("%s: %zu line%s, chain intact, last seq %llu matches the head kept on the token (seq %llu)\n",
-		       st->path, st->lines, st->lines == 1 ? "" : "s",
+	} else if (st->ok) {
+		printf(": %zu line%s, chain intact, last seq %llu matches the head kept on the token (seq %llu)\n",
+		       st->lines, st->lines == 1 ? "" : "s",
 		       st->last_seq, st->head_seq);
-	else
-		printf("%s: FAILED at line %zu: %s\n", st->path, st->bad_line,
-		       st->problem);
-	if (st->reset_seq > 0)
-		printf("gap: %s\n", st->reset_detail);
+	} else {
+		printf(": FAILED at line %zu: ", st->bad_line);
+		render_text(stdout, st->problem);
+		putchar('\n');
+	}
+	if (st->reset_seq > 0) {
+		fputs("gap: ", stdout);
+		render_text(stdout, st->reset_detail);
+		putchar('\n');
+	}
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }

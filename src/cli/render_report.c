@@ -7,31 +7,24 @@
 
 #include "cli/cli.h"
 
-/* HTML-escape s onto stdout. */
+/* HTML-escape s onto stdout, control characters as \xHH. */
 static void
 h(const char *s)
 {
-	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", stdout);
-			break;
-		case '>':
-			fputs("&gt;", stdout);
-			break;
-		case '&':
-			fputs("&amp;", stdout);
-			break;
-		case '"':
-			fputs("&quot;", stdout);
-			break;
-		case '\'':
-			fputs("&#39;", stdout);
-			break;
-		default:
-			putchar(*s);
-		}
-	}
+	render_html(stdout, s);
+}
+
+/* Text from the token or a file onto stdout, control characters as \xHH. */
+static void
+t(const char *s)
+{
+	render_text(stdout, s);
+}
+
+static json_t *
+jstr(const char *s)
+{
+	return render_json_str(s);
 }
 
 static const char *
@@ -77,11 +70,11 @@ audit_reset_json(const hc_audit_status *a)
 		return json_null();
 	r = json_object();
 	json_object_set_new(r, "Seq", json_integer((json_int_t)a->reset_seq));
-	json_object_set_new(r, "Time", json_string(a->reset_time));
-	json_object_set_new(r, "User", json_string(a->reset_user));
+	json_object_set_new(r, "Time", jstr(a->reset_time));
+	json_object_set_new(r, "User", jstr(a->reset_user));
 	json_object_set_new(r, "GapFrom", a->gap_from ? json_integer((json_int_t)a->gap_from) : json_null());
 	json_object_set_new(r, "GapTo", a->gap_from ? json_integer((json_int_t)a->gap_to) : json_null());
-	json_object_set_new(r, "Detail", json_string(a->reset_detail));
+	json_object_set_new(r, "Detail", jstr(a->reset_detail));
 	return r;
 }
 
@@ -92,15 +85,15 @@ report_json(const hc_report *r, time_t now)
 	json_t *cas = json_array(), *pol = json_object(), *aud = json_object();
 	size_t i;
 
-	json_object_set_new(o, "Generated", json_string(r->generated));
-	json_object_set_new(o, "Host", json_string(r->host));
-	json_object_set_new(tok, "Label", json_string(r->token_label));
-	json_object_set_new(tok, "Manufacturer", json_string(r->manufacturer));
-	json_object_set_new(tok, "Model", json_string(r->model));
-	json_object_set_new(tok, "Serial", json_string(r->serial));
-	json_object_set_new(tok, "HardwareVersion", json_string(r->hw_version));
-	json_object_set_new(tok, "FirmwareVersion", json_string(r->fw_version));
-	json_object_set_new(tok, "Module", json_string(r->module));
+	json_object_set_new(o, "Generated", jstr(r->generated));
+	json_object_set_new(o, "Host", jstr(r->host));
+	json_object_set_new(tok, "Label", jstr(r->token_label));
+	json_object_set_new(tok, "Manufacturer", jstr(r->manufacturer));
+	json_object_set_new(tok, "Model", jstr(r->model));
+	json_object_set_new(tok, "Serial", jstr(r->serial));
+	json_object_set_new(tok, "HardwareVersion", jstr(r->hw_version));
+	json_object_set_new(tok, "FirmwareVersion", jstr(r->fw_version));
+	json_object_set_new(tok, "Module", jstr(r->module));
 	json_object_set_new(tok, "PinCountLow", json_boolean(r->pin_count_low));
 	json_object_set_new(tok, "PinFinalTry", json_boolean(r->pin_final_try));
 	json_object_set_new(tok, "PinLocked", json_boolean(r->pin_locked));
@@ -113,14 +106,14 @@ report_json(const hc_report *r, time_t now)
 		size_t k;
 
 		json_object_set_new(x, "Kind", json_string(kind_name(e)));
-		json_object_set_new(x, "Thumbprint", json_string(e->thumbprint));
-		json_object_set_new(x, "KeyId", json_string(e->key_id));
-		json_object_set_new(x, "FriendlyName", json_string(e->friendly_name ? e->friendly_name : ""));
-		json_object_set_new(x, "Subject", e->subject ? json_string(e->subject) : json_null());
+		json_object_set_new(x, "Thumbprint", jstr(e->thumbprint));
+		json_object_set_new(x, "KeyId", jstr(e->key_id));
+		json_object_set_new(x, "FriendlyName", jstr(e->friendly_name ? e->friendly_name : ""));
+		json_object_set_new(x, "Subject", jstr(e->subject));
 		json_object_set_new(x, "Status", json_string(hc_status_name(e->status)));
-		json_object_set_new(x, "KeyAlgorithm", e->key_algorithm ? json_string(e->key_algorithm) : json_null());
+		json_object_set_new(x, "KeyAlgorithm", jstr(e->key_algorithm));
 		json_object_set_new(x, "KeySize", e->key_size ? json_integer(e->key_size) : json_null());
-		json_object_set_new(x, "KeyProvenance", e->key_provenance ? json_string(e->key_provenance) : json_null());
+		json_object_set_new(x, "KeyProvenance", jstr(e->key_provenance));
 		json_object_set_new(x, "PrivateKeyExportable", e->exportable == HC_NA ? json_null() : json_boolean(e->exportable == HC_TRUE));
 		if (e->has_dates) {
 			hc_rfc3339((long long)e->not_after, d);
@@ -131,7 +124,7 @@ report_json(const hc_report *r, time_t now)
 		json_object_set_new(x, "ExpiryBand", e->has_dates ?
 				    json_string(hc_band_name(hc_expiry_band(e, now))) : json_null());
 		for (k = 0; k < e->nservices; k++)
-			json_array_append_new(svc, json_string(e->service_names[k]));
+			json_array_append_new(svc, jstr(e->service_names[k]));
 		json_object_set_new(x, "Services", svc);
 		json_array_append_new(items, x);
 	}
@@ -141,8 +134,8 @@ report_json(const hc_report *r, time_t now)
 		json_t *x = json_object();
 		char d[21];
 
-		json_object_set_new(x, "Thumbprint", json_string(e->thumbprint));
-		json_object_set_new(x, "Subject", json_string(e->subject ? e->subject : ""));
+		json_object_set_new(x, "Thumbprint", jstr(e->thumbprint));
+		json_object_set_new(x, "Subject", jstr(e->subject ? e->subject : ""));
 		hc_rfc3339((long long)e->not_after, d);
 		json_object_set_new(x, "NotAfter", json_string(d));
 		json_array_append_new(cas, x);
@@ -157,16 +150,16 @@ report_json(const hc_report *r, time_t now)
 			continue;
 		memcpy(key, r->policy.v[i], kl);
 		key[kl] = '\0';
-		json_object_set_new(pol, key, json_string(eq + 3));
+		json_object_set_new(pol, key, jstr(eq + 3));
 	}
 	json_object_set_new(o, "Policy", pol);
 	json_object_set_new(o, "Bindings", json_integer((json_int_t)r->bindings));
-	json_object_set_new(aud, "Log", json_string(r->audit.path));
+	json_object_set_new(aud, "Log", jstr(r->audit.path));
 	json_object_set_new(aud, "Valid", json_boolean(r->audit.ok));
 	json_object_set_new(aud, "Lines", json_integer((json_int_t)r->audit.lines));
 	json_object_set_new(aud, "LastSeq", json_integer((json_int_t)r->audit.last_seq));
 	json_object_set_new(aud, "TokenHeadSeq", json_integer((json_int_t)r->audit.head_seq));
-	json_object_set_new(aud, "Problem", r->audit.ok ? json_null() : json_string(r->audit.problem));
+	json_object_set_new(aud, "Problem", r->audit.ok ? json_null() : jstr(r->audit.problem));
 	json_object_set_new(aud, "Reset", audit_reset_json(&r->audit));
 	json_object_set_new(o, "Audit", aud);
 	return o;
@@ -178,13 +171,19 @@ audit_reset_text(const hc_audit_status *a)
 {
 	if (a->reset_seq == 0)
 		return;
-	printf("             started again by audit reset at seq %llu (%s by %s)\n",
-	       a->reset_seq, a->reset_time, a->reset_user);
+	printf("             started again by audit reset at seq %llu (",
+	       a->reset_seq);
+	t(a->reset_time);
+	fputs(" by ", stdout);
+	t(a->reset_user);
+	fputs(")\n", stdout);
 	if (a->gap_from > 0)
-		printf("             GAP: seq %llu to %llu are not in this log: %s\n",
-		       a->gap_from, a->gap_to, a->reset_detail);
+		printf("             GAP: seq %llu to %llu are not in this log: ",
+		       a->gap_from, a->gap_to);
 	else
-		printf("             %s\n", a->reset_detail);
+		fputs("             ", stdout);
+	t(a->reset_detail);
+	putchar('\n');
 }
 
 static void
@@ -192,10 +191,21 @@ report_text(const hc_report *r, time_t now)
 {
 	size_t i;
 
-	printf("hsmcert compliance report, %s, host %s\n\n", r->generated, r->host);
-	printf("Token      : %s (%s %s, serial %s, firmware %s)\n", r->token_label,
-	       r->manufacturer, r->model, r->serial, r->fw_version);
-	printf("Module     : %s\n", r->module);
+	printf("hsmcert compliance report, %s, host ", r->generated);
+	t(r->host);
+	printf("\n\nToken      : ");
+	t(r->token_label);
+	printf(" (");
+	t(r->manufacturer);
+	printf(" ");
+	t(r->model);
+	printf(", serial ");
+	t(r->serial);
+	printf(", firmware ");
+	t(r->fw_version);
+	printf(")\nModule     : ");
+	t(r->module);
+	printf("\n");
 	printf("User PIN   : %s\n", r->pin_locked ? "LOCKED" :
 	       r->pin_final_try ? "final try" : r->pin_count_low ?
 	       "count low (failed logins)" : "no failed-login flags");
@@ -206,31 +216,44 @@ report_text(const hc_report *r, time_t now)
 		size_t k;
 
 		date_or_dash(e, e->not_after, d);
-		printf("  %s  %-15s %-14s %-10s %-11s %s\n", e->thumbprint,
+		printf("  %s  %-15s %-14s %-10s %-11s ", e->thumbprint,
 		       kind_name(e), hc_status_name(e->status), d,
-		       hc_band_name(hc_expiry_band(e, now)),
-		       e->subject ? e->subject : "");
-		printf("      key %s %d, %s, %s", e->key_algorithm ? e->key_algorithm : "?",
-		       e->key_size, e->key_provenance ? e->key_provenance : "no private key",
-		       exportability(e));
-		for (k = 0; k < e->nservices; k++)
-			printf("%s%s", k ? ", " : "; bound to ", e->service_names[k]);
+		       hc_band_name(hc_expiry_band(e, now)));
+		t(e->subject);
+		printf("\n      key ");
+		t(e->key_algorithm ? e->key_algorithm : "?");
+		printf(" %d, ", e->key_size);
+		t(e->key_provenance ? e->key_provenance : "no private key");
+		printf(", %s", exportability(e));
+		for (k = 0; k < e->nservices; k++) {
+			printf("%s", k ? ", " : "; bound to ");
+			t(e->service_names[k]);
+		}
 		putchar('\n');
 	}
 	printf("\nCA certificates kept for chains (%zu):\n", r->cas.n);
-	for (i = 0; i < r->cas.n; i++)
-		printf("  %s  %s\n", r->cas.v[i].thumbprint,
-		       r->cas.v[i].subject ? r->cas.v[i].subject : "");
+	for (i = 0; i < r->cas.n; i++) {
+		printf("  %s  ", r->cas.v[i].thumbprint);
+		t(r->cas.v[i].subject);
+		putchar('\n');
+	}
 	printf("\nPolicy in force:\n");
-	for (i = 0; i < r->policy.n; i++)
-		printf("  %s\n", r->policy.v[i]);
-	printf("\nAudit log  : %s\n", r->audit.path);
+	for (i = 0; i < r->policy.n; i++) {
+		printf("  ");
+		t(r->policy.v[i]);
+		putchar('\n');
+	}
+	printf("\nAudit log  : ");
+	t(r->audit.path);
+	putchar('\n');
 	if (r->audit.ok)
 		printf("             %zu lines, chain intact, head on the token at seq %llu\n",
 		       r->audit.lines, r->audit.head_seq);
-	else
-		printf("             FAILED at line %zu: %s\n", r->audit.bad_line,
-		       r->audit.problem);
+	else {
+		printf("             FAILED at line %zu: ", r->audit.bad_line);
+		t(r->audit.problem);
+		putchar('\n');
+	}
 	audit_reset_text(&r->audit);
 }
 
@@ -372,16 +395,8 @@ render_report(const struct cli *g, const hc_report *r)
 	time_t now = time(NULL);
 
 	switch (g->format) {
-	case FMT_JSON: {
-		json_t *o = report_json(r, now);
-		int rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		json_decref(o);
-		if (rc != 0)
-			return HC_E_FAIL;
-		putchar('\n');
-		break;
-	}
+	case FMT_JSON:
+		return render_json_print(report_json(r, now));
 	case FMT_HTML:
 		report_html(r, now);
 		break;

@@ -1220,3 +1220,76 @@ out:
 	hc_strlist_release(&warns);
 	return ret;
 }
+
+/*
+ * The UTF-8 character at s: its length and code point, or 0 when s does not
+ * start a valid sequence (overlong forms and surrogates included).
+ */
+static size_t
+utf8_char(const unsigned char *s, unsigned long *cp)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		if ((s[1] & 0xc0) != 0x80)
+			return 0;
+		*cp = ((unsigned long)(c & 0x1f) << 6) | (s[1] & 0x3f);
+		return 2;
+	}
+	if (c >= 0xe0 && c <= 0xef) {
+		if (c == 0xe0)
+			lo = 0xa0;
+		if (c == 0xed)
+			hi = 0x9f;
+		if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80)
+			return 0;
+		*cp = ((unsigned long)(c & 0x0f) << 12) |
+		      ((unsigned long)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (c == 0xf0)
+			lo = 0x90;
+		if (c == 0xf4)
+			hi = 0x8f;
+		if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		*cp = ((unsigned long)(c & 0x07) << 18) |
+		      ((unsigned long)(s[1] & 0x3f) << 12) |
+		      ((unsigned long)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+		return 4;
+	}
+	return 0;
+}
+
+int
+hc_names_check_friendly(const char *name, const char *what, hc_err *err)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	unsigned long cp;
+	long chars = 0;
+	size_t n;
+
+	while (*p != '\0') {
+		n = utf8_char(p, &cp);
+		if (n == 0)
+			return hc_err_set(err, HC_E_USAGE,
+					  "%s is not valid UTF-8", what);
+		chars++;
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return hc_err_set(err, HC_E_USAGE,
+					  "%s holds a control character (U+%04lX at character %ld): a label must be printable",
+					  what, cp, chars);
+		p += n;
+	}
+	if (chars == 0 || chars > HC_FRIENDLY_MAX)
+		return hc_err_set(err, HC_E_USAGE,
+				  "%s must be 1 to %d characters (got %ld)",
+				  what, HC_FRIENDLY_MAX, chars);
+	return 0;
+}

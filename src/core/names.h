@@ -172,4 +172,16 @@ int hc_plan_check(const struct hc_strlist *plan,
 		  const struct hc_strlist *names, struct hc_strlist *problems,
 		  struct hc_strlist *warnings, hc_err *err);
 
+/** The longest friendly name (PKCS#11 label), in characters. */
+#define HC_FRIENDLY_MAX 64
+
+/**
+ * Check a friendly name the user gave (what: the option, for the message):
+ * valid UTF-8 (no overlong forms or surrogates), 1 to HC_FRIENDLY_MAX
+ * characters, and no control character (C0, DEL, C1 U+0080-U+009F), which
+ * would reach every terminal that lists the token (SPEC section 10).
+ * HC_E_USAGE naming the rule; the message shows a control as \xHH.
+ */
+int hc_names_check_friendly(const char *name, const char *what, hc_err *err);
+
 #endif

@@ -215,6 +215,59 @@ expiry_of(struct hc_token *tok, struct hc_store *s, const char *thumb,
 	return 0;
 }
 
+/* The question enable asks before it replaces a binding; 0 for yes. */
+static int
+ask_overwrite(hc_ctx *ctx, const char *service, const char *old_thumb,
+	      const char *old_exp, const char *new_what, const char *new_exp,
+	      hc_err *err)
+{
+	char q[512];
+	int r;
+
+	r = snprintf(q, sizeof(q),
+		     "Overwrite the certificate bound to %s, %s (expires %s), with %s (expires %s)?",
+		     service, old_thumb, old_exp, new_what, new_exp);
+	(void)r;
+	r = hc_ctx_confirm(ctx, q, err);
+	if (r != 1) {
+		if (r == 0)
+			hc_err_set(err, HC_E_CANCEL, "cancelled");
+		return -1;
+	}
+	return 0;
+}
+
+int
+hc_confirm_overwrite(hc_ctx *ctx, struct hc_token *tok,
+		     const struct hc_strlist *services, const char *new_what,
+		     const char *new_exp, hc_err *err)
+{
+	struct hc_bindings *b;
+	struct hc_store none;
+	char old_exp[32];
+	size_t i;
+
+	if (ctx->assume_yes)
+		return 0;
+	b = hc_ctx_bindings(ctx, err);
+	if (b == NULL)
+		return -1;
+	/* the bound certificates are looked up by the key ids recorded */
+	memset(&none, 0, sizeof(none));
+	for (i = 0; i < services->n; i++) {
+		struct hc_binding *cur = hc_bindings_get(b, services->v[i]);
+
+		if (cur == NULL)
+			continue;
+		if (expiry_of(tok, &none, cur->thumbprint, cur->key_id,
+			      old_exp, sizeof(old_exp), err) != 0 ||
+		    ask_overwrite(ctx, services->v[i], cur->thumbprint, old_exp,
+				  new_what, new_exp, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		 struct hc_store_item *it, const struct hc_strlist *services,
@@ -222,7 +275,7 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 {
 	struct hc_bindings *b;
 	struct svc_change *ch = NULL;
-	char *pem = NULL, *uri = NULL, q[512], old_exp[32], new_exp[32];
+	char *pem = NULL, *uri = NULL, old_exp[32], new_exp[32];
 	size_t pemlen = 0, n = 0, i;
 	int lockfd = -1, ret = -1, r;
 
@@ -257,19 +310,11 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 			     expiry_of(tok, s, it->ident, NULL, new_exp,
 				       sizeof(new_exp), err) != 0) ||
 			    expiry_of(tok, s, cur->thumbprint, cur->key_id,
-				      old_exp, sizeof(old_exp), err) != 0)
+				      old_exp, sizeof(old_exp), err) != 0 ||
+			    ask_overwrite(ctx, services->v[i], cur->thumbprint,
+					  old_exp, it->ident, new_exp,
+					  err) != 0)
 				goto out;
-			r = snprintf(q, sizeof(q),
-				     "Overwrite the certificate bound to %s, %s (expires %s), with %s (expires %s)?",
-				     services->v[i], cur->thumbprint, old_exp,
-				     it->ident, new_exp);
-			(void)r;
-			r = hc_ctx_confirm(ctx, q, err);
-			if (r != 1) {
-				if (r == 0)
-					hc_err_set(err, HC_E_CANCEL, "cancelled");
-				goto out;
-			}
 		}
 		r = snprintf(ch[n].service, sizeof(ch[n].service), "%s",
 			     services->v[i]);
@@ -345,6 +390,36 @@ out:
 	free(pem);
 	free(uri);
 	hc_state_unlock(lockfd);
+	return ret;
+}
+
+int
+hc_bind_made(hc_ctx *ctx, const struct hc_made *made,
+	     const struct hc_strlist *services, hc_strings *changed,
+	     hc_err *err)
+{
+	struct hc_token *tok = hc_ctx_token(ctx, 1, err);
+	struct hc_made_item mi;
+	struct hc_store s;
+	int yes = ctx->assume_yes, ret;
+
+	if (tok == NULL)
+		return -1;
+	hc_made_item(made, &mi);
+	memset(&s, 0, sizeof(s));
+	s.items = &mi.it;
+	s.nitems = s.nsorted = 1;
+	s.ca_stack = sk_X509_new_null();
+	if (s.ca_stack == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	/* asked before the objects were made (hc_confirm_overwrite) */
+	ctx->assume_yes = 1;
+	/* the summary on the token after the new objects are kept */
+	ctx->defer_publish = 1;
+	ret = hc_bind_services(ctx, tok, &s, &mi.it, services, changed, err);
+	ctx->defer_publish = 0;
+	ctx->assume_yes = yes;
+	sk_X509_free(s.ca_stack);
 	return ret;
 }
 
@@ -451,17 +526,25 @@ services_detail(const char *verb, const hc_strings *changed, char *buf,
 	}
 }
 
+void
+hc_audit_bound(hc_ctx *ctx, const char *target, const hc_strings *changed,
+	       const hc_err *err)
+{
+	char detail[300] = "";
+
+	if (err->code == HC_OK && changed->n == 0)
+		return;
+	services_detail("bound", changed, detail, sizeof(detail));
+	hc_audit_op(ctx, "enable", target, err, detail);
+}
+
 int
 hc_enable(hc_ctx *ctx, const char *id, const char *services,
 	  hc_strings *changed, hc_err *err)
 {
-	char detail[300] = "";
 	int r = do_enable(ctx, id, services, changed, err);
 
-	if (r == 0 && changed->n == 0)
-		return r;
-	services_detail("bound", changed, detail, sizeof(detail));
-	hc_audit_op(ctx, "enable", id, err, detail);
+	hc_audit_bound(ctx, id, changed, err);
 	return r;
 }
 

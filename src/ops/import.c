@@ -325,11 +325,8 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 		goto out;
 	if (req->friendly_name != NULL) {
 		label = req->friendly_name;
-		if (strlen(label) == 0 || strlen(label) > 255) {
-			hc_err_set(err, HC_E_USAGE,
-				   "--friendly-name must be 1 to 64 characters");
+		if (hc_names_check_friendly(label, "--friendly-name", err) != 0)
 			goto out;
-		}
 	} else if (X509_alias_get0(leaf, NULL) != NULL) {
 		int alen = 0;
 		const unsigned char *a = X509_alias_get0(leaf, &alen);

@@ -14,8 +14,6 @@
 #include "ops/new.h"
 #include "ops/ops.h"
 
-#define HC_FRIENDLY_MAX 64
-
 void
 hc_subject_plan_release(struct hc_subject_plan *p)
 {
@@ -25,30 +23,6 @@ hc_subject_plan_release(struct hc_subject_plan *p)
 	hc_strlist_release(&p->names);
 	free(p->friendly_name);
 	memset(p, 0, sizeof(*p));
-}
-
-/* Count UTF-8 characters; -1 when the text is not valid UTF-8. */
-static long
-utf8_len(const char *s)
-{
-	long n = 0;
-
-	while (*s != '\0') {
-		unsigned char c = (unsigned char)*s;
-		int extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 :
-			    (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
-
-		if (extra < 0)
-			return -1;
-		s++;
-		while (extra-- > 0) {
-			if (((unsigned char)*s & 0xc0) != 0x80)
-				return -1;
-			s++;
-		}
-		n++;
-	}
-	return n;
 }
 
 int
@@ -115,19 +89,9 @@ hc_plan_subject(hc_ctx *ctx, const struct hc_names_input *in,
 					 "--force: %s", problems.v[i]);
 	}
 	if (in->friendly_name != NULL) {
-		long n = utf8_len(in->friendly_name);
-
-		if (n < 0) {
-			hc_err_set(err, HC_E_USAGE,
-				   "--friendly-name is not valid UTF-8");
+		if (hc_names_check_friendly(in->friendly_name,
+					    "--friendly-name", err) != 0)
 			goto out;
-		}
-		if (n == 0 || n > HC_FRIENDLY_MAX) {
-			hc_err_set(err, HC_E_USAGE,
-				   "--friendly-name must be 1 to %d characters (got %ld)",
-				   HC_FRIENDLY_MAX, n);
-			goto out;
-		}
 		p.friendly_name = strdup(in->friendly_name);
 	} else if (cn != NULL) {
 		/* the CN, cut at 64 characters on a character boundary */
@@ -404,9 +368,33 @@ struct new_steps {
 	hc_ctx *ctx;
 	hc_entry *out;
 	struct hc_request_out *ro;	/* requests only */
+	const struct hc_strlist *services;	/* new --services, or NULL */
+	hc_strings *changed;		/* the bindings that changed */
 };
 
-/* Describe what was made (and write the request) before it is kept. */
+/* The entry's services again, from the bindings just saved. */
+static void
+refresh_services(hc_ctx *ctx, hc_entry *e)
+{
+	struct hc_bindings *b = hc_ctx_bindings(ctx, NULL);
+	struct hc_strlist names = { 0 };
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < e->nservices; i++)
+		free(e->service_names[i]);
+	free(e->service_names);
+	e->services = hc_bindings_of(b, e->thumbprint, &names);
+	e->service_names = names.v;
+	e->nservices = names.n;
+}
+
+/*
+ * Before the new objects are kept: write the request, and bind the
+ * certificate last (the binding undoes its own files when it fails, and
+ * the objects are destroyed again).
+ */
 static int
 new_steps(void *arg, const struct hc_made *made, hc_err *err)
 {
@@ -416,35 +404,80 @@ new_steps(void *arg, const struct hc_made *made, hc_err *err)
 		hc_entry_release(ns->out);
 		return -1;
 	}
+	if (ns->services != NULL && ns->services->n > 0) {
+		if (hc_bind_made(ns->ctx, made, ns->services, ns->changed,
+				 err) != 0) {
+			hc_err_prefix(err, "binding the new certificate failed, nothing was created: ");
+			hc_entry_release(ns->out);
+			return -1;
+		}
+		refresh_services(ns->ctx, ns->out);
+	}
 	return 0;
 }
 
+/*
+ * new --services: the names checked and every binding it would replace
+ * confirmed before anything is created (SPEC section 1, enable).
+ */
 static int
-do_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
+check_services(hc_ctx *ctx, const hc_new_req *req, long days,
+	       struct hc_strlist *svc, hc_err *err)
+{
+	struct hc_token *tok;
+	char exp[32];
+	time_t t = time(NULL) + (time_t)days * 86400;
+	struct tm tm;
+
+	if (hc_services_parse(&ctx->cfg, req->services, svc, err) != 0)
+		return -1;
+	if (gmtime_r(&t, &tm) == NULL || strftime(exp, sizeof(exp), "%Y-%m-%d",
+						  &tm) == 0)
+		exp[0] = '\0';
+	tok = hc_ctx_token(ctx, 1, err);
+	if (tok == NULL)
+		return -1;
+	return hc_confirm_overwrite(ctx, tok, svc, "the new certificate", exp,
+				    err);
+}
+
+static int
+do_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out,
+       hc_strings *changed, hc_err *err)
 {
 	struct new_steps ns;
 	struct hc_subject_plan sp;
+	struct hc_strlist svc = { 0 };
 	struct hc_create c;
 	struct hc_created made;
 	int ret = -1;
 
 	memset(&sp, 0, sizeof(sp));
 	memset(&made, 0, sizeof(made));
+	memset(&c, 0, sizeof(c));
 	if (hc_prepare_new(ctx, req, 0, &sp, &c, err) != 0)
+		goto out;
+	if (req->services != NULL &&
+	    check_services(ctx, req, c.days, &svc, err) != 0)
 		goto out;
 	ns.ctx = ctx;
 	ns.out = out;
 	ns.ro = NULL;
+	ns.services = &svc;
+	ns.changed = changed;
 	c.describe_out = out;
 	c.after_create = new_steps;
 	c.arg = &ns;
 	if (hc_create_on_token(ctx, &c, &made, err) != 0)
 		goto out;
+	if (svc.n > 0)
+		hc_ctx_publish_deferred(ctx);
 	ret = 0;
 out:
 	X509_NAME_free(c.owned_name);
 	hc_created_release(&made);
 	hc_subject_plan_release(&sp);
+	hc_strlist_release(&svc);
 	return ret;
 }
 
@@ -503,6 +536,11 @@ do_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_blob *csr,
 	memset(&sp, 0, sizeof(sp));
 	memset(&made, 0, sizeof(made));
 	memset(&c, 0, sizeof(c));
+	if (req->services != NULL) {
+		hc_err_set(err, HC_E_USAGE,
+			   "--services: a request has no certificate to bind yet (enable it once completed)");
+		goto out;
+	}
 	if (req->out != NULL && !req->force && hc_file_exists(req->out)) {
 		hc_err_set(err, HC_E_USAGE,
 			   "%s exists; use --force to overwrite it", req->out);
@@ -513,6 +551,8 @@ do_request(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_blob *csr,
 	ns.ctx = ctx;
 	ns.out = out;
 	ns.ro = &ro;
+	ns.services = NULL;
+	ns.changed = NULL;
 	c.describe_out = out;
 	c.after_create = new_steps;
 	c.arg = &ns;
@@ -552,12 +592,17 @@ int
 hc_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out, hc_err *err)
 {
 	char detail[512] = "";
-	int r = do_new(ctx, req, out, err);
+	hc_strings changed = { NULL, 0 };
+	int r = do_new(ctx, req, out, &changed, err);
 
 	if (r == 0)
 		describe_new(out, detail, sizeof(detail));
 	hc_audit_op(ctx, "new", r == 0 ? out->thumbprint : req->subject, err,
 		    detail);
+	/* then the line enable writes, for the bindings made at once */
+	if (r == 0)
+		hc_audit_bound(ctx, out->thumbprint, &changed, err);
+	hc_strings_release(&changed);
 	return r;
 }
 

@@ -106,6 +106,35 @@ int hc_prepare_new(hc_ctx *ctx, const hc_new_req *req, int request,
 		   struct hc_subject_plan *sp, struct hc_create *c,
 		   hc_err *err);
 
+/*
+ * new --services: enable.c's binding, for a certificate being made.
+ */
+
+/**
+ * Ask, as enable does, before any service in services (canonical names)
+ * is taken from the certificate bound to it now; new_what and new_exp
+ * name the new certificate in the question. Nothing is asked with --yes.
+ * HC_E_CANCEL when refused or when there is no terminal to ask on.
+ */
+int hc_confirm_overwrite(hc_ctx *ctx, struct hc_token *tok,
+			 const struct hc_strlist *services,
+			 const char *new_what, const char *new_exp,
+			 hc_err *err);
+
+/**
+ * Bind what was just made (not yet kept) to services without asking
+ * again: files, reloads, bindings, each undone on failure. The summary on
+ * the token is deferred: call hc_ctx_publish_deferred() once the objects
+ * are kept. changed (may be NULL) gets the services whose binding changed.
+ */
+int hc_bind_made(hc_ctx *ctx, const struct hc_made *made,
+		 const struct hc_strlist *services, hc_strings *changed,
+		 hc_err *err);
+
+/** The audit line enable writes for target (none when nothing changed). */
+void hc_audit_bound(hc_ctx *ctx, const char *target, const hc_strings *changed,
+		    const hc_err *err);
+
 /** Describe the store item of a key id, as list would. */
 int hc_describe_id(hc_ctx *ctx, const unsigned char *id, size_t id_len,
 		   hc_entry *out, hc_err *err);

@@ -238,6 +238,125 @@ test_render_list_format_names_every_field(void **state)
 	free(out);
 }
 
+/* render_escape(in) is want; NULL stays NULL. */
+static void
+check_escape(const char *in, const char *want)
+{
+	char *got = render_escape(in);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(render_text_len(in), strlen(want));
+	free(got);
+}
+
+static void
+test_render_escape_controls_and_bad_utf8(void **state)
+{
+	(void)state;
+	assert_null(render_escape(NULL));
+	check_escape("", "");
+	check_escape("plain text, \\ and \"quotes\"", "plain text, \\ and \"quotes\"");
+	/* C0, DEL */
+	check_escape("a\x1b[31mb\x07" "c\nd", "a\\x1b[31mb\\x07c\\x0ad");
+	check_escape("\t\r\x01\x7f", "\\x09\\x0d\\x01\\x7f");
+	/* C1 as its two UTF-8 bytes; U+00A0 and later are printable */
+	check_escape("x\xc2\x9by\xc2\x80", "x\\xc2\\x9by\\xc2\\x80");
+	check_escape("\xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91",
+		     "\xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91");
+	/* not UTF-8: each bad byte alone, the rest as it is */
+	check_escape("a\xff" "b", "a\\xffb");
+	check_escape("\xc0\xaf", "\\xc0\\xaf");		/* overlong '/' */
+	check_escape("\xed\xa0\x80", "\\xed\\xa0\\x80");	/* surrogate */
+	check_escape("\xe2\x82", "\\xe2\\x82");		/* cut short */
+	check_escape("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"); /* > U+10FFFF */
+}
+
+static void
+test_render_list_and_table_show_no_raw_controls(void **state)
+{
+	struct cli g = { .format = FMT_LIST };
+	hc_entry e;
+	hc_entry_list l = { &e, 1 };
+	char *out, *p, *hdr, *row;
+	static char *doms[] = { (char *)"bad\x1b.example.com" };
+
+	(void)state;
+	make_cert(&e, 0);
+	e.friendly_name = (char *)"a\x1b[31mb\x07" "c\nd";
+	e.subject = (char *)"CN=x\x9b\xc2\x9by";
+	e.domains = doms;
+	e.ndomains = 1;
+	out = capture(do_entry, &g, &e);
+	assert_non_null(strstr(out, "FriendlyName         : a\\x1b[31mb\\x07c\\x0ad\n"));
+	assert_non_null(strstr(out, "Subject              : CN=x\\x9b\\xc2\\x9by\n"));
+	assert_non_null(strstr(out, "{bad\\x1b.example.com}"));
+	for (p = out; *p != '\0'; p++)
+		assert_true((unsigned char)*p >= 0x20 || *p == '\n');
+	free(out);
+
+	/* the table's columns stay aligned: widths count what is shown */
+	g.format = FMT_TABLE;
+	out = capture(do_entries, &g, &l);
+	hdr = strstr(out, "NotAfter");
+	row = strstr(out, "2031-11-22T14:00:00Z");
+	assert_non_null(hdr);
+	assert_non_null(row);
+	assert_int_equal(hdr - out, row - strchr(strchr(out, '\n') + 1, '\n') - 1);
+	assert_null(strchr(out, '\x1b'));
+	free(out);
+}
+
+static void
+test_render_json_escapes_del_c1_and_bad_bytes(void **state)
+{
+	struct cli g = { .format = FMT_JSON };
+	hc_entry e;
+	json_error_t jerr;
+	json_t *o;
+	char *out;
+
+	(void)state;
+	make_cert(&e, 0);
+	e.friendly_name = (char *)"x\x7fy\xc2\x9bz\x1b";
+	e.subject = (char *)"CN=bad\xff" "byte";
+	out = capture(do_entry, &g, &e);
+	assert_non_null(strstr(out, "\"x\\u007Fy\\u009Bz\\u001B\""));
+	assert_null(strchr(out, '\x7f'));
+	assert_null(strstr(out, "\xc2\x9b"));
+	o = json_loads(out, 0, &jerr);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "FriendlyName")),
+			    "x\x7fy\xc2\x9bz\x1b");
+	/* a field that is not UTF-8 is still there, its bad byte as text */
+	assert_string_equal(json_string_value(json_object_get(o, "Subject")),
+			    "CN=bad\\xffbyte");
+	json_decref(o);
+	free(out);
+}
+
+static void
+test_render_html_escapes_markup_and_controls(void **state)
+{
+	char path[] = "/tmp/hc-render-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	char buf[256];
+	size_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w+");
+	assert_non_null(f);
+	render_html(f, "<b a='1'>&\"\x1b[2J\xc2\x9b</b>");
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	assert_string_equal(buf, "&lt;b a=&#39;1&#39;&gt;&amp;&quot;\\x1b[2J\\xc2\\x9b&lt;/b&gt;");
+	fclose(f);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -247,6 +366,10 @@ main(void)
 		cmocka_unit_test(test_render_table_flag_strings),
 		cmocka_unit_test(test_render_table_columns_in_spec_order),
 		cmocka_unit_test(test_render_list_format_names_every_field),
+		cmocka_unit_test(test_render_escape_controls_and_bad_utf8),
+		cmocka_unit_test(test_render_list_and_table_show_no_raw_controls),
+		cmocka_unit_test(test_render_json_escapes_del_c1_and_bad_bytes),
+		cmocka_unit_test(test_render_html_escapes_markup_and_controls),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);

@@ -861,6 +861,16 @@ test_complete_answer_missing_name_exit_5_force_completes() {
 	hc complete "$T/answer.pem" --force
 	expect_rc 0 "complete --force"
 	grep -q '^hsmcert: warning: .*owa.issued.example.com' "$T/err" || fail "complete --force gives no warning naming the missing name:" "$ERR"
+	# the audit line says names were missing and --force took it
+	python3 - "$T/state/audit.log" >"$T/py" 2>&1 <<'PY' || fail "audit of complete --force:" "$(cat "$T/py")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+last = lines[-1]
+assert last["command"] == "complete" and last["result"] == "ok", last
+assert "--force" in last["detail"], last
+refused = [l for l in lines if l["command"] in ("complete", "import") and l["result"] != "ok"]
+assert len(refused) == 2, refused
+PY
 	THUMB=$(x509_thumb "$T/short.pem")
 	rq_expect_completed no
 }

@@ -397,6 +397,8 @@ typedef struct hc_import_req {
 	const char *friendly_name;	/**< PKCS#12: the label */
 	int complete_only;		/**< complete: fail unless a pending
 					     request is completed */
+	int force;			/**< accept an answer that lacks names
+					     the pending request asked for */
 } hc_import_req;
 
 /** What an import did. */
@@ -411,6 +413,8 @@ typedef struct hc_import_result {
 					     found (kind != 0 or thumbprint) */
 	int has_entry;
 	hc_strings ca_thumbprints;	/**< CA certificates added */
+	int names_forced;		/**< completed with --force although
+					     names of the request are missing */
 } hc_import_result;
 
 /** Release the result's owned parts. NULL-safe. */
@@ -422,8 +426,10 @@ HC_API void hc_import_result_release(hc_import_result *r);
  * certificates (stored as authorities, never trusted for arriving), or a
  * PKCS#12. Errors: HC_E_USAGE (unreadable, empty, garbage or truncated
  * input), HC_E_NOTFOUND (a certificate whose key is not on the token; with
- * complete_only, no pending request matched). The token is unchanged after
- * any error.
+ * complete_only, no pending request matched), HC_E_VERIFY (a certificate
+ * with issuer = subject whose self-signature does not verify; without
+ * req->force, an answer lacking names the pending request asked for). The
+ * token is unchanged after any error.
  */
 HC_API int hc_import(hc_ctx *ctx, const hc_import_req *req,
 		     hc_import_result *out, hc_err *err);

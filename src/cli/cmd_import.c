@@ -3,13 +3,14 @@
 
 #include "cli/cli.h"
 
-enum { O_PASSWORD = OPT_CMD_BASE, O_EXPORTABLE, O_FRIENDLY };
+enum { O_PASSWORD = OPT_CMD_BASE, O_EXPORTABLE, O_FRIENDLY, O_FORCE };
 
 static const struct option longopts[] = {
 	CLI_GLOBAL_OPTIONS,
 	{ "password-source", required_argument, NULL, O_PASSWORD },
 	{ "exportable", no_argument, NULL, O_EXPORTABLE },
 	{ "friendly-name", required_argument, NULL, O_FRIENDLY },
+	{ "force", no_argument, NULL, O_FORCE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -18,6 +19,7 @@ static const struct cli_usage usage[] = {
 	{ "--password-source SRC", "PFX password: env:VAR, file:PATH, fd:N or prompt" },
 	{ "--exportable", "PFX: the imported key may be exported again" },
 	{ "--friendly-name TEXT", "PFX: the label on the token" },
+	{ "--force", "accept a CA answer that lacks names the request asked for (a warning)" },
 	{ NULL, NULL },
 };
 
@@ -49,14 +51,17 @@ import_or_complete(int argc, char **argv, int complete)
 		case O_FRIENDLY:
 			req.friendly_name = optarg;
 			break;
+		case O_FORCE:
+			req.force = 1;
+			break;
 		default:
 			return HC_E_USAGE;	/* cli_getopt named it */
 		}
 	}
 	if (g.help) {
 		cli_usage(stdout, complete ?
-			  "hsmcert complete FILE" :
-			  "hsmcert import FILE [--password-source SRC] [--exportable] [--friendly-name TEXT]",
+			  "hsmcert complete FILE [--force]" :
+			  "hsmcert import FILE [--password-source SRC] [--exportable] [--friendly-name TEXT] [--force]",
 			  usage);
 		return 0;
 	}

@@ -44,8 +44,46 @@ hc_store_find_id(struct hc_store *s, const unsigned char *id, size_t len)
 }
 
 /*
+ * Sort the items by id, one per id (the first kept), all of them findable
+ * by hc_store_find_id.
+ */
+static void
+sort_items(struct hc_store *s)
+{
+	size_t i, n;
+
+	qsort(s->items, s->nitems, sizeof(*s->items), item_cmp);
+	for (i = 1, n = s->nitems ? 1 : 0; i < s->nitems; i++)
+		if (item_cmp(&s->items[i], &s->items[n - 1]) != 0)
+			s->items[n++] = s->items[i];
+	s->nitems = n;
+	s->nsorted = n;
+}
+
+/* Append an empty item for a key id. */
+static struct hc_store_item *
+add_item(struct hc_store *s, const unsigned char *id, size_t id_len,
+	 hc_err *err)
+{
+	struct hc_store_item *nv = realloc(s->items,
+					   (s->nitems + 1) * sizeof(*nv));
+
+	if (nv == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		return NULL;
+	}
+	s->items = nv;
+	memset(&s->items[s->nitems], 0, sizeof(*nv));
+	memcpy(s->items[s->nitems].id, id, id_len);
+	s->items[s->nitems].id_len = id_len;
+	return &s->items[s->nitems++];
+}
+
+/*
  * Items are made from the private keys (sorted by id), then the other
- * classes are attached by binary search: O(N log N) in all.
+ * classes are attached by binary search: O(N log N) in all. A public key
+ * without its private key makes an item of its own, so that a certificate
+ * of that key id finds it.
  */
 static int
 build_items(struct hc_token *t, struct hc_store *s, hc_err *err)
@@ -66,17 +104,11 @@ build_items(struct hc_token *t, struct hc_store *s, hc_err *err)
 		n++;
 	}
 	s->nitems = n;
-	qsort(s->items, n, sizeof(*s->items), item_cmp);
 	/* Two private keys with one id: keep the first, the token is odd. */
-	for (i = 1, n = s->nitems ? 1 : 0; i < s->nitems; i++)
-		if (item_cmp(&s->items[i], &s->items[n - 1]) != 0)
-			s->items[n++] = s->items[i];
-	s->nitems = n;
-	s->nsorted = n;
+	sort_items(s);
 	for (i = 0; i < s->pubs.n; i++) {
 		struct hc_store_item *it = hc_store_find_id(s, s->pubs.v[i].id,
 							   s->pubs.v[i].id_len);
-		struct hc_store_item *nv;
 
 		if (it != NULL) {
 			if (it->pub == NULL)
@@ -108,17 +140,14 @@ build_items(struct hc_token *t, struct hc_store *s, hc_err *err)
 		}
 		if (s->pubs.v[i].id_len == 0)
 			continue;
-		nv = realloc(s->items, (s->nitems + 1) * sizeof(*nv));
-		if (nv == NULL)
-			return hc_err_set(err, HC_E_FAIL, "out of memory");
-		s->items = nv;
-		memset(&s->items[s->nitems], 0, sizeof(*nv));
-		s->items[s->nitems].pub = &s->pubs.v[i];
-		memcpy(s->items[s->nitems].id, s->pubs.v[i].id,
-		       s->pubs.v[i].id_len);
-		s->items[s->nitems].id_len = s->pubs.v[i].id_len;
-		s->nitems++;
+		it = add_item(s, s->pubs.v[i].id, s->pubs.v[i].id_len, err);
+		if (it == NULL)
+			return -1;
+		it->pub = &s->pubs.v[i];
 	}
+	/* the public keys without private keys join the sorted items */
+	if (s->nitems > s->nsorted)
+		sort_items(s);
 	return 0;
 }
 
@@ -143,26 +172,52 @@ push_ca(struct hc_store *s, struct hc_tobj *o, X509 *x, hc_err *err)
 	return 0;
 }
 
+/*
+ * A certificate joins the item of its key id. SPEC section 10: a leaf
+ * whose key is gone from the token is still listed, as an item of its own
+ * without a private key. CA certificates (category authority, or
+ * basicConstraints CA without a key on the token) are chain material and
+ * go to s->cas.
+ */
 static int
 attach_certs(struct hc_store *s, hc_err *err)
 {
-	size_t i;
+	X509 **xs = calloc(s->certs.n ? s->certs.n : 1, sizeof(*xs));
+	size_t i, nitems = s->nitems;
+	int ret = -1;
 
+	if (xs == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
 	for (i = 0; i < s->certs.n; i++) {
 		struct hc_tobj *o = &s->certs.v[i];
-		struct hc_store_item *it = NULL;
-		X509 *x;
 
-		x = hc_x509_from_der(o->value, o->value_len, NULL);
-		if (x == NULL) {
+		xs[i] = hc_x509_from_der(o->value, o->value_len, NULL);
+		if (xs[i] == NULL) {
 			ERR_clear_error();
 			continue;	/* not ours to judge: skip garbage */
 		}
+		if (o->cert_category == HC_CAT_AUTHORITY || o->id_len == 0 ||
+		    hc_store_find_id(s, o->id, o->id_len) != NULL ||
+		    hc_x509_is_ca(xs[i]))
+			continue;
+		if (add_item(s, o->id, o->id_len, err) == NULL)
+			goto out;
+	}
+	if (s->nitems > nitems)
+		sort_items(s);
+	for (i = 0; i < s->certs.n; i++) {
+		struct hc_tobj *o = &s->certs.v[i];
+		struct hc_store_item *it = NULL;
+		X509 *x = xs[i];
+
+		if (x == NULL)
+			continue;
 		if (o->cert_category != HC_CAT_AUTHORITY && o->id_len > 0)
 			it = hc_store_find_id(s, o->id, o->id_len);
 		if (it != NULL && it->cert == NULL) {
 			it->cert = o;
 			it->x509 = x;
+			xs[i] = NULL;
 			continue;
 		}
 		if (it != NULL) {
@@ -172,8 +227,8 @@ attach_certs(struct hc_store *s, hc_err *err)
 			size_t at = (size_t)(it - s->items);
 
 			if (nv == NULL) {
-				X509_free(x);
-				return hc_err_set(err, HC_E_FAIL, "out of memory");
+				hc_err_set(err, HC_E_FAIL, "out of memory");
+				goto out;
 			}
 			s->items = nv;
 			it = &s->items[at];
@@ -183,14 +238,23 @@ attach_certs(struct hc_store *s, hc_err *err)
 			s->items[s->nitems].cert = o;
 			s->items[s->nitems].x509 = x;
 			s->nitems++;
+			xs[i] = NULL;
 			continue;
 		}
 		if (push_ca(s, o, x, err) != 0) {
-			X509_free(x);
-			return -1;
+			/* push_ca keeps x when it is in s->cas already */
+			if (s->ncas > 0 && s->cas[s->ncas - 1].x509 == x)
+				xs[i] = NULL;
+			goto out;
 		}
+		xs[i] = NULL;
 	}
-	return 0;
+	ret = 0;
+out:
+	for (i = 0; i < s->certs.n; i++)
+		X509_free(xs[i]);
+	free(xs);
+	return ret;
 }
 
 static int
@@ -297,7 +361,7 @@ hc_store_load_id(struct hc_token *t, const unsigned char *id, size_t len,
 		X509 *x = hc_x509_from_der(s->certs.v[i].value,
 					   s->certs.v[i].value_len, NULL);
 
-		if (x != NULL && !hc_x509_is_self_signed(x))
+		if (x != NULL && !hc_x509_claims_self_signed(x))
 			need_cas = 1;
 		X509_free(x);
 		ERR_clear_error();

@@ -35,7 +35,10 @@ struct hc_store {
 	size_t nsorted;			/* items[0..nsorted) are sorted by id,
 					   one per key; further certificates of
 					   a key (a reissue) follow */
-	struct hc_store_item *cas;	/* authority / key-less certificates */
+	struct hc_store_item *cas;	/* CA certificates: category authority,
+					   or basicConstraints CA without a
+					   key (a leaf without its key is an
+					   item, SPEC section 10) */
 	size_t ncas;
 	STACK_OF(X509) *ca_stack;	/* the CA X509s (borrowed refs) */
 };

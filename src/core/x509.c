@@ -346,6 +346,133 @@ hc_x509_names(X509 *x, X509_REQ *req, struct hc_strlist *l, hc_err *err)
 	return ret;
 }
 
+/* A DNS name or an IP address of a SAN list as text, or NULL for others. */
+static char *
+gen_text(const GENERAL_NAME *g)
+{
+	char ip[INET6_ADDRSTRLEN];
+	int len;
+
+	if (g->type == GEN_DNS) {
+		/* from a CA's answer: control bytes escaped, never raw */
+		const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
+		size_t i, n = (size_t)ASN1_STRING_length(g->d.dNSName), k = 0;
+		char *t = malloc(4 * n + 1);
+
+		for (i = 0; t != NULL && i < n; i++) {
+			if (d[i] >= 0x20 && d[i] < 0x7f) {
+				t[k++] = (char)d[i];
+			} else {
+				t[k++] = '\\';
+				t[k++] = 'x';
+				t[k++] = "0123456789abcdef"[d[i] >> 4];
+				t[k++] = "0123456789abcdef"[d[i] & 15];
+			}
+		}
+		if (t != NULL)
+			t[k] = '\0';
+		return t;
+	}
+	if (g->type != GEN_IPADD)
+		return NULL;
+	len = ASN1_STRING_length(g->d.iPAddress);
+	if ((len != 4 && len != 16) ||
+	    inet_ntop(len == 4 ? AF_INET : AF_INET6,
+		      ASN1_STRING_get0_data(g->d.iPAddress), ip,
+		      sizeof(ip)) == NULL)
+		return strdup("(malformed IP address)");
+	return strdup(ip);
+}
+
+/*
+ * Same name: DNS names compare case-insensitively (RFC 4343), IP
+ * addresses by their bytes; a DNS name never equals an IP address.
+ */
+static int
+gen_same(const GENERAL_NAME *a, const GENERAL_NAME *b)
+{
+	const ASN1_STRING *x, *y;
+	int i, n;
+
+	if (a->type != b->type)
+		return 0;
+	if (a->type == GEN_IPADD)
+		return ASN1_STRING_cmp(a->d.iPAddress, b->d.iPAddress) == 0;
+	if (a->type != GEN_DNS)
+		return 0;
+	x = a->d.dNSName;
+	y = b->d.dNSName;
+	n = ASN1_STRING_length(x);
+	if (n != ASN1_STRING_length(y))
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = ASN1_STRING_get0_data(x)[i];
+		unsigned char d = ASN1_STRING_get0_data(y)[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (d >= 'A' && d <= 'Z')
+			d = (unsigned char)(d - 'A' + 'a');
+		if (c != d)
+			return 0;
+	}
+	return 1;
+}
+
+/* The names of want (DNS and IP only) that have is lacks, as text. */
+static int
+gens_missing(const GENERAL_NAMES *want, const GENERAL_NAMES *have,
+	     struct hc_strlist *out, hc_err *err)
+{
+	int i, k;
+
+	for (i = 0; want != NULL && i < sk_GENERAL_NAME_num(want); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(want, i);
+		char *t;
+		int found = 0;
+
+		if (g->type != GEN_DNS && g->type != GEN_IPADD)
+			continue;
+		for (k = 0; have != NULL && k < sk_GENERAL_NAME_num(have); k++)
+			if (gen_same(g, sk_GENERAL_NAME_value(have, k)))
+				found = 1;
+		if (found)
+			continue;
+		t = gen_text(g);
+		if (t == NULL)
+			return hc_err_set(err, HC_E_FAIL, "out of memory");
+		/* a name listed twice is reported once */
+		if (hc_strlist_find_ci(out, t) < 0 &&
+		    hc_strlist_push(out, t, err) != 0) {
+			free(t);
+			return -1;
+		}
+		free(t);
+	}
+	return 0;
+}
+
+int
+hc_x509_names_diff(X509 *x, X509_REQ *req, struct hc_strlist *missing,
+		   struct hc_strlist *extra, hc_err *err)
+{
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
+	GENERAL_NAMES *want = X509V3_get_d2i(exts, NID_subject_alt_name, NULL,
+					     NULL);
+	GENERAL_NAMES *have = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+					       NULL);
+	int ret = 0;
+
+	if (gens_missing(want, have, missing, err) != 0 ||
+	    gens_missing(have, want, extra, err) != 0)
+		ret = -1;
+	GENERAL_NAMES_free(want);
+	GENERAL_NAMES_free(have);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	ERR_clear_error();
+	return ret;
+}
+
 static int
 random_serial(X509 *x, hc_err *err)
 {
@@ -459,9 +586,50 @@ hc_x509_sha256(X509 *x, char out[65])
 }
 
 int
+hc_x509_claims_self_signed(X509 *x)
+{
+	if (X509_NAME_cmp(X509_get_subject_name(x),
+			  X509_get_issuer_name(x)) != 0)
+		return 0;
+	/*
+	 * A CA's self-issued certificate (a key rollover) is signed by its
+	 * other key: OpenSSL's own test (key identifiers agree) tells them
+	 * apart. A leaf with issuer = subject has nobody else to be signed by.
+	 */
+	if (hc_x509_is_ca(x) && X509_self_signed(x, 0) != 1) {
+		ERR_clear_error();
+		return 0;
+	}
+	return 1;
+}
+
+int
+hc_x509_self_signature_ok(X509 *x)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	int ok = pk != NULL && X509_verify(x, pk) == 1;
+
+	ERR_clear_error();
+	return ok;
+}
+
+int
 hc_x509_is_self_signed(X509 *x)
 {
-	return X509_self_signed(x, 0) == 1;
+	return hc_x509_claims_self_signed(x) && hc_x509_self_signature_ok(x);
+}
+
+int
+hc_x509_check_self_signature(X509 *x, const char *what, hc_err *err)
+{
+	char thumb[41];
+
+	if (!hc_x509_claims_self_signed(x) || hc_x509_self_signature_ok(x))
+		return 0;
+	hc_x509_thumbprint(x, thumb);
+	return hc_err_set(err, HC_E_VERIFY,
+			  "%s: certificate %s has issuer = subject but its self-signature does not verify with its own public key (forged or damaged): refused",
+			  what, thumb);
 }
 
 int
@@ -584,7 +752,8 @@ hc_x509_fill_entry(X509 *x, hc_entry *e, hc_err *err)
 	e->not_before = asn1_time_t(X509_get0_notBefore(x));
 	e->not_after = asn1_time_t(X509_get0_notAfter(x));
 	e->has_dates = 1;
-	e->is_self_signed = hc_x509_is_self_signed(x) ? HC_TRUE : HC_FALSE;
+	/* as claimed: hc_describe checks the signature (once, with the chain) */
+	e->is_self_signed = hc_x509_claims_self_signed(x) ? HC_TRUE : HC_FALSE;
 	hc_x509_thumbprint(x, e->thumbprint);
 	hc_x509_sha256(x, e->sha256);
 	bn = ASN1_INTEGER_to_BN(sn, NULL);
@@ -760,12 +929,19 @@ hc_chain_build(struct hc_chain_ctx *c, X509 *leaf, struct hc_chain_result *r,
 	int verr = 0, rc;
 
 	memset(r, 0, sizeof(*r));
-	if (hc_x509_is_self_signed(leaf)) {
-		r->root = HC_ROOT_SELFSIGNED;
-		r->trusted = 1;
+	if (hc_x509_claims_self_signed(leaf)) {
 		r->chain = sk_X509_new_null();
 		if (r->chain == NULL)
 			return hc_err_set(err, HC_E_FAIL, "out of memory");
+		if (hc_x509_self_signature_ok(leaf)) {
+			r->root = HC_ROOT_SELFSIGNED;
+			r->trusted = 1;
+			return 0;
+		}
+		/* a forged self-signed certificate is trusted by nothing */
+		r->root = HC_ROOT_UNKNOWN;
+		r->bad_self_signature = 1;
+		r->reason = strdup("issuer = subject, but the self-signature does not verify with the certificate's own public key");
 		return 0;
 	}
 	if (c->private != NULL) {
@@ -813,6 +989,8 @@ hc_chain_advice(const struct hc_chain_result *r)
 
 	if (r->trusted)
 		return NULL;
+	if (r->bad_self_signature)
+		return strdup("issuer = subject, but the self-signature does not verify with the certificate's own public key: a forged or damaged self-signed certificate; remove it");
 	if (r->missing_issuer != NULL && (r->chain == NULL ||
 					  sk_X509_num(r->chain) == 0))
 		n = snprintf(buf, sizeof(buf),

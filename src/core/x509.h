@@ -60,6 +60,17 @@ char *hc_x509_req_to_pem(X509_REQ *req, hc_err *err);
 /** The SAN DNS names and IPs of a certificate or request into l. */
 int hc_x509_names(X509 *x, X509_REQ *req, struct hc_strlist *l, hc_err *err);
 
+/**
+ * Compare the SAN lists of a certificate and the request it answers: the
+ * DNS names and IP addresses of req that x lacks go to missing, those of x
+ * that req did not ask for to extra (as text, each once). DNS names
+ * compare case-insensitively, IP addresses by value. The subject is not
+ * compared: a request's CN is among its SANs when it was asked for, and a
+ * CA may rewrite the other attributes.
+ */
+int hc_x509_names_diff(X509 *x, X509_REQ *req, struct hc_strlist *missing,
+		       struct hc_strlist *extra, hc_err *err);
+
 /** X509_NAME from a parsed DN (attributes in the DN's order). */
 X509_NAME *hc_x509_name_from_dn(const struct hc_dn *dn, hc_err *err);
 
@@ -70,15 +81,33 @@ char *hc_x509_name_text(const X509_NAME *name);
 void hc_x509_thumbprint(X509 *x, char out[41]);
 void hc_x509_sha256(X509 *x, char out[65]);
 
-/** Is x self-signed (issuer = subject and its own key verifies it)? */
+/**
+ * Does x present itself as self-signed? Issuer = subject; for a CA
+ * certificate also matching key identifiers (a CA's self-issued rollover
+ * certificate is signed by another key). The signature is not checked.
+ */
+int hc_x509_claims_self_signed(X509 *x);
+
+/** Does x's signature verify with x's own public key? */
+int hc_x509_self_signature_ok(X509 *x);
+
+/** Is x self-signed: it claims to be, and its own key verifies it? */
 int hc_x509_is_self_signed(X509 *x);
+
+/**
+ * 0 unless x claims to be self-signed and its self-signature does not
+ * verify: then -1 with HC_E_VERIFY, the message naming what (the file)
+ * and x's thumbprint.
+ */
+int hc_x509_check_self_signature(X509 *x, const char *what, hc_err *err);
 
 /** Is x a CA certificate (basicConstraints CA:TRUE)? */
 int hc_x509_is_ca(X509 *x);
 
 /**
  * Fill the certificate fields of an entry from x: Subject, Issuer,
- * CertificateDomains, dates, IsSelfSigned, Thumbprint, Sha256Fingerprint,
+ * CertificateDomains, dates, IsSelfSigned (as claimed: issuer = subject;
+ * hc_describe checks the signature), Thumbprint, Sha256Fingerprint,
  * SerialNumber, KeyAlgorithm, KeySize, signature algorithm.
  */
 int hc_x509_fill_entry(X509 *x, hc_entry *e, hc_err *err);
@@ -120,6 +149,8 @@ struct hc_chain_result {
 	char *untrusted_root;		/**< untrusted: a root that is present
 					     but not a trust anchor */
 	char *reason;			/**< untrusted: OpenSSL's reason */
+	int bad_self_signature;		/**< issuer = subject, but the
+					     self-signature does not verify */
 };
 void hc_chain_result_release(struct hc_chain_result *r);
 

@@ -170,7 +170,7 @@ describe_cert(struct hc_token *tok, struct hc_store_item *it,
 	struct hc_chain_result cr;
 	EVP_PKEY *pk = X509_get0_pubkey(it->x509);
 	unsigned char kid[20];
-	int ret = -1;
+	int ret = -1, forged = 0;
 
 	memset(&cr, 0, sizeof(cr));
 	if (hc_x509_fill_entry(it->x509, e, err) != 0)
@@ -180,8 +180,10 @@ describe_cert(struct hc_token *tok, struct hc_store_item *it,
 	if (e->cert_uri == NULL)
 		goto out;
 	e->status = HC_STATUS_VALID;
-	e->root_ca_type = e->is_self_signed == HC_TRUE ? HC_ROOT_SELFSIGNED :
-			  HC_ROOT_UNKNOWN;
+	/*
+	 * fill_entry took issuer = subject at its word; the signature is
+	 * checked once, by the chain building or here.
+	 */
 	if (chain != NULL) {
 		if (hc_chain_build(chain, it->x509, &cr, err) != 0)
 			goto out;
@@ -192,12 +194,25 @@ describe_cert(struct hc_token *tok, struct hc_store_item *it,
 			e->status = HC_STATUS_UNTRUSTED;
 			e->status_reason = hc_chain_advice(&cr);
 		}
+		forged = cr.bad_self_signature;
+	} else if (e->is_self_signed == HC_TRUE) {
+		forged = !hc_x509_self_signature_ok(it->x509);
+		e->root_ca_type = forged ? HC_ROOT_UNKNOWN : HC_ROOT_SELFSIGNED;
+	} else {
+		e->root_ca_type = HC_ROOT_UNKNOWN;
 	}
+	if (forged)
+		e->is_self_signed = HC_FALSE;
 	/* Status precedence: Invalid, Expired/NotYetValid, Untrusted, Valid */
 	if (now < e->not_before)
 		e->status = HC_STATUS_NOTYETVALID;
 	else if (now > e->not_after)
 		e->status = HC_STATUS_EXPIRED;
+	if (forged) {
+		e->status = HC_STATUS_INVALID;
+		free(e->status_reason);
+		e->status_reason = strdup("issuer = subject, but the self-signature does not verify with the certificate's own public key (forged or damaged)");
+	}
 	if (pk == NULL || hc_x509_cert_key_id(it->x509, NULL, kid, NULL) != 0 ||
 	    it->id_len != sizeof(kid) || memcmp(kid, it->id, sizeof(kid)) != 0) {
 		ERR_clear_error();

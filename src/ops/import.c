@@ -136,6 +136,85 @@ out:
 	return ret;
 }
 
+/* "a, b, c" of a list into buf, cut with "..." when it does not fit. */
+static void
+join_names(const struct hc_strlist *l, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->n; i++) {
+		n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+			     l->v[i]);
+		if (n < 0 || (size_t)n >= len - used) {
+			if (len > 4)
+				memcpy(buf + len - 4, "...", 4);
+			return;
+		}
+		used += (size_t)n;
+	}
+}
+
+/*
+ * SPEC section 10: only what the request asked for completes it. Every
+ * DNS name and IP address of the pending request's SAN list (its CN among
+ * them when it was asked for) must be in the answer, else HC_E_VERIFY
+ * unless req->force; names the request did not ask for are a warning.
+ * Warnings go to *warn, told once the certificate is kept.
+ */
+static int
+check_names(const hc_import_req *req, X509 *x, const struct hc_tobj *pending,
+	    struct hc_strlist *warn, int *forced, hc_err *err)
+{
+	const unsigned char *p = pending->value;
+	struct hc_strlist missing = { 0 }, extra = { 0 };
+	X509_REQ *r = NULL;
+	char thumb[41], names[400];
+	int ret = -1;
+
+	if (p != NULL && pending->value_len <= 0x7fffffff)
+		r = d2i_X509_REQ(NULL, &p, (long)pending->value_len);
+	if (r == NULL) {
+		hc_err_ossl(err, HC_E_FAIL, "cannot read the pending request");
+		goto out;
+	}
+	if (hc_x509_names_diff(x, r, &missing, &extra, err) != 0)
+		goto out;
+	hc_x509_thumbprint(x, thumb);
+	if (missing.n > 0) {
+		join_names(&missing, names, sizeof(names));
+		if (!req->force) {
+			hc_err_set(err, HC_E_VERIFY,
+				   "%s: certificate %s lacks %s the pending request asked for: %s; have the CA issue it again with every requested name, or accept it with --force",
+				   req->path, thumb,
+				   missing.n == 1 ? "a name" : "names", names);
+			goto out;
+		}
+		if (hc_strlist_pushf(warn, err,
+				     "--force: certificate %s completes the request although it lacks %s the request asked for: %s",
+				     thumb, missing.n == 1 ? "a name" : "names",
+				     names) != 0)
+			goto out;
+		*forced = 1;
+	}
+	if (extra.n > 0) {
+		join_names(&extra, names, sizeof(names));
+		if (hc_strlist_pushf(warn, err,
+				     "certificate %s carries %s the request did not ask for: %s",
+				     thumb, extra.n == 1 ? "a name" : "names",
+				     names) != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	X509_REQ_free(r);
+	hc_strlist_release(&missing);
+	hc_strlist_release(&extra);
+	ERR_clear_error();
+	return ret;
+}
+
 /* The state of one certificate of the input on this token. */
 struct cand {
 	X509 *x;			/* borrowed from the stack */
@@ -160,6 +239,7 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 	struct cand *cands = NULL, *leaf = NULL;
 	struct hc_tobj_list reqs = { NULL, 0 };
 	struct hc_tobj *pending = NULL;
+	struct hc_strlist warn = { 0 };
 	struct hc_txn tx;
 	int n = sk_X509_num(certs), i, nleaves = 0, ret = -1;
 	unsigned long h;
@@ -167,6 +247,11 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 	char thumb[41];
 
 	memset(&tx, 0, sizeof(tx));
+	/* a forged self-signed certificate anywhere in the file: nothing */
+	for (i = 0; i < n; i++)
+		if (hc_x509_check_self_signature(sk_X509_value(certs, i),
+						 req->path, err) != 0)
+			return -1;
 	tok = hc_ctx_token(ctx, 1, err);
 	if (tok == NULL)
 		return -1;
@@ -209,6 +294,10 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 				   req->path, thumb);
 			goto out;
 		}
+		if (pending != NULL &&
+		    check_names(req, leaf->x, pending, &warn,
+				&res->names_forced, err) != 0)
+			goto out;
 	} else if (req->complete_only) {
 		hc_err_set(err, HC_E_NOTFOUND,
 			   "%s holds only CA certificates: nothing completes a pending request (use import to store them)",
@@ -265,6 +354,7 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 		res->completed = 1;
 	}
 	hc_txn_commit(&tx);
+	hc_ctx_warn_list(ctx, &warn);
 	if (res->has_entry && res->entry.status == HC_STATUS_UNTRUSTED &&
 	    res->entry.status_reason != NULL)
 		hc_ctx_warn(ctx, "%s: %s", res->entry.thumbprint,
@@ -277,6 +367,7 @@ out:
 		cand_release(&cands[i]);
 	free(cands);
 	hc_tobj_list_release(&reqs);
+	hc_strlist_release(&warn);
 	return ret;
 }
 
@@ -311,6 +402,12 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 	if (hc_pkcs12_open(buf, len, req->path, pw, &key, &leaf, &chain,
 			   err) != 0)
 		goto out;
+	if (hc_x509_check_self_signature(leaf, req->path, err) != 0)
+		goto out;
+	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+		if (hc_x509_check_self_signature(sk_X509_value(chain, i),
+						 req->path, err) != 0)
+			goto out;
 	if (EVP_PKEY_eq(key, X509_get0_pubkey(leaf)) != 1) {
 		hc_err_set(err, HC_E_USAGE,
 			   "%s: the private key does not match the certificate",
@@ -476,10 +573,11 @@ hc_import(hc_ctx *ctx, const hc_import_req *req, hc_import_result *out,
 
 	if (r == 0) {
 		n = snprintf(detail, sizeof(detail),
-			     "%s: %s%s%s%zu CA certificate(s) added%s",
+			     "%s: %s%s%s%s%zu CA certificate(s) added%s",
 			     req->path,
 			     out->key_imported ? "key and certificate imported, " : "",
 			     out->completed ? "pending request completed, " : "",
+			     out->names_forced ? "names of the request missing (--force), " : "",
 			     out->leaf_stored && !out->completed && !out->key_imported ?
 			     "certificate stored, " : "", out->ca_added,
 			     out->nothing_changed ? ", nothing changed" : "");

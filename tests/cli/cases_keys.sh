@@ -208,6 +208,26 @@ test_import_pfx_friendly_name_labels_objects() {
 	expect_eq "Other Label" "$(jq_py "$T/out" 'd["FriendlyName"]')" FriendlyName
 }
 
+# A PFX whose certificate claims to be self-signed (issuer = subject) and
+# carries the PFX key's public half, but was signed by another key: refused
+# with exit 5 (SPEC section 10), nothing imported.
+test_import_pfx_forged_self_signed_exit_5() {
+	run_ok openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/pfx.key"
+	run_ok openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/forger.key"
+	run_ok openssl pkey -in "$T/pfx.key" -pubout -out "$T/pfx.pub"
+	printf '[x]\nbasicConstraints = critical, CA:FALSE\nsubjectAltName = DNS:forged.example.com\nsubjectKeyIdentifier = none\nauthorityKeyIdentifier = none\n' >"$T/forge.cnf"
+	run_ok openssl x509 -new -subj "/CN=forged.example.com" -key "$T/forger.key" \
+		-force_pubkey "$T/pfx.pub" -days 30 -extfile "$T/forge.cnf" -extensions x -out "$T/forged.pem"
+	! openssl verify -check_ss_sig -CAfile "$T/forged.pem" "$T/forged.pem" >"$T/peer" 2>&1 ||
+		fail "openssl verifies the forged self-signature:" "$(cat "$T/peer")"
+	run_ok openssl pkcs12 -export -inkey "$T/pfx.key" -in "$T/forged.pem" \
+		-passout env:KY_PW -out "$T/forged.pfx"
+	refused 5 "self-signature" import "$T/forged.pfx" --password-source env:KY_PW
+	expect_err "$T/forged.pfx"
+	snapshot "$T/objs" # every object but the audit head
+	! grep -qi '^[a-z].*object' "$T/objs" || fail "objects on the token after the refused import:" "$(cat "$T/objs")"
+}
+
 # ---------------------------------------------------------------------------
 # non-exportable keys, lock
 

@@ -743,3 +743,179 @@ test_verify_sha1_signed_certificate_fails() {
 	grep -E '^ *FAIL +signature' "$T/out" | grep -qi 'sha-\?1' || fail "no FAIL signature line naming SHA-1" "$OUT"
 	expect_out_re '^ *ok +chain'
 }
+
+# ---------------------------------------------------------------------------
+# only what the request asked for completes it (SPEC section 10)
+
+# rq_forge_self_signed SUBJ SANS OUT: a certificate that claims to be
+# self-signed (issuer = subject = SUBJ, openssl -subj syntax) and carries
+# the public key of the pending request $T/req.pem, but is signed by
+# another key. Without key identifiers, so nothing but the signature tells
+# it from a real self-signed certificate. SANS in openssl syntax.
+rq_forge_self_signed() {
+	local subj=$1 sans=$2 out=$3
+	openssl req -in "$T/req.pem" -pubkey -noout >"$T/req.pub" 2>"$T/peer" ||
+		fail "openssl req -pubkey:" "$(cat "$T/peer")"
+	[ -s "$T/forger.key" ] ||
+		run_ok openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/forger.key"
+	printf '[x]\nbasicConstraints = critical, CA:FALSE\nsubjectAltName = %s\nsubjectKeyIdentifier = none\nauthorityKeyIdentifier = none\n' \
+		"$sans" >"$T/forge.cnf"
+	run_ok openssl x509 -new -subj "$subj" -key "$T/forger.key" -force_pubkey "$T/req.pub" \
+		-days 30 -extfile "$T/forge.cnf" -extensions x -out "$out"
+	# openssl sees what hsmcert must see: issuer = subject, the request's
+	# key, and a self-signature that does not verify
+	openssl x509 -in "$out" -noout -pubkey >"$T/forged.pub" || fail "openssl x509 -pubkey $out"
+	cmp -s "$T/req.pub" "$T/forged.pub" || fail "$out does not carry the request's public key"
+	expect_eq "$(openssl x509 -in "$out" -noout -subject | sed 's/^subject=//')" \
+		"$(openssl x509 -in "$out" -noout -issuer | sed 's/^issuer=//')" "issuer and subject of $out"
+	! openssl verify -check_ss_sig -CAfile "$out" "$out" >"$T/peer" 2>&1 ||
+		fail "openssl verifies the self-signature of $out:" "$(cat "$T/peer")"
+}
+
+# rq_ca_sign SANS OUT [SUBJ]: the test intermediate signs $T/req.pem with
+# the SAN list SANS (openssl syntax) instead of the request's, as a CA
+# that drops, adds or respells names does; SUBJ replaces the subject.
+rq_ca_sign() {
+	local sans=$1 out=$2 subj=${3:-}
+	printf '[x]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\nsubjectAltName = %s\n' \
+		"$sans" >"$T/ca-sign.cnf"
+	run_ok openssl x509 -req -in "$T/req.pem" -CA "$T/pki/int.pem" -CAkey "$T/pki/int.key" \
+		-set_serial "0x$(openssl rand -hex 8)" -days 365 -sha256 \
+		-extfile "$T/ca-sign.cnf" -extensions x ${subj:+-subj "$subj"} -out "$out"
+}
+
+# rq_expect_still_pending: the request KEYID is still pending: its data
+# object is on the token (pkcs11-tool) and no certificate object is.
+rq_expect_still_pending() {
+	p11 --list-objects --type data 2>/dev/null >"$T/data-objs"
+	grep -q "application: *'hsmcert-request'" "$T/data-objs" ||
+		fail "the pending request's data object is gone:" "$(cat "$T/data-objs")"
+	p11 --list-objects --type cert 2>/dev/null >"$T/cert-objs"
+	! grep -q '^Certificate Object' "$T/cert-objs" ||
+		fail "a certificate object was added:" "$(cat "$T/cert-objs")"
+	hc list --pending --format json
+	expect_rc 0
+	expect_eq "$KEYID" "$(jq_py "$T/out" '" ".join(x["KeyId"] for x in d)')" "the pending request"
+}
+
+# A forged "self-signed" answer: the request's key, signed by another key.
+# Refused whether its names differ from the request's or not.
+test_complete_forged_self_signed_exit_5() {
+	rq_pending --subject "CN=issued.example.com, O=Tailspintoys" --domain www.issued.example.com --key ec:p256
+	rq_forge_self_signed "/CN=evil.example.com" "DNS:evil.example.com" "$T/forged.pem"
+	rq_forge_self_signed "/O=Tailspintoys/CN=issued.example.com" \
+		"DNS:issued.example.com,DNS:www.issued.example.com" "$T/forged-same.pem"
+	run_ok openssl x509 -in "$T/forged-same.pem" -outform der -out "$T/forged-same.der"
+	for f in forged.pem forged-same.pem forged-same.der; do
+		for cmd in complete import; do
+			refused 5 "self-signature" "$cmd" "$T/$f"
+			expect_err "$T/$f"
+			expect_err "issuer = subject"
+		done
+	done
+	refused 5 "self-signature" complete "$T/forged-same.pem" --force
+	rq_expect_still_pending
+	hc list --format json
+	expect_rc 0
+	expect_eq PendingRequest "$(jq_py "$T/out" '" ".join(x["Status"] for x in d)')" "list after the refusals"
+}
+
+# Put on the token by another tool, a forged self-signed certificate is
+# Invalid, and verify FAILs it.
+test_forged_self_signed_on_token_is_invalid() {
+	rq_pending --subject "CN=issued.example.com" --domain www.issued.example.com --key ec:p256
+	rq_forge_self_signed "/CN=issued.example.com" \
+		"DNS:issued.example.com,DNS:www.issued.example.com" "$T/forged.pem"
+	run_ok openssl x509 -in "$T/forged.pem" -outform der -out "$T/forged.der"
+	run_ok p11 --write-object "$T/forged.der" --type cert --id "$KEYID" --label forged
+	thumb=$(x509_thumb "$T/forged.pem")
+	hc show "$thumb" --format json
+	expect_rc 0 "show of the forged certificate"
+	expect_eq Invalid "$(jq_py "$T/out" 'd["Status"]')" "Status of a forged self-signed certificate"
+	expect_eq false "$(jq_py "$T/out" 'd["IsSelfSigned"]')" "IsSelfSigned of a forged self-signed certificate"
+	[ "$(jq_py "$T/out" 'd["RootCAType"]')" != SelfSigned ] || fail "RootCAType SelfSigned for a forged certificate"
+	hc list --status Invalid --format json
+	expect_rc 0
+	expect_eq "$thumb" "$(jq_py "$T/out" '" ".join(x["Thumbprint"] for x in d)')" "list --status Invalid"
+	hc list --self-signed --format json
+	expect_rc 0
+	expect_eq "[]" "$(jq_py "$T/out" 'd')" "list --self-signed"
+	hc verify "$thumb"
+	expect_rc 5 "verify of a forged self-signed certificate"
+	expect_out_re '^ *FAIL +chain +.*self-signature'
+}
+
+# The CA left out a name the request asked for: refused, naming it;
+# --force completes with a warning.
+test_complete_answer_missing_name_exit_5_force_completes() {
+	rq_issued --subject "CN=issued.example.com" --domain www.issued.example.com,owa.issued.example.com --key ec:p256
+	rq_trust_root
+	rq_ca_sign "DNS:issued.example.com,DNS:www.issued.example.com" "$T/short.pem"
+	cat "$T/short.pem" "$T/pki/int.pem" >"$T/answer.pem"
+	for cmd in complete import; do
+		refused 5 "owa.issued.example.com" "$cmd" "$T/answer.pem"
+		expect_err "--force"
+		! grep -q 'www.issued.example.com' "$T/err" || fail "the refusal names a name the answer has:" "$ERR"
+	done
+	rq_expect_still_pending
+	hc complete "$T/answer.pem" --force
+	expect_rc 0 "complete --force"
+	grep -q '^hsmcert: warning: .*owa.issued.example.com' "$T/err" || fail "complete --force gives no warning naming the missing name:" "$ERR"
+	# the audit line says names were missing and --force took it
+	python3 - "$T/state/audit.log" >"$T/py" 2>&1 <<'PY' || fail "audit of complete --force:" "$(cat "$T/py")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+last = lines[-1]
+assert last["command"] == "complete" and last["result"] == "ok", last
+assert "--force" in last["detail"], last
+refused = [l for l in lines if l["command"] in ("complete", "import") and l["result"] != "ok"]
+assert len(refused) == 2, refused
+PY
+	THUMB=$(x509_thumb "$T/short.pem")
+	rq_expect_completed no
+}
+
+# import --force too, and several missing names are all named.
+test_import_answer_missing_names_force() {
+	rq_issued --subject "CN=issued.example.com" --domain www.issued.example.com,owa.issued.example.com,10.1.2.3 --key ec:p256
+	rq_trust_root
+	rq_ca_sign "DNS:www.issued.example.com" "$T/short.pem"
+	refused 5 "issued.example.com" import "$T/short.pem"
+	expect_err "owa.issued.example.com"
+	expect_err "10.1.2.3"
+	rq_expect_still_pending
+	hc import "$T/short.pem" --force
+	expect_rc 0 "import --force"
+	grep -q '^hsmcert: warning: .*owa.issued.example.com' "$T/err" || fail "no warning naming the missing names:" "$ERR"
+	rq_no_data_object
+}
+
+# An extra name is a warning; the request is completed.
+test_complete_answer_extra_name_warns() {
+	rq_issued --subject "CN=issued.example.com" --domain www.issued.example.com --key ec:p256
+	rq_trust_root
+	rq_ca_sign "DNS:issued.example.com,DNS:www.issued.example.com,DNS:extra.example.com" "$T/extra.pem"
+	cat "$T/extra.pem" "$T/pki/int.pem" >"$T/answer.pem"
+	hc complete "$T/answer.pem"
+	expect_rc 0 "complete with an extra name"
+	grep -q '^hsmcert: warning: .*extra.example.com' "$T/err" || fail "no warning naming the extra name:" "$ERR"
+	! grep -q 'www.issued.example.com' "$T/err" || fail "the warning names a requested name:" "$ERR"
+	THUMB=$(x509_thumb "$T/extra.pem")
+	rq_expect_completed no
+}
+
+# DNS names compare case-insensitively, IP addresses by value, and the CA
+# may rewrite the subject (here: O and C dropped): no refusal, no warning.
+test_complete_names_compared_by_value() {
+	rq_issued --subject "CN=issued.example.com, O=Tailspintoys, C=CA" \
+		--domain www.issued.example.com,192.0.2.7,2001:db8::7 --key ec:p256
+	rq_trust_root
+	rq_ca_sign "IP:2001:db8:0:0:0:0:0:7,DNS:WWW.ISSUED.EXAMPLE.COM,IP:192.0.2.7,DNS:Issued.Example.Com" \
+		"$T/respelled.pem" "/CN=issued.example.com"
+	cat "$T/respelled.pem" "$T/pki/int.pem" >"$T/answer.pem"
+	hc complete "$T/answer.pem"
+	expect_rc 0 "complete with names respelled"
+	! grep -q 'warning' "$T/err" || fail "warnings for names that match:" "$ERR"
+	THUMB=$(x509_thumb "$T/respelled.pem")
+	rq_expect_completed no
+}

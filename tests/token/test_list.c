@@ -720,6 +720,76 @@ test_list_ca_lists_keyless_certs(void **state)
 	hc_entry_list_release(&l);
 }
 
+/*
+ * SPEC section 10: a leaf whose key is gone from the token is still a
+ * certificate: listed (not a CA certificate) with no private key, found
+ * by show through a full read and through the index. A CA certificate
+ * stored under a key id with no category stays in list --ca.
+ */
+static void
+test_list_leaf_without_key_is_listed(void **state)
+{
+	struct fixture *fx = *state;
+	struct hc_token *t = fixture_open_token(fx);
+	unsigned char id[20], caid[20];
+	hc_list_filter f;
+	hc_entry_list l;
+	hc_entry e;
+	unsigned long h;
+	hc_err err = { 0 };
+	char thumb[41], cathumb[41], keyid[41], prefix[11];
+	X509 *x, *ca;
+
+	x = fixture_make_cert("keyless.example.com", 30, NULL);
+	ca = fixture_make_ca("Keyless CA", 300, NULL);
+	assert_true(x != NULL && ca != NULL);
+	assert_int_equal(hc_x509_cert_key_id(x, NULL, id, &err), 0);
+	assert_int_equal(hc_x509_cert_key_id(ca, NULL, caid, &err), 0);
+	if (hc_token_store_cert(t, x, "keyless", id, sizeof(id), HC_CAT_USER,
+				&h, &err) != 0 ||
+	    hc_token_store_cert(t, ca, "Keyless CA", caid, sizeof(caid),
+				HC_CAT_USER, &h, &err) != 0)
+		fail_msg("%s", err.msg);
+	hc_x509_thumbprint(x, thumb);
+	hc_x509_thumbprint(ca, cathumb);
+	fixture_hex(id, sizeof(id), keyid);
+	X509_free(x);
+	X509_free(ca);
+
+	/* show before any list: no index, a full read */
+	memcpy(prefix, thumb, 10);
+	prefix[10] = '\0';
+	show_ok(fx, prefix, &e);
+	assert_string_equal(e.thumbprint, thumb);
+	hc_entry_release(&e);
+
+	memset(&f, 0, sizeof(f));
+	list_ok(fx, &f, &l);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].kind, HC_KIND_CERT);
+	assert_string_equal(l.v[0].thumbprint, thumb);
+	assert_string_equal(l.v[0].key_id, keyid);
+	assert_int_equal(l.v[0].has_private_key, 0);
+	assert_int_equal(l.v[0].exportable, HC_NA);
+	assert_null(l.v[0].key_provenance);
+	assert_null(l.v[0].key_uri);
+	assert_non_null(l.v[0].cert_uri);
+	assert_string_equal(hc_status_name(l.v[0].status), "Valid");
+	hc_entry_list_release(&l);
+
+	/* through the index list wrote */
+	show_ok(fx, prefix, &e);
+	assert_string_equal(e.thumbprint, thumb);
+	assert_int_equal(e.has_private_key, 0);
+	hc_entry_release(&e);
+
+	f.ca = 1;
+	list_ok(fx, &f, &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].thumbprint, cathumb);
+	hc_entry_list_release(&l);
+}
+
 /* ------------------------------------------------------------------ */
 /* show                                                                 */
 
@@ -895,6 +965,7 @@ main(void)
 			fixture_teardown),
 		T(test_list_cert_of_other_key_is_invalid),
 		T(test_list_ca_lists_keyless_certs),
+		T(test_list_leaf_without_key_is_listed),
 		T(test_list_show_prefix_forms),
 		T(test_list_show_request_and_orphan_by_key_id),
 		T(test_list_show_agrees_with_list),

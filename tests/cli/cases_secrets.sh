@@ -219,6 +219,32 @@ sec_wait_gone() {
 	fail "$4 still in $2 after 20 s"
 }
 
+# sec_nocap CMD...: CMD without capabilities. As root that takes setpriv
+# (util-linux): ptrace access to another process of the same user then
+# depends on its dumpable flag, as it does for any other user.
+sec_nocap() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --bounding-set=-all "$@"
+	else
+		"$@"
+	fi
+}
+
+# sec_nocap_exec CMD...: exec CMD without capabilities (in a background
+# subshell: $! is then CMD's own PID).
+sec_nocap_exec() {
+	if [ "$(id -u)" = 0 ]; then
+		exec setpriv --bounding-set=-all "$@"
+	fi
+	exec "$@"
+}
+
+# sec_nocap_opens FILE: a process without capabilities can open FILE (a
+# /proc/PID file that needs ptrace access: environ, mem).
+sec_nocap_opens() {
+	sec_nocap sh -c ': <"$1"' sh "$1" 2>/dev/null
+}
+
 test_secrets_blocked_process_no_core_not_dumpable_env_wiped() {
 	command -v setpriv >/dev/null || fail "setpriv (util-linux) is missing"
 	sec_exportable
@@ -226,29 +252,34 @@ test_secrets_blocked_process_no_core_not_dumpable_env_wiped() {
 	mkfifo "$T/pw.fifo" || fail mkfifo
 	# held open read-write: hsmcert blocks reading its password from fd 3
 	exec 3<>"$T/pw.fifo"
-	# no capabilities (as root): /proc of a non-dumpable process is closed
-	# to such a reader, that of a dumpable one (the control) is not
-	SEC_PIN=$pin setpriv --bounding-set=-all "$HSMCERT" --config "$CONF" \
+	# hsmcert and the control without capabilities, like the reader: the
+	# /proc files of a non-dumpable process are closed to it, those of a
+	# dumpable one are open
+	(export SEC_PIN="$pin"; sec_nocap_exec "$HSMCERT" --config "$CONF" \
 		--pin-source env:SEC_PIN export "$THUMB" --out "$T/o/f.pfx" \
-		--password-source fd:3 >"$T/out" 2>"$T/err" </dev/null &
+		--password-source fd:3 >"$T/out" 2>"$T/err" </dev/null) &
 	pid=$!
 	at_exit "kill $pid 2>/dev/null"
-	# the PIN is read (and wiped) before the password is asked for
-	sec_wait_gone "$pid" "/proc/$pid/environ" "$pin" "the PIN"
-	tr '\0' '\n' <"/proc/$pid/environ" >"$T/environ" || fail "cannot read /proc/$pid/environ as root"
-	! grep -qF "$pin" "$T/environ" || fail "the PIN is still in /proc/$pid/environ"
-	grep -q '^Max core file size *0 *0 ' "/proc/$pid/limits" ||
-		fail "core dumps are not disabled:" "$(grep -i core "/proc/$pid/limits")"
-	SEC_PIN=$pin setpriv --bounding-set=-all sleep 30 &
+	(export SEC_PIN="$pin"; sec_nocap_exec sleep 60) &
 	ctl=$!
 	at_exit "kill $ctl 2>/dev/null"
-	sleep 0.2
-	setpriv --bounding-set=-all cat "/proc/$ctl/environ" >/dev/null 2>&1 ||
-		fail "control: a process without capabilities cannot read a dumpable process's environ"
-	! setpriv --bounding-set=-all cat "/proc/$pid/environ" >/dev/null 2>&1 ||
-		fail "hsmcert is dumpable: a process without capabilities read its /proc/$pid/environ"
-	! setpriv --bounding-set=-all cat "/proc/$pid/mem" >/dev/null 2>&1 ||
-		fail "hsmcert is dumpable: /proc/$pid/mem opens"
+	# the PIN is read (and wiped) before the password is asked for
+	sec_wait_gone "$pid" "/proc/$pid/environ" "$pin" "the PIN"
+	tr '\0' '\n' <"/proc/$pid/environ" >"$T/environ" || fail "cannot read /proc/$pid/environ"
+	! grep -qF "$pin" "$T/environ" || fail "the PIN is still in /proc/$pid/environ"
+	grep -q '^SEC_PIN=' "$T/environ" || fail "SEC_PIN=... is not in /proc/$pid/environ at all (a wrong process?)"
+	grep -q '^Max core file size *0 *0 ' "/proc/$pid/limits" ||
+		fail "core dumps are not disabled:" "$(grep -i core "/proc/$pid/limits")"
+	# the control: open once sleep runs without capabilities
+	for i in $(seq 50); do
+		sec_nocap_opens "/proc/$ctl/environ" && sec_nocap_opens "/proc/$ctl/mem" && break
+		[ "$i" = 50 ] && fail "control: a process without capabilities cannot open /proc/$ctl/environ and mem of a dumpable one"
+		sleep 0.1
+	done
+	for f in environ mem; do
+		! sec_nocap_opens "/proc/$pid/$f" ||
+			fail "hsmcert is dumpable: a process without capabilities opened /proc/$pid/$f"
+	done
 	kill "$ctl" 2>/dev/null
 	# the password now: the export completes and the PFX opens with it
 	printf 'abcdefghijklmnop\n' >&3

@@ -206,6 +206,20 @@ test_secrets_env_pin_not_passed_to_reload() {
 	! grep -qF "$(cat "$T/user.pin")" "$T/reload.env" || fail "the reload's environment holds the PIN"
 }
 
+# sec_wait_exe PID ARGV0: wait (up to 20 s) until PID runs the program
+# started as ARGV0 (a background subshell has exec'ed it: setpriv, then the
+# program); fail when PID ends first. /proc/PID/cmdline is world-readable,
+# dumpable or not.
+sec_wait_exe() {
+	local i
+	for i in $(seq 200); do
+		kill -0 "$1" 2>/dev/null || fail "$2 ended early:" "$(cat "$T/err")"
+		[ "$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | head -n 1)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "PID $1 is not $2 after 20 s"
+}
+
 # sec_wait_gone PID FILE VALUE WHAT: wait (up to 20 s) until VALUE (called
 # WHAT in messages) is no longer in FILE (a /proc file of PID); fail when
 # PID ends first.
@@ -264,6 +278,7 @@ test_secrets_blocked_process_no_core_not_dumpable_env_wiped() {
 	ctl=$!
 	at_exit "kill $ctl 2>/dev/null"
 	# the PIN is read (and wiped) before the password is asked for
+	sec_wait_exe "$pid" "$HSMCERT"
 	sec_wait_gone "$pid" "/proc/$pid/environ" "$pin" "the PIN"
 	tr '\0' '\n' <"/proc/$pid/environ" >"$T/environ" || fail "cannot read /proc/$pid/environ"
 	! grep -qF "$pin" "$T/environ" || fail "the PIN is still in /proc/$pid/environ"
@@ -271,6 +286,7 @@ test_secrets_blocked_process_no_core_not_dumpable_env_wiped() {
 	grep -q '^Max core file size *0 *0 ' "/proc/$pid/limits" ||
 		fail "core dumps are not disabled:" "$(grep -i core "/proc/$pid/limits")"
 	# the control: open once sleep runs without capabilities
+	sec_wait_exe "$ctl" sleep
 	for i in $(seq 50); do
 		sec_nocap_opens "/proc/$ctl/environ" && sec_nocap_opens "/proc/$ctl/mem" && break
 		[ "$i" = 50 ] && fail "control: a process without capabilities cannot open /proc/$ctl/environ and mem of a dumpable one"

@@ -305,3 +305,61 @@ test_secrets_blocked_process_no_core_not_dumpable_env_wiped() {
 	expect_rc 0 "export after the password came through fd:3"
 	sec_pfx_opens "$T/o/f.pfx" abcdefghijklmnop || fail "the PFX does not open:" "$(cat "$T/peer")"
 }
+
+# sec_pty_answer ANSWER-PRINTF-FORMAT ARGS...: hsmcert --config $CONF ARGS
+# on a pseudo-terminal of its own (python3's pty), ANSWER typed once the
+# prompt ": " has appeared (hsmcert flushes what was typed before it asks).
+# Sets RC; the terminal transcript goes to $T/pty.
+sec_pty_answer() {
+	local ans=$1
+	shift
+	python3 - "$ans" "$HSMCERT" --config "$CONF" "$@" >"$T/pty" 2>&1 <<'PY'
+import os, pty, select, sys, time
+answer = sys.argv[1].encode().decode("unicode_escape").encode("latin-1")
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+seen, sent, deadline = b"", False, time.time() + 60
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.5)
+    if fd in r:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        seen += data
+    if not sent and seen.rstrip().endswith(b":"):
+        time.sleep(0.2)  # past tcsetattr(TCSAFLUSH)
+        os.write(fd, answer)
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+	RC=$?
+	{
+		printf '$ [pty] hsmcert %s  [exit %s]\n' "$*" "$RC"
+		sed 's/^/  pty| /' "$T/pty"
+	} >>"$T/trace"
+}
+
+test_secrets_prompt_line_nul_refused_pin_works() {
+	new_cert --subject "CN=prompt.example.com" --key ec:p256
+	snapshot "$T/snap.before"
+	# Ctrl-@ on a terminal is a NUL byte: refused, the token not asked
+	sec_pty_answer 'ab\x00cd\n' list --pin-source prompt
+	expect_rc 2 "a NUL byte typed at the PIN prompt"
+	grep -qF "PIN for token 't': what was typed contains a NUL byte (at byte 3" "$T/pty" ||
+		fail "no NUL-byte error on the terminal:" "$(cat "$T/pty")"
+	expect_token_unchanged "$T/snap.before"
+	sec_pty_answer '\n' list --pin-source prompt
+	expect_rc 2 "an empty line at the PIN prompt"
+	grep -qF "what was typed gave an empty value" "$T/pty" || fail "no empty-value error:" "$(cat "$T/pty")"
+	# the right PIN, typed: no echo, and the certificate is listed
+	sec_pty_answer "$(cat "$T/user.pin")\\n" list --pin-source prompt
+	expect_rc 0 "the PIN typed at the prompt"
+	grep -qF "$THUMB" "$T/pty" || fail "list after the prompt does not show $THUMB:" "$(cat "$T/pty")"
+	! grep -qF "$(cat "$T/user.pin")" "$T/pty" || fail "the typed PIN was echoed"
+}

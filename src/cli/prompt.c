@@ -99,6 +99,7 @@ static int
 read_tty(const char *what, hc_secret **out, hc_err *err)
 {
 	struct termios old, noecho;
+	hc_secret *s = NULL;
 	char *buf = NULL, name[300];
 	size_t len = 0;
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -136,9 +137,11 @@ read_tty(const char *what, hc_secret **out, hc_err *err)
 	}
 	r = snprintf(name, sizeof(name), "%s: what was typed", what);
 	(void)r;
-	*out = hc_secret_from_line(buf, len, name, err);
-	if (*out != NULL)
+	s = hc_secret_from_line(buf, len, name, err);
+	if (s != NULL) {
+		*out = s;
 		ret = 0;
+	}
 out:
 	OPENSSL_secure_clear_free(buf, TTY_MAX);
 	close(fd);

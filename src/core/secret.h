@@ -18,7 +18,7 @@ enum hc_secret_src {
 	HC_SECRET_SRC_ENV,	/**< env:VAR */
 	HC_SECRET_SRC_FILE,	/**< file:PATH, its first line */
 	HC_SECRET_SRC_FD,	/**< fd:N, up to the first newline */
-	HC_SECRET_SRC_PROMPT,	/**< prompt: the caller asks on a terminal */
+	HC_SECRET_SRC_PROMPT,	/**< prompt: the caller reads a terminal */
 };
 
 /**

@@ -45,11 +45,43 @@ typedef struct hc_err {
 /** A PIN or password; wiped with OPENSSL_cleanse when freed. Opaque. */
 typedef struct hc_secret hc_secret;
 
+/** The longest PIN or password, in bytes; a longer one is refused. */
+#define HC_SECRET_MAX 1024
+
 /**
- * Copy len bytes of buf into a new secret. The caller still wipes buf.
- * Returns the secret (caller frees with hc_secret_free) or NULL (HC_E_FAIL).
+ * Copy len bytes of buf into a new secret (in the OpenSSL secure heap when
+ * the program initialised one). The caller still wipes buf.
+ * Returns the secret (caller frees with hc_secret_free) or NULL: HC_E_USAGE
+ * when buf holds a NUL byte (a C string would stop there and use less than
+ * len), HC_E_FAIL when out of memory.
  */
 HC_API hc_secret *hc_secret_new(const char *buf, size_t len, hc_err *err);
+
+/**
+ * The secret typed or read as a line: the first line of buf[0..len) (up
+ * to the first '\n', else all of it) without one trailing '\r'; what
+ * follows the line is ignored. name says where it came from in messages.
+ * Returns the secret (caller frees with hc_secret_free) or NULL with
+ * HC_E_USAGE: a NUL byte in the line, longer than HC_SECRET_MAX, empty;
+ * HC_E_FAIL when out of memory. The caller still wipes buf.
+ */
+HC_API hc_secret *hc_secret_from_line(const char *buf, size_t len,
+				      const char *name, hc_err *err);
+
+/**
+ * Read the secret of an env:VAR, file:PATH or fd:N source (SPEC sections 2
+ * and 10); what names it in messages ("PIN for token 't'"). An env:
+ * variable is removed from the environment once read; a file: that group
+ * or others may access, or that neither this user nor root owns, is
+ * refused before it is read. "prompt" is the caller's to read (HC_E_FAIL).
+ * An unknown source is HC_E_USAGE and its text is never shown (it may be
+ * a PIN typed in the wrong place). Returns 0 with *out set (caller frees
+ * with hc_secret_free), or -1: HC_E_USAGE (unknown source, unset variable,
+ * unreadable file, bad mode or owner, NUL byte, too long, empty),
+ * HC_E_FAIL (out of memory).
+ */
+HC_API int hc_secret_from_source(const char *what, const char *src,
+				 hc_secret **out, hc_err *err);
 
 /** Length of the secret in bytes. */
 HC_API size_t hc_secret_len(const hc_secret *s);

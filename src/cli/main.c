@@ -1,7 +1,10 @@
 /* main.c - the command table, the lookup, and the exit status */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <openssl/crypto.h>
 
@@ -70,6 +73,41 @@ main_usage(FILE *f)
 		   "5 verification failed, 6 PIN error, 7 cancelled.\n");
 }
 
+/*
+ * SPEC section 10: a PIN or password must not land in a core dump or be
+ * read by another process of this user. No core file (RLIMIT_CORE 0, hard
+ * limit too, so nothing in this process raises it again), not dumpable
+ * (which also closes /proc/PID/mem and environ and ptrace to processes
+ * without CAP_SYS_PTRACE), and the secrets in OpenSSL's secure heap:
+ * mmap'ed, mlock'ed where RLIMIT_MEMLOCK allows (init returns 2 when it
+ * does not: still a separate, guarded, never-dumped arena), wiped on free.
+ * 32 KiB holds many times the few secrets of one command (each at most
+ * HC_SECRET_MAX + 1 bytes). Any failure here stops the program: exit 1.
+ */
+static void
+harden_process(void)
+{
+	const struct rlimit no_core = { 0, 0 };
+	const char *what = NULL;
+	int e = 0;
+
+	if (setrlimit(RLIMIT_CORE, &no_core) != 0) {
+		what = "disable core dumps (RLIMIT_CORE)";
+		e = errno;
+	} else if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		what = "make the process non-dumpable (PR_SET_DUMPABLE)";
+		e = errno;
+	} else if (CRYPTO_secure_malloc_init(32768, 16) == 0 ||
+		   !CRYPTO_secure_malloc_initialized()) {
+		what = "set up OpenSSL's secure heap for secrets (mmap)";
+	}
+	if (what == NULL)
+		return;
+	fprintf(stderr, "hsmcert: error: cannot %s%s%s; nothing was done\n",
+		what, e != 0 ? ": " : "", e != 0 ? strerror(e) : "");
+	exit(HC_E_FAIL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -77,6 +115,7 @@ main(int argc, char **argv)
 	char **nargv = NULL;
 	int i, cmdpos = -1, nargc = 0, rc;
 
+	harden_process();
 	/*
 	 * No openssl.cnf: an engine configured there for a consumer (the
 	 * pkcs11 engine for nginx, with its PIN) must not be loaded into

@@ -1,7 +1,10 @@
-/* prompt.c - secret sources (env:, file:, fd:, prompt) and y/N questions
+/* prompt.c - the terminal prompt for secrets, and y/N questions
  *
- * A secret never comes from the command line. Every buffer that held one is
- * wiped with OPENSSL_cleanse on every path.
+ * A secret never comes from the command line. env:, file: and fd: sources
+ * are read by the library (hc_secret_from_source in src/core/secret.c,
+ * fuzzed by tests/fuzz/fuzz_secret.c); only the terminal is read here, into
+ * the secure heap, and through the same line parser. Every buffer that held
+ * a secret is wiped on every path.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +19,8 @@
 
 #include "cli/cli.h"
 
-#define SECRET_MAX 1024
+/* the longest secret and "\r\n": a line not ended within this is too long */
+#define TTY_MAX (HC_SECRET_MAX + 2)
 
 static int set_err(hc_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -37,7 +41,7 @@ set_err(hc_err *err, int code, const char *fmt, ...)
 	return -1;
 }
 
-/* Read up to the first newline (or EOF) from fd into buf. */
+/* Read up to the first newline (or EOF) from fd into buf, as a C string. */
 static int
 read_line_fd(int fd, char *buf, size_t cap, size_t *len)
 {
@@ -64,18 +68,53 @@ read_line_fd(int fd, char *buf, size_t cap, size_t *len)
 	return 0;
 }
 
+/*
+ * Read bytes from fd one at a time up to and including the first newline,
+ * end of file, or cap bytes. Nothing is dropped or terminated: the line is
+ * hc_secret_from_line()'s to parse, NUL bytes (Ctrl-@) included.
+ */
 static int
-read_tty(const char *what, char *buf, size_t cap, size_t *len, hc_err *err)
+read_raw_line(int fd, char *buf, size_t cap, size_t *len)
+{
+	size_t n = 0;
+
+	while (n < cap) {
+		ssize_t r = read(fd, buf + n, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		if (buf[n++] == '\n')
+			break;
+	}
+	*len = n;
+	return 0;
+}
+
+/* Ask on /dev/tty without echo; *out is the secret typed. */
+static int
+read_tty(const char *what, hc_secret **out, hc_err *err)
 {
 	struct termios old, noecho;
+	hc_secret *s = NULL;
+	char *buf = NULL, name[300];
+	size_t len = 0;
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	int r, restore = 0;
+	int r, restore = 0, ret = -1;
 	ssize_t w;
 
 	if (fd < 0)
 		return set_err(err, HC_E_USAGE,
 			       "%s: no terminal to ask on; set a pin-source (env:VAR, file:PATH or fd:N)",
 			       what);
+	buf = OPENSSL_secure_zalloc(TTY_MAX);
+	if (buf == NULL) {
+		set_err(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
 	w = write(fd, what, strlen(what));
 	w = write(fd, ": ", 2);
 	(void)w;
@@ -86,103 +125,45 @@ read_tty(const char *what, char *buf, size_t cap, size_t *len, hc_err *err)
 		if (tcsetattr(fd, TCSAFLUSH, &noecho) == 0)
 			restore = 1;
 	}
-	r = read_line_fd(fd, buf, cap, len);
+	r = read_raw_line(fd, buf, TTY_MAX, &len);
 	if (restore && tcsetattr(fd, TCSAFLUSH, &old) != 0)
 		r = -1;
 	w = write(fd, "\n", 1);
 	(void)w;
+	if (r != 0) {
+		set_err(err, HC_E_USAGE, "%s: cannot read from the terminal",
+			what);
+		goto out;
+	}
+	r = snprintf(name, sizeof(name), "%s: what was typed", what);
+	(void)r;
+	s = hc_secret_from_line(buf, len, name, err);
+	if (s != NULL) {
+		*out = s;
+		ret = 0;
+	}
+out:
+	OPENSSL_secure_clear_free(buf, TTY_MAX);
 	close(fd);
-	if (r != 0)
-		return set_err(err, HC_E_USAGE, "%s: cannot read from the terminal", what);
-	return 0;
+	return ret;
 }
 
 int
 prompt_secret(void *arg, const char *what, const char *source,
 	      hc_secret **out, hc_err *err)
 {
-	char buf[SECRET_MAX];
-	size_t len = 0;
-	int ret = -1, r;
-
 	(void)arg;
 	if (source == NULL) {
-		if (!isatty(STDIN_FILENO)) {
-			set_err(err, HC_E_USAGE,
-				"%s: no pin-source configured and no terminal: set [token] pin-source or --pin-source (env:VAR, file:PATH, fd:N)",
-				what);
-			goto out;
-		}
+		if (!isatty(STDIN_FILENO))
+			return set_err(err, HC_E_USAGE,
+				       "%s: no pin-source configured and no terminal: set [token] pin-source or --pin-source (env:VAR, file:PATH, fd:N)",
+				       what);
 		source = "prompt";
 	}
-	if (strncmp(source, "env:", 4) == 0) {
-		const char *v = getenv(source + 4);
-
-		if (source[4] == '\0' || v == NULL) {
-			set_err(err, HC_E_USAGE,
-				"%s: the environment variable %s is not set",
-				what, source + 4);
-			goto out;
-		}
-		len = strlen(v);
-		if (len >= sizeof(buf)) {
-			set_err(err, HC_E_USAGE, "%s: %s is too long", what,
-				source);
-			goto out;
-		}
-		memcpy(buf, v, len + 1);
-	} else if (strncmp(source, "file:", 5) == 0) {
-		int fd = open(source + 5, O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0) {
-			set_err(err, HC_E_USAGE, "%s: cannot read %s", what,
-				source);
-			goto out;
-		}
-		r = read_line_fd(fd, buf, sizeof(buf), &len);
-		close(fd);
-		if (r != 0) {
-			set_err(err, HC_E_USAGE, "%s: cannot read %s", what,
-				source);
-			goto out;
-		}
-	} else if (strncmp(source, "fd:", 3) == 0) {
-		char *end = NULL;
-		long fdn;
-
-		errno = 0;
-		fdn = strtol(source + 3, &end, 10);
-		if (errno != 0 || end == source + 3 || *end != '\0' || fdn < 0 ||
-		    fdn > 65535) {
-			set_err(err, HC_E_USAGE, "%s: invalid source %s", what,
-				source);
-			goto out;
-		}
-		if (read_line_fd((int)fdn, buf, sizeof(buf), &len) != 0) {
-			set_err(err, HC_E_USAGE, "%s: cannot read %s", what,
-				source);
-			goto out;
-		}
-	} else if (strcmp(source, "prompt") == 0) {
-		if (read_tty(what, buf, sizeof(buf), &len, err) != 0)
-			goto out;
-	} else {
-		set_err(err, HC_E_USAGE,
-			"%s: unknown source '%s' (use env:VAR, file:PATH, fd:N or prompt)",
-			what, source);
-		goto out;
-	}
-	if (len == 0) {
-		set_err(err, HC_E_USAGE, "%s: %s gave an empty value", what,
-			source);
-		goto out;
-	}
-	*out = hc_secret_new(buf, len, err);
-	if (*out != NULL)
-		ret = 0;
-out:
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return ret;
+	if (strcmp(source, "prompt") == 0)
+		return read_tty(what, out, err);
+	/* env:, file:, fd: and anything unknown (never echoed) */
+	return hc_secret_from_source(what, source, out, err);
 }
 
 int

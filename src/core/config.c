@@ -24,6 +24,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/secret.h"
 
 #define CONFIG_MAX_SIZE (1024L * 1024)
 
@@ -236,26 +237,8 @@ hc_config_check_secret_source(const char *what, const char *src, hc_err *err)
 		what = "secret source";
 	if (src == NULL || *src == '\0')
 		return hc_err_set(err, HC_E_USAGE, "%s is empty", what);
-	if (strcmp(src, "prompt") == 0)
-		return 0;
-	if (strncmp(src, "env:", 4) == 0) {
-		if (src[4] != '\0' && strchr(src + 4, '=') == NULL)
-			return 0;
-	} else if (strncmp(src, "file:", 5) == 0) {
-		if (src[5] != '\0')
-			return 0;
-	} else if (strncmp(src, "fd:", 3) == 0) {
-		hc_err scratch = { 0 };
-		long fd;
-
-		/* digits only: hc_parse_long() would take " 3" and "+3" */
-		if (isdigit((unsigned char)src[3]) &&
-		    hc_parse_long(src + 3, 0, INT_MAX, what, &fd, &scratch) == 0)
-			return 0;
-	}
-	return hc_err_set(err, HC_E_USAGE,
-			  "%s '%s' is not valid: use env:VAR, file:PATH, fd:N or prompt",
-			  what, src);
+	/* never quotes src: a PIN typed in its place would be printed */
+	return hc_secret_source_parse(what, src, NULL, NULL, NULL, err);
 }
 
 static int

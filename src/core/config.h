@@ -134,7 +134,8 @@ const struct hc_service_conf *hc_config_service(const struct hc_config *cfg,
  * Check the syntax of a secret source: env:VAR, file:PATH, fd:N or prompt.
  * what names the setting in the message ("pin-source",
  * "--password-source"). Returns 0, or -1 with HC_E_USAGE: "WHAT is empty",
- * "WHAT 'x' is not valid: use env:VAR, file:PATH, fd:N or prompt".
+ * "WHAT: unknown secret source (not env:VAR, file:PATH, fd:N or prompt);
+ * the value is not shown, it may be a secret" (hc_secret_source_parse).
  * Nothing is read: whether the variable is set or the file readable is
  * the business of whoever reads the secret.
  */

@@ -359,10 +359,12 @@ test_export_short_password_min_password_length() {
 	refused 4 "min-password-length" export "$THUMB" --out "$T/o/f.pfx" --password-source env:KY_ELEVEN
 	expect_no_file "$T/o/f.pfx"
 	printf '%s\n' abcde >"$T/short.pw"
+	chmod 600 "$T/short.pw"
 	refused 4 "min-password-length" export "$THUMB" --out "$T/o/f.pfx" --password-source "file:$T/short.pw"
 	[ -z "$(ls -A "$T/o")" ] || fail "refused exports left files behind:" "$(ls -A "$T/o")"
 	refused 2 "KY_UNSET_PASSWORD" export "$THUMB" --out "$T/o/f.pfx" --password-source env:KY_UNSET_PASSWORD
 	: >"$T/empty.pw"
+	chmod 600 "$T/empty.pw"
 	refused 2 "$T/empty.pw" export "$THUMB" --out "$T/o/f.pfx" --password-source "file:$T/empty.pw"
 	[ -z "$(ls -A "$T/o")" ] || fail "refused exports left files behind:" "$(ls -A "$T/o")"
 	# the password is never echoed

@@ -469,6 +469,7 @@ test_wrong_pin_exit_6_one_login_then_right_pin_works() {
 	new_cert --subject "CN=pin.example.com" --key ec:p256
 	snapshot "$T/snap.before"
 	echo 000000 >"$T/bad.pin"
+	chmod 600 "$T/bad.pin"
 	PKCS11SPY=$MODULE PKCS11SPY_OUTPUT=$T/spy.log \
 		hc --module "$SPY" --pin-source "file:$T/bad.pin" list
 	expect_rc 6 "wrong PIN"
@@ -501,6 +502,7 @@ test_pin_source_env_works() {
 
 test_pin_source_empty_file_is_usage_error() {
 	: >"$T/empty.pin"
+	chmod 600 "$T/empty.pin"
 	refused 2 "$T/empty.pin" list --pin-source "file:$T/empty.pin"
 }
 

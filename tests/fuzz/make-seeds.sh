@@ -18,7 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 rm -rf "$C"
 mkdir -p "$C/dn" "$C/names" "$C/plan" "$C/config" "$C/bundle" \
-	"$C/pkcs12" "$C/audit"
+	"$C/pkcs12" "$C/audit" "$C/secret"
 
 # ---------------------------------------------------------------- dn
 d=$C/dn
@@ -129,6 +129,32 @@ seal '{"seq":1,"seq":2,"time":"t","result":"ok","prev":"'$zero'"}' >"$d/dup-memb
 seal '[1,2,3]' >"$d/not-object"
 sed 's/"root"/"r00t"/' "$d/first" >"$d/edited"
 printf '%s' "$l1" >"$d/unsealed"
+
+# ---------------------------------------------------------------- secret
+# What a file:, fd: or prompt source gives (fuzz_secret also reads each as
+# an env: value and as the source's own text)
+d=$C/secret
+printf '123456\n' >"$d/pin"
+printf '24a8f3c1e5d7b9a0c2e4f6a8\n' >"$d/hex-pin"
+printf 'hunter2hunter2\r\n' >"$d/crlf"
+printf 'first line\nsecond line\n' >"$d/two-lines"
+printf 'no-newline-at-end' >"$d/no-newline"
+printf '\000abcdefghijklmnop\n' >"$d/nul-first"
+printf 'abcdef\000ghijklmnop\n' >"$d/nul-middle"
+printf 'abcdef\n\000after' >"$d/nul-after-line"
+printf '12\r34\r\r\n' >"$d/inner-cr"
+printf '\r\n' >"$d/empty-crlf"
+printf '\n\nsecond\n' >"$d/empty-first"
+printf ' pass w\303\266rd \t\n' >"$d/utf8-spaces"
+head -c 1024 /dev/zero | tr '\0' p >"$d/max"
+{ head -c 1024 /dev/zero | tr '\0' p; printf '\r\n'; } >"$d/max-crlf"
+{ head -c 1025 /dev/zero | tr '\0' p; printf '\n'; } >"$d/max-plus-one"
+{ head -c 1500 /dev/zero | tr '\0' p; printf '\000\n'; } >"$d/long-then-nul"
+printf 'env:HSM_PIN' >"$d/src-env"
+printf 'file:/etc/hsmcert/user.pin' >"$d/src-file"
+printf 'fd:2147483647' >"$d/src-fd"
+printf 'prompt' >"$d/src-prompt"
+printf 'env:A=B' >"$d/src-env-equals"
 
 # ---------------------------------------------------------------- X.509
 genkey() {

@@ -306,9 +306,9 @@ test_config_bad_pin_source_is_named(void **state)
 
 		snprintf(text, sizeof(text), "[token]\npin-source = %s\n",
 			 bad[i]);
-		snprintf(want, sizeof(want),
-			 "t.conf:2: pin-source '%s' is not valid: use env:VAR, file:PATH, fd:N or prompt",
-			 bad[i]);
+		/* the value is never quoted: it may be a PIN */
+		snprintf(want, sizeof(want), "%s",
+			 "t.conf:2: pin-source: unknown secret source (not env:VAR, file:PATH, fd:N or prompt); the value is not shown, it may be a secret");
 		parse_fails(text, HC_E_USAGE, want);
 	}
 	parse_ok("[token]\npin-source = fd:3\n", &cfg);
@@ -858,7 +858,7 @@ test_config_check_secret_source(void **state)
 	assert_int_equal(hc_config_check_secret_source("--password-source",
 						       "fd:2147483648", &err),
 			 -1);
-	assert_err(&err, HC_E_USAGE, "--password-source 'fd:2147483648'");
+	assert_string_equal(err.msg, "--password-source: unknown secret source (not env:VAR, file:PATH, fd:N or prompt); the value is not shown, it may be a secret");
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(hc_config_check_secret_source("--pin-source", "", &err),
 			 -1);

@@ -468,8 +468,7 @@ cfg_set(struct cfg_parser *ps, enum cfg_key key, const char *name,
 	case CK_RELOAD:
 		return cfg_take(ps, &svc->reload, strdup(value));
 	case CK_ACME_DIRECTORY:
-		if (strncmp(value, "https://", 8) != 0 &&
-		    strncmp(value, "http://", 7) != 0)
+		if (strncmp(value, "https://", 8) != 0 || value[8] == '\0')
 			return cfg_fail(ps, HC_E_USAGE,
 					"directory '%s' is not an https:// URL",
 					value);

@@ -28,6 +28,7 @@
 
 #include "core/acme.h"
 #include "core/error.h"
+#include "core/secret.h"
 
 #define ACME_BODY_MAX (1024 * 1024)
 #define PROBLEM_NS "urn:ietf:params:acme:error:"
@@ -814,7 +815,7 @@ out:
 int
 hc_acme_new_account(struct hc_acme *a, const struct hc_strlist *contact,
 		    int agree, const char *eab_kid,
-		    const unsigned char *hmac, size_t hmac_len,
+		    const hc_secret *eab_hmac,
 		    int only_existing, struct hc_acme_account *out,
 		    hc_err *err)
 {
@@ -839,7 +840,19 @@ hc_acme_new_account(struct hc_acme *a, const struct hc_strlist *contact,
 						 json_true()) != 0)
 		goto oom;
 	if (eab_kid != NULL && !only_existing) {
-		eab = eab_jws(a, eab_kid, hmac, hmac_len, err);
+		unsigned char *hmac = NULL;
+		size_t hlen = 0;
+
+		if (eab_hmac == NULL ||
+		    hc_b64url_decode(hc_secret_get0_buf(eab_hmac), &hmac,
+				     &hlen) != 0 || hlen == 0) {
+			OPENSSL_clear_free(hmac, hlen);
+			hc_err_set(err, HC_E_USAGE,
+				   "eab-hmac-source does not hold a base64url HMAC key");
+			goto out;
+		}
+		eab = eab_jws(a, eab_kid, hmac, hlen, err);
+		OPENSSL_clear_free(hmac, hlen);
 		if (eab == NULL)
 			goto out;
 		if (json_object_set_new(p, "externalAccountBinding", eab) != 0)

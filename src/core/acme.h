@@ -61,12 +61,12 @@ void hc_acme_account_release(struct hc_acme_account *acc);
 /**
  * newAccount: contact (may be empty), termsOfServiceAgreed when agree, an
  * external account binding when eab_kid (HS256 over the account JWK with
- * hmac, hmac_len bytes). only_existing asks onlyReturnExisting. On success
+ * the key eab_hmac holds as base64url; decoded here and wiped). only_existing asks onlyReturnExisting. On success
  * the client signs with kid = the account URL from now on.
  */
 int hc_acme_new_account(struct hc_acme *a, const struct hc_strlist *contact,
 			int agree, const char *eab_kid,
-			const unsigned char *hmac, size_t hmac_len,
+			const hc_secret *eab_hmac,
 			int only_existing, struct hc_acme_account *out,
 			hc_err *err);
 

@@ -18,7 +18,7 @@
 struct hc_acme;
 
 /** How many badNonce answers one request retries. */
-#define HC_ACME_NONCE_RETRIES 5
+#define HC_ACME_NONCE_RETRIES 10
 /** Longest total wait for an authorization or an order to settle, s. */
 #define HC_ACME_MAX_WAIT 120
 

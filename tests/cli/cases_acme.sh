@@ -20,7 +20,9 @@ test_acme_register_key_on_token() {
 	p11 --list-objects 2>/dev/null >"$T/objs"
 	grep -A4 '^Private Key Object; EC' "$T/objs" | grep -q 'label: *hsmcert-acme-account' ||
 		fail "no private key labelled hsmcert-acme-account" "$(cat "$T/objs")"
-	grep -A4 'label: *hsmcert-acme-account' "$T/objs" | grep 'Access:' | head -1 >"$T/access"
+	awk '/^[A-Za-z].*Object/ { priv = /^Private Key Object/ }
+	     priv && /label: *hsmcert-acme-account/ { want = 1 }
+	     priv && want && /Access:/ { print; exit }' "$T/objs" >"$T/access"
 	for a in sensitive 'always sensitive' 'never extractable' local; do
 		grep -q "$a" "$T/access" || fail "account key Access lacks '$a'" "$(cat "$T/access")"
 	done

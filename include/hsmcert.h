@@ -431,6 +431,9 @@ typedef struct hc_import_req {
 					     request is completed */
 	int force;			/**< accept an answer that lacks names
 					     the pending request asked for */
+	const unsigned char *data;	/**< the answer in memory (ACME), path
+					     then only names it */
+	size_t data_len;
 } hc_import_req;
 
 /** What an import did. */
@@ -656,5 +659,53 @@ HC_API int hc_list(hc_ctx *ctx, const hc_list_filter *filter,
  * id), HC_E_NOTFOUND (no match, or ambiguous: the message lists them).
  */
 HC_API int hc_show(hc_ctx *ctx, const char *id, hc_entry *out, hc_err *err);
+
+/* ------------------------------------------------------------------ */
+/* ACME (SPEC section 9)                                                */
+
+/** The ACME account on the token. */
+typedef struct hc_acme_info {
+	char *directory;
+	char *account;			/**< the account URL */
+	char *status;			/**< as the server says, or NULL */
+	hc_strings contact;
+	char key_id[41];
+	char *key_uri;
+	int existed;			/**< register: it was there already */
+} hc_acme_info;
+
+HC_API void hc_acme_info_release(hc_acme_info *i);
+
+typedef struct hc_acme_register_req {
+	int agree_tos;
+	const char *const *contacts;	/**< --contact, else [acme] contact */
+	size_t ncontacts;
+} hc_acme_register_req;
+
+/**
+ * acme register: an EC P-256 key pair on the token (non-exportable, label
+ * hsmcert-acme-account), newAccount signed with it, the account URL and
+ * directory kept on the token. An account for the same directory already
+ * on the token is returned (existed set). Errors: HC_E_USAGE (no
+ * directory; terms to agree without agree_tos; EAB required without
+ * eab-kid), HC_E_PIN, HC_E_FAIL. Nothing is left after a failure.
+ */
+HC_API int hc_acme_register(hc_ctx *ctx, const hc_acme_register_req *req,
+			    hc_acme_info *out, hc_err *err);
+
+/** acme show: the account for [acme] directory; HC_E_NOTFOUND if none. */
+HC_API int hc_acme_show(hc_ctx *ctx, hc_acme_info *out, hc_err *err);
+
+/** HC_E_NOTFOUND, naming `hsmcert acme register`, when there is no account. */
+HC_API int hc_acme_check_account(hc_ctx *ctx, hc_err *err);
+
+/**
+ * complete ID --acme: order a certificate for the pending request ID (its
+ * SANs as identifiers), answer the challenges, and complete the request
+ * with the issued chain as hc_import does. A failed order leaves the
+ * request and is HC_E_FAIL with the ACME problem as "type: detail".
+ */
+HC_API int hc_acme_complete(hc_ctx *ctx, const char *id, int force,
+			    hc_import_result *out, hc_err *err);
 
 #endif

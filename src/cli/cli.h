@@ -172,5 +172,9 @@ int cmd_report(int argc, char **argv);
 int cmd_disable(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
+int cmd_acme(int argc, char **argv);
+/** request --acme (cmd_acme.c) */
+int cli_request_acme(const struct cli *g, hc_ctx *ctx, const hc_new_req *req,
+		     hc_err *err);
 
 #endif

@@ -3,7 +3,7 @@
 
 #include "cli/cli.h"
 
-enum { O_PASSWORD = OPT_CMD_BASE, O_EXPORTABLE, O_FRIENDLY, O_FORCE };
+enum { O_PASSWORD = OPT_CMD_BASE, O_EXPORTABLE, O_FRIENDLY, O_FORCE, O_ACME };
 
 static const struct option longopts[] = {
 	CLI_GLOBAL_OPTIONS,
@@ -11,6 +11,7 @@ static const struct option longopts[] = {
 	{ "exportable", no_argument, NULL, O_EXPORTABLE },
 	{ "friendly-name", required_argument, NULL, O_FRIENDLY },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "acme", no_argument, NULL, O_ACME },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -20,6 +21,7 @@ static const struct cli_usage usage[] = {
 	{ "--exportable", "PFX: the imported key may be exported again" },
 	{ "--friendly-name TEXT", "PFX: the label on the token" },
 	{ "--force", "accept a CA answer that lacks names the request asked for (a warning)" },
+	{ "--acme", "complete: ID is a pending request; order its certificate from [acme]" },
 	{ NULL, NULL },
 };
 
@@ -32,7 +34,7 @@ import_or_complete(int argc, char **argv, int complete)
 	hc_import_result res;
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
-	int c, r;
+	int c, r, acme = 0;
 
 	memset(&res, 0, sizeof(res));
 	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
@@ -54,13 +56,18 @@ import_or_complete(int argc, char **argv, int complete)
 		case O_FORCE:
 			req.force = 1;
 			break;
+		case O_ACME:
+			acme = complete;
+			if (!complete)
+				return cli_usage_error(name, "--acme goes with complete ID");
+			break;
 		default:
 			return HC_E_USAGE;	/* cli_getopt named it */
 		}
 	}
 	if (g.help) {
 		cli_usage(stdout, complete ?
-			  "hsmcert complete FILE [--force]" :
+			  "hsmcert complete FILE [--force] | complete ID --acme [--force]" :
 			  "hsmcert import FILE [--password-source SRC] [--exportable] [--friendly-name TEXT] [--force]",
 			  usage);
 		return 0;
@@ -70,7 +77,9 @@ import_or_complete(int argc, char **argv, int complete)
 	req.path = argv[optind];
 	req.complete_only = complete;
 	ctx = cli_ctx_new(&g, argv[0], &err);
-	if (ctx != NULL && hc_import(ctx, &req, &res, &err) == 0) {
+	if (ctx != NULL && (acme ?
+	    hc_acme_complete(ctx, req.path, req.force, &res, &err) :
+	    hc_import(ctx, &req, &res, &err)) == 0) {
 		r = render_import(&g, &res);
 		if (r != 0)
 			err.code = r;

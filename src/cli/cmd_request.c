@@ -5,7 +5,7 @@
 
 enum {
 	O_KEY = OPT_CMD_BASE,
-	O_FRIENDLY, O_EXPORTABLE, O_FORCE, O_OUT, O_DER,
+	O_FRIENDLY, O_EXPORTABLE, O_FORCE, O_OUT, O_DER, O_ACME,
 };
 
 static const struct option longopts[] = {
@@ -17,6 +17,7 @@ static const struct option longopts[] = {
 	{ "out", required_argument, NULL, O_OUT },
 	{ "der", no_argument, NULL, O_DER },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "acme", no_argument, NULL, O_ACME },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -32,12 +33,13 @@ static const struct cli_usage usage[] = {
 	{ "--force", "create despite a plan mismatch; overwrite --out" },
 	{ "--out FILE", "write the request to FILE (default: stdout)" },
 	{ "--der", "DER instead of PEM" },
+	{ "--acme", "order the certificate from [acme] directory and complete it" },
 	{ NULL, NULL },
 };
 
 #define SYNOPSIS "hsmcert request --subject DN [--domain NAME[,NAME...]]... [--include-autodiscover]\n" \
 	"            [--include-accepted-domains] [--key SPEC] [--friendly-name TEXT]\n" \
-	"            [--exportable] [--out FILE] [--der] [--plan FILE [--force]]"
+	"            [--exportable] [--out FILE] [--der] [--plan FILE [--force]] [--acme]"
 
 int
 cmd_request(int argc, char **argv)
@@ -49,7 +51,7 @@ cmd_request(int argc, char **argv)
 	hc_blob csr = { NULL, 0 };
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
-	int c, r;
+	int c, r, acme = 0;
 
 	domains = calloc((size_t)argc + 1, sizeof(*domains));
 	if (domains == NULL)
@@ -81,6 +83,9 @@ cmd_request(int argc, char **argv)
 		case O_FORCE:
 			req.force = 1;
 			break;
+		case O_ACME:
+			acme = 1;
+			break;
 		default:
 			/* cli_getopt named it */
 			goto usage_fail;
@@ -101,6 +106,12 @@ cmd_request(int argc, char **argv)
 	}
 	req.domains = domains;
 	ctx = cli_ctx_new(&g, argv[0], &err);
+	if (ctx != NULL && acme) {
+		(void)cli_request_acme(&g, ctx, &req, &err);
+		hc_entry_release(&e);
+		free(domains);
+		return cli_finish(&g, ctx, &err);
+	}
 	if (ctx != NULL && hc_request(ctx, &req, &e, &csr, &err) == 0) {
 		r = csr.data != NULL ? render_blob(&csr) :
 		    render_request_written(&g, &e, req.out);

@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{ "lock", cmd_lock, "Make an exportable key permanently non-exportable" },
 	{ "audit", cmd_audit, "Show or verify the tamper-evident audit log" },
 	{ "report", cmd_report, "Compliance report of every key and certificate" },
+	{ "acme", cmd_acme, "ACME account: register or show (request --acme orders)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -45,6 +45,7 @@ enum cfg_section {
 	SEC_NAMES,
 	SEC_PATHS,
 	SEC_HOST,
+	SEC_ACME,
 	SEC_SERVICE,
 };
 
@@ -54,6 +55,7 @@ static const char *const fixed_sections[] = {
 	[SEC_NAMES] = "names",
 	[SEC_PATHS] = "paths",
 	[SEC_HOST] = "host",
+	[SEC_ACME] = "acme",
 };
 
 enum cfg_key {
@@ -70,6 +72,17 @@ enum cfg_key {
 	CK_CERT_FILE,
 	CK_KEY_URI_FILE,
 	CK_RELOAD,
+	CK_ACME_DIRECTORY,
+	CK_ACME_CA_FILE,
+	CK_ACME_CONTACT,
+	CK_ACME_CHALLENGE,
+	CK_ACME_HTTP_LISTEN,
+	CK_ACME_HTTP_ROOT,
+	CK_ACME_DNS_HOOK,
+	CK_ACME_EAB_KID,
+	CK_ACME_EAB_HMAC_SOURCE,
+	CK_ACME_RENEW_BEFORE,
+	CK_ACME_DAYS,
 };
 
 /* [policy] keys are hc_policy_set()'s business */
@@ -91,6 +104,17 @@ static const struct {
 	{ SEC_SERVICE, "cert-file", CK_CERT_FILE },
 	{ SEC_SERVICE, "key-uri-file", CK_KEY_URI_FILE },
 	{ SEC_SERVICE, "reload", CK_RELOAD },
+	{ SEC_ACME, "directory", CK_ACME_DIRECTORY },
+	{ SEC_ACME, "ca-file", CK_ACME_CA_FILE },
+	{ SEC_ACME, "contact", CK_ACME_CONTACT },
+	{ SEC_ACME, "challenge", CK_ACME_CHALLENGE },
+	{ SEC_ACME, "http-listen", CK_ACME_HTTP_LISTEN },
+	{ SEC_ACME, "http-root", CK_ACME_HTTP_ROOT },
+	{ SEC_ACME, "dns-hook", CK_ACME_DNS_HOOK },
+	{ SEC_ACME, "eab-kid", CK_ACME_EAB_KID },
+	{ SEC_ACME, "eab-hmac-source", CK_ACME_EAB_HMAC_SOURCE },
+	{ SEC_ACME, "renew-before", CK_ACME_RENEW_BEFORE },
+	{ SEC_ACME, "days", CK_ACME_DAYS },
 };
 
 struct cfg_parser {
@@ -293,6 +317,91 @@ out:
 	return ok;
 }
 
+/* [acme] contact: comma-separated mailto: URIs */
+static int
+set_contacts(struct cfg_parser *ps, const char *value)
+{
+	struct hc_strlist l = { 0 };
+	const char *item = value, *comma;
+	size_t n;
+	int ok = 0;
+
+	while (item != NULL) {
+		comma = strchr(item, ',');
+		n = comma != NULL ? (size_t)(comma - item) : strlen(item);
+		trim_span(&item, &n);
+		if (n > 0 && (n < 8 || strncmp(item, "mailto:", 7) != 0)) {
+			cfg_fail(ps, HC_E_USAGE,
+				 "contact '%.*s' is not a mailto: URI", (int)n,
+				 item);
+			goto out;
+		}
+		if (n > 0 && hc_strlist_pushf(&l, &ps->err, "%.*s", (int)n,
+					      item) != 0) {
+			cfg_fail_set(ps);
+			goto out;
+		}
+		item = comma != NULL ? comma + 1 : NULL;
+	}
+	hc_strlist_release(&ps->cfg->acme.contact);
+	ps->cfg->acme.contact = l;
+	l = (struct hc_strlist){ 0 };
+	ok = 1;
+out:
+	hc_strlist_release(&l);
+	return ok;
+}
+
+/* ADDR:PORT (ADDR an IPv4 address, [IPv6], or a host name) */
+static int
+listen_ok(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || colon == v || colon[1] == '\0')
+		return 0;
+	port = strtol(colon + 1, &end, 10);
+	return *end == '\0' && port > 0 && port < 65536 &&
+	       isdigit((unsigned char)colon[1]);
+}
+
+/* renew-before: "N days" or "A/B" (a fraction of the lifetime) */
+static int
+set_renew_before(struct cfg_parser *ps, const char *value)
+{
+	struct hc_acme_conf *a = &ps->cfg->acme;
+	long n = 0, d = 0;
+	char *end;
+
+	if (isdigit((unsigned char)value[0])) {
+		n = strtol(value, &end, 10);
+		while (*end == ' ')
+			end++;
+		if (end > value && (strcmp(end, "days") == 0 ||
+				     strcmp(end, "day") == 0 ||
+				     strcmp(end, "d") == 0) && n > 0 &&
+		    n <= 3650) {
+			a->renew_before_days = n;
+			a->renew_num = a->renew_den = 0;
+			return 1;
+		}
+		if (*end == '/') {
+			d = strtol(end + 1, &end, 10);
+			if (*end == '\0' && n > 0 && d > n && d <= 100) {
+				a->renew_before_days = 0;
+				a->renew_num = (int)n;
+				a->renew_den = (int)d;
+				return 1;
+			}
+		}
+	}
+	return cfg_fail(ps, HC_E_USAGE,
+			"renew-before '%s' is not valid: use 'N days' or a fraction such as 1/3",
+			value);
+}
+
 /* One key of a known section. Returns 1, or 0 when it failed. */
 static int
 cfg_set(struct cfg_parser *ps, enum cfg_key key, const char *name,
@@ -341,6 +450,66 @@ cfg_set(struct cfg_parser *ps, enum cfg_key key, const char *name,
 		return cfg_take(ps, &svc->key_uri_file, cfg_path(ps, value));
 	case CK_RELOAD:
 		return cfg_take(ps, &svc->reload, strdup(value));
+	case CK_ACME_DIRECTORY:
+		if (strncmp(value, "https://", 8) != 0 || value[8] == '\0')
+			return cfg_fail(ps, HC_E_USAGE,
+					"directory '%s' is not an https:// URL",
+					value);
+		return cfg_take(ps, &cfg->acme.directory, strdup(value));
+	case CK_ACME_CA_FILE:
+		return cfg_take(ps, &cfg->acme.ca_file, cfg_path(ps, value));
+	case CK_ACME_CONTACT:
+		return set_contacts(ps, value);
+	case CK_ACME_CHALLENGE:
+		if (strcmp(value, "http-01") != 0 &&
+		    strcmp(value, "dns-01") != 0)
+			return cfg_fail(ps, HC_E_USAGE,
+					"challenge '%s' is not valid: use http-01 or dns-01",
+					value);
+		cfg->acme.dns01 = strcmp(value, "dns-01") == 0;
+		return 1;
+	case CK_ACME_HTTP_LISTEN:
+		if (!listen_ok(value))
+			return cfg_fail(ps, HC_E_USAGE,
+					"http-listen '%s' is not ADDR:PORT",
+					value);
+		return cfg_take(ps, &cfg->acme.http_listen, strdup(value));
+	case CK_ACME_HTTP_ROOT:
+		return cfg_take(ps, &cfg->acme.http_root, cfg_path(ps, value));
+	case CK_ACME_DNS_HOOK:
+		return cfg_take(ps, &cfg->acme.dns_hook, strdup(value));
+	case CK_ACME_EAB_KID:
+		return cfg_take(ps, &cfg->acme.eab_kid, strdup(value));
+	case CK_ACME_EAB_HMAC_SOURCE:
+		if (strcmp(value, "prompt") == 0)
+			return cfg_fail(ps, HC_E_USAGE,
+					"eab-hmac-source cannot be prompt: use env:VAR, file:PATH or fd:N");
+		if (hc_config_check_secret_source("eab-hmac-source", value,
+						  &ps->err) != 0)
+			return cfg_fail_set(ps);
+		if (strncmp(value, "file:", 5) == 0) {
+			char *path = cfg_path(ps, value + 5), *v = NULL;
+
+			if (path != NULL) {
+				v = malloc(strlen(path) + 6);
+				if (v != NULL)
+					snprintf(v, strlen(path) + 6,
+						 "file:%s", path);
+			}
+			free(path);
+			return cfg_take(ps, &cfg->acme.eab_hmac_source, v);
+		}
+		return cfg_take(ps, &cfg->acme.eab_hmac_source, strdup(value));
+	case CK_ACME_RENEW_BEFORE:
+		return set_renew_before(ps, value);
+	case CK_ACME_DAYS: {
+		long d;
+
+		if (hc_parse_long(value, 1, 3650, "days", &d, &ps->err) != 0)
+			return cfg_fail_set(ps);
+		cfg->acme.days = d;
+		return 1;
+	}
 	}
 	return cfg_fail(ps, HC_E_FAIL, "internal: key %s", name);
 }
@@ -596,6 +765,14 @@ hc_config_release(struct hc_config *cfg)
 		free(cfg->services[i].reload);
 	}
 	free(cfg->services);
+	free(cfg->acme.directory);
+	free(cfg->acme.ca_file);
+	hc_strlist_release(&cfg->acme.contact);
+	free(cfg->acme.http_listen);
+	free(cfg->acme.http_root);
+	free(cfg->acme.dns_hook);
+	free(cfg->acme.eab_kid);
+	free(cfg->acme.eab_hmac_source);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

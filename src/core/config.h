@@ -23,6 +23,22 @@ struct hc_service_conf {
 	char *reload;		/**< command run after a change */
 };
 
+/** [acme] (SPEC section 9). Strings are owned; NULL when not set. */
+struct hc_acme_conf {
+	char *directory;	/**< the ACME directory URL */
+	char *ca_file;		/**< PEM bundle for the server's TLS */
+	struct hc_strlist contact;	/**< mailto: URIs */
+	int dns01;		/**< challenge = dns-01 (else http-01) */
+	char *http_listen;	/**< ADDR:PORT */
+	char *http_root;	/**< webroot */
+	char *dns_hook;		/**< HOOK add|del NAME VALUE */
+	char *eab_kid;
+	char *eab_hmac_source;	/**< env:, file:, fd: */
+	long renew_before_days;	/**< "N days", or 0 */
+	int renew_num, renew_den;	/**< "1/3" (the default) */
+	long days;		/**< notAfter = now + days, 0 = not asked */
+};
+
 /**
  * The configuration. Every string is owned by the struct and freed by
  * hc_config_release(); the comments give the key and the default.
@@ -48,6 +64,7 @@ struct hc_config {
 	/** [service NAME] sections, in file order */
 	struct hc_service_conf *services;
 	size_t nservices;
+	struct hc_acme_conf acme;	/**< [acme] */
 };
 
 /**

@@ -446,6 +446,29 @@ out:
 	return text;
 }
 
+/* The ACME account key is not an orphan key (SPEC section 9). */
+static void
+drop_acme_account_key(struct hc_store *s)
+{
+	size_t i, n = 0, sorted = s->nsorted;
+
+	for (i = 0; i < s->nitems; i++) {
+		const struct hc_store_item *it = &s->items[i];
+		const char *l = it->priv != NULL ? it->priv->label :
+				it->pub != NULL ? it->pub->label : NULL;
+
+		if (it->kind == HC_KIND_ORPHAN && l != NULL &&
+		    strcmp(l, HC_ACME_ACCOUNT_APP) == 0) {
+			if (i < s->nsorted)
+				sorted--;
+			continue;
+		}
+		s->items[n++] = s->items[i];
+	}
+	s->nitems = n;
+	s->nsorted = sorted;
+}
+
 static int
 store_join(struct hc_token *t, struct hc_store *s, hc_err *err)
 {
@@ -467,6 +490,7 @@ store_join(struct hc_token *t, struct hc_store *s, hc_err *err)
 			       it->ident);
 		}
 	}
+	drop_acme_account_key(s);
 	return 0;
 }
 

@@ -13,6 +13,8 @@
 #include "core/token.h"
 
 #define HC_REQUEST_APP "hsmcert-request"
+/** CKA_APPLICATION of the ACME account record; CKA_LABEL of its key */
+#define HC_ACME_ACCOUNT_APP "hsmcert-acme-account"
 
 /** One key id's objects (any may be NULL). */
 struct hc_store_item {

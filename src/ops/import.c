@@ -534,8 +534,14 @@ do_import(hc_ctx *ctx, const hc_import_req *req, hc_import_result *out,
 	memset(&res, 0, sizeof(res));
 	if (req->path == NULL)
 		return hc_err_set(err, HC_E_USAGE, "a FILE to import is required");
-	if (hc_file_read(req->path, &buf, &len, err) != 0)
+	if (req->data != NULL) {
+		buf = OPENSSL_memdup(req->data, req->data_len);
+		len = req->data_len;
+		if (buf == NULL)
+			return hc_err_set(err, HC_E_FAIL, "out of memory");
+	} else if (hc_file_read(req->path, &buf, &len, err) != 0) {
 		return -1;
+	}
 	if (hc_bundle_parse(buf, len, req->path, &kind, &certs, err) != 0)
 		goto out;
 	if (kind == HC_BUNDLE_PKCS12) {

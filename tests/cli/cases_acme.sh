@@ -1,0 +1,180 @@
+# tests/cli/cases_acme.sh - ACME (SPEC section 9) against pebble 2.4.0
+# shellcheck shell=bash
+# shellcheck source=pebble.sh
+. "$HERE/pebble.sh"
+
+# acme_request ARGS...: request --acme for three names
+ACME_NAMES=b.acme.test,c.acme.test
+
+acme_registered() {
+	start_pebble "${1:-0}"
+	hc acme register --agree-tos --contact mailto:ops@acme.test
+	expect_rc 0 "acme register: $ERR"
+}
+
+test_acme_register_key_on_token() {
+	fresh_case
+	acme_registered
+	expect_out "ACME account registered."
+	expect_out_re 'Account   : https://127\.0\.0\.1:[0-9]+/my-account/'
+	p11 --list-objects 2>/dev/null >"$T/objs"
+	grep -A4 '^Private Key Object; EC' "$T/objs" | grep -q 'label: *hsmcert-acme-account' ||
+		fail "no private key labelled hsmcert-acme-account" "$(cat "$T/objs")"
+	awk '/^[A-Za-z].*Object/ { priv = /^Private Key Object/ }
+	     priv && /label: *hsmcert-acme-account/ { want = 1 }
+	     priv && want && /Access:/ { print; exit }' "$T/objs" >"$T/access"
+	for a in sensitive 'always sensitive' 'never extractable' local; do
+		grep -q "$a" "$T/access" || fail "account key Access lacks '$a'" "$(cat "$T/access")"
+	done
+	grep -q "label: *'hsmcert-acme-account'" "$T/objs" || grep -q 'application: *hsmcert-acme-account' "$T/objs" ||
+		fail "no account record (data object)" "$(cat "$T/objs")"
+	# the account key is not an orphan key
+	hc list --format json
+	expect_rc 0
+	expect_eq "[]" "$(tr -d ' \n' <"$T/out")" "list after acme register"
+}
+
+test_acme_register_again_same_account() {
+	fresh_case
+	acme_registered
+	first=$(sed -n 's/^Account *: //p' "$T/out")
+	snapshot "$T/before"
+	hc acme register --agree-tos
+	expect_rc 0
+	expect_out "The ACME account exists already."
+	expect_eq "$first" "$(sed -n 's/^Account *: //p' "$T/out")" "account URL"
+	snapshot "$T/after"
+	cmp -s "$T/before" "$T/after" || fail "register again changed the token"
+}
+
+test_acme_show_json() {
+	fresh_case
+	acme_registered
+	hc acme show --format json
+	expect_rc 0
+	jq_py "$T/out" 'd["Directory"]' >"$T/v" && expect_eq "$PEBBLE_DIR" "$(cat "$T/v")" "Directory"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["Status"]=="valid", d
+assert d["Contact"]==["mailto:ops@acme.test"], d
+assert d["Account"].startswith("https://"), d
+assert len(d["KeyId"])==40, d
+assert d["KeyUri"].startswith("pkcs11:") and "type=private" in d["KeyUri"], d' "$T/out" ||
+		fail "acme show json" "$(cat "$T/out")"
+}
+
+test_acme_register_needs_agree_tos() {
+	fresh_case
+	start_pebble 0
+	snapshot "$T/before"
+	hc acme register
+	expect_rc 2
+	expect_err "--agree-tos"
+	expect_err "terms of service"
+	snapshot "$T/after"
+	cmp -s "$T/before" "$T/after" || fail "a refused register changed the token"
+}
+
+test_acme_no_account_exit_3() {
+	fresh_case
+	start_pebble 0
+	snapshot "$T/before"
+	hc request --acme --subject CN=a.acme.test
+	expect_rc 3
+	expect_err "hsmcert acme register"
+	snapshot "$T/after"
+	cmp -s "$T/before" "$T/after" || fail "request --acme without account changed the token"
+	hc acme show
+	expect_rc 3
+}
+
+# the issued certificate: beside its key, chain verifies, names
+check_issued() {
+	hc list --format json
+	expect_rc 0
+	python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))
+c=[e for e in l if e["Status"]!="PendingRequest"]
+assert len(l)==1 and len(c)==1, l
+print(c[0]["Thumbprint"], c[0]["KeyId"])' "$T/out" >"$T/ids" || fail "list after issuance" "$(cat "$T/out")"
+	read -r thumb keyid <"$T/ids"
+	objects_with_id "$keyid" >"$T/objs"
+	for kind in 'Private Key Object' 'Public Key Object' 'Certificate Object'; do
+		[ "$(grep -c "^$kind" "$T/objs")" = 1 ] || fail "not exactly one '$kind' with ID $keyid" "$(cat "$T/objs")"
+	done
+	hc export "$thumb" --cert-only --out "$T/chain.pem"
+	expect_rc 0
+	pebble_root "$T/root.pem"
+	run_ok openssl verify -CAfile "$T/root.pem" -untrusted "$T/chain.pem" "$T/chain.pem"
+	openssl x509 -in "$T/chain.pem" -noout -ext subjectAltName >"$T/san"
+	for n in a.acme.test b.acme.test c.acme.test; do
+		grep -q "DNS:$n" "$T/san" || fail "SAN lacks $n" "$(cat "$T/san")"
+	done
+}
+
+test_acme_request_three_names() {
+	fresh_case
+	acme_registered
+	s=$(date +%s%N)
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	e=$(date +%s%N)
+	expect_rc 0 "$ERR"
+	expect_out "Completed the pending request"
+	echo "# 3-name issuance: $(((e - s) / 1000000)) ms" >&2
+	check_issued
+	grep -q '"command":"complete".*"result":"ok"' "$T/state/audit.log" ||
+		fail "no ok complete line in the audit log"
+}
+
+test_acme_bad_nonce_retried() {
+	fresh_case
+	# 40 % of the nonces are refused: about six retries per order
+	acme_registered 40
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	expect_rc 0 "$ERR"
+	check_issued
+}
+
+test_acme_failed_order_then_complete() {
+	fresh_case
+	start_pebble 0
+	good=$(sed -n 's/^http-listen = //p' "$CONF")
+	# pebble's validator connects to its httpPort: answer on another port
+	sed -i "s/^http-listen = .*/http-listen = 127.0.0.1:$(free_port)/" "$CONF"
+	hc acme register --agree-tos
+	expect_rc 0
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	expect_rc 1
+	expect_err "urn:ietf:params:acme:error:"
+	expect_err "stays pending"
+	grep -q '"command":"complete".*"result":"error"' "$T/state/audit.log" ||
+		fail "the failed order is not audited as error"
+	hc list --format json
+	python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))
+assert len(l)==1 and l[0]["Status"]=="PendingRequest", l
+print(l[0]["KeyId"])' "$T/out" >"$T/keyid" || fail "pending request not kept" "$(cat "$T/out")"
+	sed -i "s/^http-listen = .*/http-listen = $good/" "$CONF"
+	hc complete "$(cat "$T/keyid")" --acme
+	expect_rc 0 "$ERR"
+	check_issued
+}
+
+test_acme_http_root_files_removed() {
+	fresh_case
+	start_pebble 0
+	mkdir -p "$T/www"
+	sed -i '/^http-listen = /d' "$CONF"
+	conf_set acme http-root "$T/www"
+	hc acme register --agree-tos
+	expect_rc 0
+	# nobody serves the webroot: the order fails, and the files go
+	hc request --acme --subject CN=a.acme.test
+	expect_rc 1
+	[ -z "$(find "$T/www" -mindepth 1)" ] || fail "webroot not cleaned" "$(find "$T/www")"
+}
+
+test_acme_config_bad_challenge() {
+	fresh_case
+	conf_set acme challenge tls-alpn-01
+	hc acme show
+	expect_rc 2
+	expect_err "challenge 'tls-alpn-01' is not valid"
+}

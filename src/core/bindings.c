@@ -113,35 +113,6 @@ out:
 	return ret;
 }
 
-static int
-mkdirs(const char *path, hc_err *err)
-{
-	char *p = strdup(path), *s;
-	int ret = -1;
-
-	if (p == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	for (s = p + 1; ; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-			hc_err_set(err, HC_E_FAIL, "cannot create %s: %s", p,
-				   strerror(errno));
-			goto out;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	ret = 0;
-out:
-	free(p);
-	return ret;
-}
-
 int
 hc_state_lock(const char *state_dir, int *fd, hc_err *err)
 {
@@ -152,36 +123,25 @@ int
 hc_state_lock_named(const char *state_dir, const char *name, int *fd,
 		    hc_err *err)
 {
-	size_t len = strlen(state_dir) + strlen(name) + 2;
-	char *path;
-	int f;
+	int dirfd = -1, f = -1, r;
 
-	if (mkdirs(state_dir, err) != 0)
+	/* the state directory may be a link the administrator made; the
+	 * lock file in it is never followed */
+	if (hc_state_dir_open(state_dir, HC_STATE_CREATE | HC_STATE_FOLLOW,
+			      &dirfd, err) != 0)
 		return -1;
-	path = malloc(len);
-	if (path == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	if (snprintf(path, len, "%s/%s", state_dir, name) < 0) {
-		free(path);
-		return hc_err_set(err, HC_E_FAIL, "internal: path");
-	}
-	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (f < 0) {
-		hc_err_set(err, HC_E_FAIL, "cannot open %s: %s", path,
-			   strerror(errno));
-		free(path);
+	r = hc_state_open_at(dirfd, state_dir, name, &f, err);
+	close(dirfd);
+	if (r != 0)
 		return -1;
-	}
 	while (flock(f, LOCK_EX) != 0) {
 		if (errno == EINTR)
 			continue;
-		hc_err_set(err, HC_E_FAIL, "cannot lock %s: %s", path,
-			   strerror(errno));
-		free(path);
+		hc_err_set(err, HC_E_FAIL, "cannot lock %s/%s: %s", state_dir,
+			   name, strerror(errno));
 		close(f);
 		return -1;
 	}
-	free(path);
 	*fd = f;
 	return 0;
 }
@@ -193,18 +153,7 @@ hc_state_unlock(int fd)
 		close(fd);
 }
 
-static char *
-bindings_path(const char *state_dir)
-{
-	size_t len = strlen(state_dir) + 16;
-	char *p = malloc(len);
-
-	if (p != NULL && snprintf(p, len, "%s/bindings.json", state_dir) < 0) {
-		free(p);
-		p = NULL;
-	}
-	return p;
-}
+#define BINDINGS_FILE "bindings.json"
 
 void
 hc_bindings_release(struct hc_bindings *b)
@@ -291,31 +240,47 @@ bindings_to_json(const struct hc_bindings *b)
 int
 hc_bindings_load(const char *state_dir, struct hc_bindings *b, hc_err *err)
 {
-	char *path = bindings_path(state_dir);
 	json_error_t jerr;
 	json_t *root = NULL;
-	int ret = -1;
+	unsigned char *text = NULL;
+	char *origin = NULL;
+	size_t len = 0;
+	int dirfd = -1, ret = -1, r;
 
-	if (path == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	if (!hc_file_exists(path)) {
-		memset(b, 0, sizeof(*b));
-		free(path);
-		return 0;
-	}
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		hc_err_set(err, HC_E_FAIL, "%s:%d: damaged bindings file: %s",
-			   path, jerr.line, jerr.text);
+	memset(b, 0, sizeof(*b));
+	r = hc_state_dir_open(state_dir, HC_STATE_FOLLOW, &dirfd, err);
+	if (r != 0)
+		return r > 0 ? 0 : -1;	/* no state directory: no bindings */
+	r = hc_state_read_at(dirfd, state_dir, BINDINGS_FILE, &text, &len, err);
+	if (r != 0) {
+		ret = r > 0 ? 0 : -1;	/* no file yet: no bindings */
 		goto out;
 	}
-	if (bindings_from_json(json_object_get(root, "bindings"), path, b,
+	root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES,
+			  &jerr);
+	if (root == NULL) {
+		hc_err_set(err, HC_E_FAIL, "%s/%s:%d: damaged bindings file: %s",
+			   state_dir, BINDINGS_FILE, jerr.line, jerr.text);
+		goto out;
+	}
+	origin = malloc(strlen(state_dir) + sizeof(BINDINGS_FILE) + 1);
+	if (origin == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	memcpy(origin, state_dir, strlen(state_dir));
+	origin[strlen(state_dir)] = '/';
+	memcpy(origin + strlen(state_dir) + 1, BINDINGS_FILE,
+	       sizeof(BINDINGS_FILE));
+	if (bindings_from_json(json_object_get(root, "bindings"), origin, b,
 			       err) != 0)
 		goto out;
 	ret = 0;
 out:
+	free(origin);
 	json_decref(root);
-	free(path);
+	free(text);
+	close(dirfd);
 	return ret;
 }
 
@@ -323,11 +288,11 @@ int
 hc_bindings_save(const char *state_dir, const struct hc_bindings *b,
 		 hc_err *err)
 {
-	char *path = bindings_path(state_dir), *text = NULL;
+	char *text = NULL;
 	json_t *root = json_object(), *arr = bindings_to_json(b);
-	int ret = -1;
+	int dirfd = -1, ret = -1;
 
-	if (path == NULL || root == NULL || arr == NULL ||
+	if (root == NULL || arr == NULL ||
 	    json_object_set_new(root, "version", json_integer(1)) ||
 	    json_object_set(root, "bindings", arr)) {
 		hc_err_set(err, HC_E_FAIL, "out of memory");
@@ -338,15 +303,18 @@ hc_bindings_save(const char *state_dir, const struct hc_bindings *b,
 		hc_err_set(err, HC_E_FAIL, "cannot encode the bindings");
 		goto out;
 	}
-	if (mkdirs(state_dir, err) != 0 ||
-	    hc_file_write_atomic(path, text, strlen(text), 0600, 1, err) != 0)
+	if (hc_state_dir_open(state_dir, HC_STATE_CREATE | HC_STATE_FOLLOW,
+			      &dirfd, err) != 0 ||
+	    hc_state_write_at(dirfd, state_dir, BINDINGS_FILE, text,
+			      strlen(text), 0600, 1, err) != 0)
 		goto out;
 	ret = 0;
 out:
+	if (dirfd >= 0)
+		close(dirfd);
 	free(text);
 	json_decref(arr);
 	json_decref(root);
-	free(path);
 	return ret;
 }
 

@@ -62,18 +62,14 @@ index_name(struct hc_token *tok, char name[90])
  * index file in it, is a link or not what it must be (SPEC 10: exit 1).
  */
 static int
-index_open(hc_ctx *ctx, const char *dir, const char *name, unsigned flags,
-	   int *dirfd, hc_err *err)
+index_open(const char *dir, const char *name, unsigned flags, int *dirfd,
+	   hc_err *err)
 {
 	hc_err e = { 0 };
 	int r;
 
 	if (hc_state_dir_check(dir, err) != 0)
 		return -1;
-	if ((flags & HC_STATE_CREATE) &&
-	    hc_state_dir_open(ctx->cfg.state_dir,
-			      HC_STATE_CREATE | HC_STATE_FOLLOW, dirfd, &e) == 0)
-		close(*dirfd);
 	r = hc_state_dir_open(dir, flags, dirfd, &e);
 	if (r != 0)
 		return hc_state_dir_check(dir, err) != 0 ? -1 : 1;
@@ -121,7 +117,7 @@ hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s,
 		free(body);
 	}
 	/* a link or a FIFO where the index should be is an error (exit 1) */
-	r = index_open(ctx, dir, name, HC_STATE_CREATE, &dirfd, err);
+	r = index_open(dir, name, HC_STATE_CREATE, &dirfd, err);
 	if (r != 0) {
 		ret = r < 0 ? -1 : 0;
 		goto out;
@@ -132,8 +128,8 @@ hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s,
 		goto out;
 	hc_err_clear(&e);
 	/* the index only speeds things up: failing to write it is not an
-	 * error (a link or a FIFO swapped in meanwhile is replaced, never
-	 * written through) */
+	 * error (a link swapped in meanwhile is refused, or replaced by the
+	 * rename: never written through) */
 	if (hc_state_write_at(dirfd, dir, name, text, strlen(text), 0600, 1,
 			      &e) != 0)
 		goto out;
@@ -162,7 +158,7 @@ index_find(hc_ctx *ctx, struct hc_token *tok, const char *norm,
 		return 0;
 	index_name(tok, name);
 	/* a link or a FIFO where the index should be is an error (exit 1) */
-	r = index_open(ctx, path, name, 0, &dirfd, err);
+	r = index_open(path, name, 0, &dirfd, err);
 	if (r < 0) {
 		free(path);
 		return -1;

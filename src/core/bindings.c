@@ -113,35 +113,6 @@ out:
 	return ret;
 }
 
-static int
-mkdirs(const char *path, hc_err *err)
-{
-	char *p = strdup(path), *s;
-	int ret = -1;
-
-	if (p == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	for (s = p + 1; ; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-			hc_err_set(err, HC_E_FAIL, "cannot create %s: %s", p,
-				   strerror(errno));
-			goto out;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	ret = 0;
-out:
-	free(p);
-	return ret;
-}
-
 int
 hc_state_lock(const char *state_dir, int *fd, hc_err *err)
 {
@@ -152,36 +123,25 @@ int
 hc_state_lock_named(const char *state_dir, const char *name, int *fd,
 		    hc_err *err)
 {
-	size_t len = strlen(state_dir) + strlen(name) + 2;
-	char *path;
-	int f;
+	int dirfd = -1, f = -1, r;
 
-	if (mkdirs(state_dir, err) != 0)
+	/* the state directory may be a link the administrator made; the
+	 * lock file in it is never followed */
+	if (hc_state_dir_open(state_dir, HC_STATE_CREATE | HC_STATE_FOLLOW,
+			      &dirfd, err) != 0)
 		return -1;
-	path = malloc(len);
-	if (path == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	if (snprintf(path, len, "%s/%s", state_dir, name) < 0) {
-		free(path);
-		return hc_err_set(err, HC_E_FAIL, "internal: path");
-	}
-	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (f < 0) {
-		hc_err_set(err, HC_E_FAIL, "cannot open %s: %s", path,
-			   strerror(errno));
-		free(path);
+	r = hc_state_open_at(dirfd, state_dir, name, &f, err);
+	close(dirfd);
+	if (r != 0)
 		return -1;
-	}
 	while (flock(f, LOCK_EX) != 0) {
 		if (errno == EINTR)
 			continue;
-		hc_err_set(err, HC_E_FAIL, "cannot lock %s: %s", path,
-			   strerror(errno));
-		free(path);
+		hc_err_set(err, HC_E_FAIL, "cannot lock %s/%s: %s", state_dir,
+			   name, strerror(errno));
 		close(f);
 		return -1;
 	}
-	free(path);
 	*fd = f;
 	return 0;
 }
@@ -193,18 +153,7 @@ hc_state_unlock(int fd)
 		close(fd);
 }
 
-static char *
-bindings_path(const char *state_dir)
-{
-	size_t len = strlen(state_dir) + 16;
-	char *p = malloc(len);
-
-	if (p != NULL && snprintf(p, len, "%s/bindings.json", state_dir) < 0) {
-		free(p);
-		p = NULL;
-	}
-	return p;
-}
+#define BINDINGS_FILE "bindings.json"
 
 void
 hc_bindings_release(struct hc_bindings *b)
@@ -291,31 +240,47 @@ bindings_to_json(const struct hc_bindings *b)
 int
 hc_bindings_load(const char *state_dir, struct hc_bindings *b, hc_err *err)
 {
-	char *path = bindings_path(state_dir);
 	json_error_t jerr;
 	json_t *root = NULL;
-	int ret = -1;
+	unsigned char *text = NULL;
+	char *origin = NULL;
+	size_t len = 0;
+	int dirfd = -1, ret = -1, r;
 
-	if (path == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	if (!hc_file_exists(path)) {
-		memset(b, 0, sizeof(*b));
-		free(path);
-		return 0;
-	}
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		hc_err_set(err, HC_E_FAIL, "%s:%d: damaged bindings file: %s",
-			   path, jerr.line, jerr.text);
+	memset(b, 0, sizeof(*b));
+	r = hc_state_dir_open(state_dir, HC_STATE_FOLLOW, &dirfd, err);
+	if (r != 0)
+		return r > 0 ? 0 : -1;	/* no state directory: no bindings */
+	r = hc_state_read_at(dirfd, state_dir, BINDINGS_FILE, &text, &len, err);
+	if (r != 0) {
+		ret = r > 0 ? 0 : -1;	/* no file yet: no bindings */
 		goto out;
 	}
-	if (bindings_from_json(json_object_get(root, "bindings"), path, b,
+	root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES,
+			  &jerr);
+	if (root == NULL) {
+		hc_err_set(err, HC_E_FAIL, "%s/%s:%d: damaged bindings file: %s",
+			   state_dir, BINDINGS_FILE, jerr.line, jerr.text);
+		goto out;
+	}
+	origin = malloc(strlen(state_dir) + sizeof(BINDINGS_FILE) + 1);
+	if (origin == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	memcpy(origin, state_dir, strlen(state_dir));
+	origin[strlen(state_dir)] = '/';
+	memcpy(origin + strlen(state_dir) + 1, BINDINGS_FILE,
+	       sizeof(BINDINGS_FILE));
+	if (bindings_from_json(json_object_get(root, "bindings"), origin, b,
 			       err) != 0)
 		goto out;
 	ret = 0;
 out:
+	free(origin);
 	json_decref(root);
-	free(path);
+	free(text);
+	close(dirfd);
 	return ret;
 }
 
@@ -323,11 +288,11 @@ int
 hc_bindings_save(const char *state_dir, const struct hc_bindings *b,
 		 hc_err *err)
 {
-	char *path = bindings_path(state_dir), *text = NULL;
+	char *text = NULL;
 	json_t *root = json_object(), *arr = bindings_to_json(b);
-	int ret = -1;
+	int dirfd = -1, ret = -1;
 
-	if (path == NULL || root == NULL || arr == NULL ||
+	if (root == NULL || arr == NULL ||
 	    json_object_set_new(root, "version", json_integer(1)) ||
 	    json_object_set(root, "bindings", arr)) {
 		hc_err_set(err, HC_E_FAIL, "out of memory");
@@ -338,15 +303,18 @@ hc_bindings_save(const char *state_dir, const struct hc_bindings *b,
 		hc_err_set(err, HC_E_FAIL, "cannot encode the bindings");
 		goto out;
 	}
-	if (mkdirs(state_dir, err) != 0 ||
-	    hc_file_write_atomic(path, text, strlen(text), 0600, 1, err) != 0)
+	if (hc_state_dir_open(state_dir, HC_STATE_CREATE | HC_STATE_FOLLOW,
+			      &dirfd, err) != 0 ||
+	    hc_state_write_at(dirfd, state_dir, BINDINGS_FILE, text,
+			      strlen(text), 0600, 1, err) != 0)
 		goto out;
 	ret = 0;
 out:
+	if (dirfd >= 0)
+		close(dirfd);
 	free(text);
 	json_decref(arr);
 	json_decref(root);
-	free(path);
 	return ret;
 }
 
@@ -671,20 +639,133 @@ hc_reload_split(const char *cmd, struct hc_strlist *argv, hc_err *err)
 }
 
 int
-hc_reload_run(const char *service, const char *cmd, int timeout_s,
-	      hc_err *err)
+hc_reload_timeout(void)
+{
+	const char *v = getenv("HSMCERT_TEST_RELOAD_TIMEOUT");
+	char *end;
+	long t;
+
+	/* for the tests only: it can shorten the limit, never lengthen it */
+	if (v == NULL || *v == '\0')
+		return HC_RELOAD_TIMEOUT;
+	errno = 0;
+	t = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || t < 1 || t > HC_RELOAD_TIMEOUT)
+		return HC_RELOAD_TIMEOUT;
+	return (int)t;
+}
+
+static void
+env_free(char **env)
+{
+	size_t i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* NAME=VALUE appended to env (room was made); a NULL value is skipped */
+static int
+env_add(char **env, size_t *n, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl;
+
+	if (value == NULL)
+		return 0;
+	vl = strlen(value);
+	env[*n] = malloc(nl + vl + 2);
+	if (env[*n] == NULL)
+		return -1;
+	memcpy(env[*n], name, nl);
+	env[*n][nl] = '=';
+	memcpy(env[*n] + nl + 1, value, vl + 1);
+	(*n)++;
+	return 0;
+}
+
+/*
+ * The whole environment of a command hsmcert runs: PATH, LANG and LC_*
+ * from ours, then what it is told. Nothing else: no secret source's
+ * variable, no SOFTHSM2_CONF, no HOME.
+ */
+static char **
+reload_env(const struct hc_reload_info *in)
+{
+	size_t cap = 5, n = 0, i;
+	char **env;
+
+	for (i = 0; environ != NULL && environ[i] != NULL; i++)
+		cap++;
+	env = calloc(cap, sizeof(*env));
+	if (env == NULL)
+		return NULL;
+	for (i = 0; environ != NULL && environ[i] != NULL; i++) {
+		const char *e = environ[i];
+
+		if (strchr(e, '=') == NULL ||
+		    (strncmp(e, "PATH=", 5) != 0 && strncmp(e, "LANG=", 5) != 0 &&
+		     strncmp(e, "LC_", 3) != 0))
+			continue;
+		env[n] = strdup(e);
+		if (env[n] == NULL)
+			goto fail;
+		n++;
+	}
+	if (env_add(env, &n, "HSMCERT_SERVICE", in->service) != 0 ||
+	    env_add(env, &n, "HSMCERT_THUMBPRINT", in->thumbprint) != 0 ||
+	    env_add(env, &n, "HSMCERT_CERT_FILE", in->cert_file) != 0 ||
+	    env_add(env, &n, "HSMCERT_KEY_URI", in->key_uri) != 0)
+		goto fail;
+	return env;
+fail:
+	env_free(env);
+	return NULL;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return (double)time(NULL);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+take_output(char *out, size_t cap, size_t *olen, const char *buf, size_t n)
+{
+	if (*olen + n >= cap)
+		n = cap - 1 - *olen;
+	memcpy(out + *olen, buf, n);
+	*olen += n;
+	out[*olen] = '\0';
+}
+
+int
+hc_reload_run(const struct hc_reload_info *info, const char *cmd,
+	      int timeout_s, hc_err *err)
 {
 	struct hc_strlist av = { 0 };
 	posix_spawn_file_actions_t fa;
-	char out[400];
+	posix_spawnattr_t attr;
+	const char *service = info->service;
+	char out[400], **env = NULL;
 	size_t olen = 0;
-	int pipefd[2] = { -1, -1 }, status = 0, have_fa = 0, ret = -1;
+	int pipefd[2] = { -1, -1 }, status = 0, have_fa = 0, have_attr = 0;
+	int ret = -1;
 	pid_t pid = -1;
-	time_t start = time(NULL);
+	double start = now_s();
 
 	out[0] = '\0';
 	if (hc_reload_split(cmd, &av, err) != 0)
 		return -1;
+	env = reload_env(info);
+	if (env == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
 	if (pipe(pipefd) != 0) {
 		hc_err_set(err, HC_E_FAIL, "cannot run reload: %s", strerror(errno));
 		goto out;
@@ -706,7 +787,18 @@ hc_reload_run(const char *service, const char *cmd, int timeout_s,
 		hc_err_set(err, HC_E_FAIL, "cannot run reload");
 		goto out;
 	}
-	errno = posix_spawnp(&pid, av.v[0], &fa, NULL, av.v, environ);
+	/* its own process group: at the time limit it is killed whole */
+	if (posix_spawnattr_init(&attr) != 0) {
+		hc_err_set(err, HC_E_FAIL, "cannot run reload");
+		goto out;
+	}
+	have_attr = 1;
+	if (posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP) != 0 ||
+	    posix_spawnattr_setpgroup(&attr, 0) != 0) {
+		hc_err_set(err, HC_E_FAIL, "cannot run reload");
+		goto out;
+	}
+	errno = posix_spawnp(&pid, av.v[0], &fa, &attr, av.v, env);
 	if (errno != 0) {
 		pid = -1;
 		hc_err_set(err, HC_E_FAIL, "reload of %s: cannot run '%s': %s",
@@ -721,13 +813,7 @@ hc_reload_run(const char *service, const char *cmd, int timeout_s,
 		pid_t w;
 
 		if (r > 0) {
-			size_t take = (size_t)r;
-
-			if (olen + take >= sizeof(out))
-				take = sizeof(out) - 1 - olen;
-			memcpy(out + olen, buf, take);
-			olen += take;
-			out[olen] = '\0';
+			take_output(out, sizeof(out), &olen, buf, (size_t)r);
 			continue;
 		}
 		w = waitpid(pid, &status, WNOHANG);
@@ -735,13 +821,15 @@ hc_reload_run(const char *service, const char *cmd, int timeout_s,
 			pid = -1;
 			break;
 		}
-		if (time(NULL) - start >= timeout_s) {
-			kill(pid, SIGKILL);
+		if (now_s() - start >= (double)timeout_s) {
+			/* the command and whatever it started */
+			kill(-pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			pid = -1;
 			hc_err_set(err, HC_E_FAIL,
-				   "reload of %s ('%s') did not finish within %d s%s%s",
-				   service, cmd, timeout_s, olen ? ": " : "", out);
+				   "reload of %s ('%s') did not finish within %d s: its process group was killed%s%s",
+				   service, cmd, timeout_s, olen ? "; output: " : "",
+				   out);
 			goto out;
 		}
 		{
@@ -750,20 +838,14 @@ hc_reload_run(const char *service, const char *cmd, int timeout_s,
 			nanosleep(&ts, NULL);
 		}
 	}
-	/* drain what is left */
+	/* drain what is left (a child it left behind may hold the pipe) */
 	for (;;) {
 		char buf[256];
 		ssize_t r = read(pipefd[0], buf, sizeof(buf));
-		size_t take;
 
 		if (r <= 0)
 			break;
-		take = (size_t)r;
-		if (olen + take >= sizeof(out))
-			take = sizeof(out) - 1 - olen;
-		memcpy(out + olen, buf, take);
-		olen += take;
-		out[olen] = '\0';
+		take_output(out, sizeof(out), &olen, buf, (size_t)r);
 	}
 	while (olen > 0 && (out[olen - 1] == '\n' || out[olen - 1] == '\r'))
 		out[--olen] = '\0';
@@ -779,15 +861,18 @@ hc_reload_run(const char *service, const char *cmd, int timeout_s,
 	ret = 0;
 out:
 	if (pid > 0) {
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
+	if (have_attr)
+		posix_spawnattr_destroy(&attr);
 	if (have_fa)
 		posix_spawn_file_actions_destroy(&fa);
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
 	if (pipefd[1] >= 0)
 		close(pipefd[1]);
+	env_free(env);
 	hc_strlist_release(&av);
 	return ret;
 }

@@ -2,7 +2,8 @@
  *
  * The bindings of this host live in <state-dir>/bindings.json, written
  * atomically while <state-dir>/lock is held (flock), one certificate per
- * service and many services per certificate.
+ * service and many services per certificate. Both are state files
+ * (fileio.h): never opened through a symbolic link, regular files only.
  */
 #ifndef HC_CORE_BINDINGS_H
 #define HC_CORE_BINDINGS_H
@@ -44,7 +45,11 @@ int hc_service_canonical(const struct hc_config *cfg, const char *name,
 int hc_services_parse(const struct hc_config *cfg, const char *list,
 		      struct hc_strlist *out, hc_err *err);
 
-/** Take the lock file NAME in the state directory (creating both). */
+/**
+ * Take the lock file NAME in the state directory (creating both, 0700 and
+ * 0600). The lock file is opened without following a symbolic link and
+ * must be a regular file: else HC_E_FAIL naming it. Nothing is truncated.
+ */
 int hc_state_lock_named(const char *state_dir, const char *name, int *fd,
 			hc_err *err);
 
@@ -126,12 +131,33 @@ unsigned hc_bindings_of(const struct hc_bindings *b, const char *thumbprint,
  */
 int hc_reload_split(const char *cmd, struct hc_strlist *argv, hc_err *err);
 
+/** The time limit of a reload command, in seconds (SPEC 1 enable). */
+#define HC_RELOAD_TIMEOUT 60
+
+/**
+ * The time limit of a reload: HC_RELOAD_TIMEOUT. For the tests only, the
+ * environment variable HSMCERT_TEST_RELOAD_TIMEOUT (1 to 60) shortens it;
+ * it can never lengthen it.
+ */
+int hc_reload_timeout(void);
+
+/** What a reload command is told (NULL: not known, the variable is unset). */
+struct hc_reload_info {
+	const char *service;		/**< HSMCERT_SERVICE */
+	const char *thumbprint;		/**< HSMCERT_THUMBPRINT */
+	const char *cert_file;		/**< HSMCERT_CERT_FILE */
+	const char *key_uri;		/**< HSMCERT_KEY_URI */
+};
+
 /**
  * Run a reload command (posix_spawn, argv, no shell) with a time limit.
- * Returns 0 when it exited 0; else -1 with HC_E_FAIL and its output in the
- * message.
+ * Its environment is PATH, LANG and LC_* from ours and the four
+ * HSMCERT_* variables of info, nothing else; stdin is /dev/null, stdout
+ * and stderr are captured. It runs in its own process group, which is
+ * killed whole (SIGKILL) at the time limit. Returns 0 when it exited 0;
+ * else -1 with HC_E_FAIL and its output in the message.
  */
-int hc_reload_run(const char *service, const char *cmd, int timeout_s,
-		  hc_err *err);
+int hc_reload_run(const struct hc_reload_info *info, const char *cmd,
+		  int timeout_s, hc_err *err);
 
 #endif

@@ -1,4 +1,5 @@
 /* enable.c - bind a certificate to services: files, reloads, rollback */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +16,18 @@
 #include "ops/new.h"
 #include "ops/ops.h"
 
-#define RELOAD_TIMEOUT 60
-
 /* What a service file held before we wrote it, to put it back. */
 struct saved_file {
 	char *path;
 	unsigned char *data;	/* NULL: the file did not exist */
 	size_t len;
+	struct hc_file_meta meta;	/* its mode and owner */
 };
 
 struct svc_change {
 	const struct hc_service_conf *conf;	/* NULL: binding record only */
 	char service[HC_SERVICE_MAX];
+	char prev_thumb[41];	/* what it served before; "" for nothing */
 	struct saved_file cert, uri;
 	int written;
 	int reloaded;
@@ -48,6 +49,9 @@ save_old(const char *path, struct saved_file *f, hc_err *err)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
 	if (!hc_file_exists(path))
 		return 0;
+	if (hc_file_get_meta(path, &f->meta) != 0)
+		return hc_err_set(err, HC_E_FAIL, "cannot read %s: %s", path,
+				  strerror(errno));
 	return hc_file_read(path, &f->data, &f->len, err);
 }
 
@@ -62,8 +66,8 @@ restore(struct saved_file *f)
 		if (unlink(f->path) != 0) {
 			/* nothing more to do: it may never have been written */
 		}
-	} else if (hc_file_write_atomic(f->path, f->data, f->len, 0644, 1,
-					&e) != 0) {
+	} else if (hc_file_restore(f->path, f->data, f->len, &f->meta,
+				   &e) != 0) {
 		/* best effort: the original error is reported */
 	}
 }
@@ -137,6 +141,28 @@ out:
 	return ret;
 }
 
+/* The first line of what a saved file held (the old key URI), or NULL. */
+static char *
+first_line(const struct saved_file *f)
+{
+	size_t n = 0;
+	char *s;
+
+	if (f->data == NULL)
+		return NULL;
+	while (n < f->len && f->data[n] != '\n' && f->data[n] != '\r' &&
+	       f->data[n] != '\0')
+		n++;
+	if (n == 0)
+		return NULL;
+	s = malloc(n + 1);
+	if (s != NULL) {
+		memcpy(s, f->data, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
 static void
 rollback(struct svc_change *ch, size_t n)
 {
@@ -150,10 +176,21 @@ rollback(struct svc_change *ch, size_t n)
 		restore(&ch[i].cert);
 		restore(&ch[i].uri);
 		/* the service goes back to what it served before */
-		if (ch[i].reloaded && ch[i].conf->reload != NULL &&
-		    hc_reload_run(ch[i].service, ch[i].conf->reload,
-				  RELOAD_TIMEOUT, &e) != 0) {
-			/* best effort */
+		if (ch[i].reloaded && ch[i].conf->reload != NULL) {
+			struct hc_reload_info ri = {
+				ch[i].service,
+				ch[i].prev_thumb[0] ? ch[i].prev_thumb : NULL,
+				ch[i].cert.data ? ch[i].conf->cert_file : NULL,
+				NULL
+			};
+			char *olduri = first_line(&ch[i].uri);
+
+			ri.key_uri = olduri;
+			if (hc_reload_run(&ri, ch[i].conf->reload,
+					  hc_reload_timeout(), &e) != 0) {
+				/* best effort */
+			}
+			free(olduri);
 		}
 	}
 }
@@ -275,7 +312,7 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 {
 	struct hc_bindings *b;
 	struct svc_change *ch = NULL;
-	char *pem = NULL, *uri = NULL, old_exp[32], new_exp[32];
+	char *pem = NULL, *uri = NULL, *key_uri = NULL, old_exp[32], new_exp[32];
 	size_t pemlen = 0, n = 0, i;
 	int lockfd = -1, ret = -1, r;
 
@@ -318,6 +355,8 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		}
 		r = snprintf(ch[n].service, sizeof(ch[n].service), "%s",
 			     services->v[i]);
+		r = snprintf(ch[n].prev_thumb, sizeof(ch[n].prev_thumb), "%s",
+			     cur != NULL ? cur->thumbprint : "");
 		(void)r;
 		ch[n].conf = hc_config_service(&ctx->cfg, services->v[i]);
 		n++;
@@ -328,10 +367,18 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		if (sc == NULL || (sc->cert_file == NULL && sc->key_uri_file == NULL &&
 				   sc->reload == NULL))
 			continue;
-		if (pem == NULL &&
-		    service_contents(ctx, tok, s, it, &pem, &pemlen, &uri,
-				     err) != 0)
-			goto fail;
+		if (pem == NULL) {
+			if (service_contents(ctx, tok, s, it, &pem, &pemlen,
+					     &uri, err) != 0)
+				goto fail;
+			/* the URI without its newline, for the reload */
+			key_uri = strdup(uri);
+			if (key_uri == NULL) {
+				hc_err_set(err, HC_E_FAIL, "out of memory");
+				goto fail;
+			}
+			key_uri[strcspn(key_uri, "\n")] = '\0';
+		}
 		if ((sc->cert_file != NULL &&
 		     save_old(sc->cert_file, &ch[i].cert, err) != 0) ||
 		    (sc->key_uri_file != NULL &&
@@ -346,9 +393,13 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 					  0644, 1, err) != 0))
 			goto fail;
 		if (sc->reload != NULL) {
+			struct hc_reload_info ri = {
+				ch[i].service, it->ident, sc->cert_file, key_uri
+			};
+
 			ch[i].reloaded = 1;
-			if (hc_reload_run(ch[i].service, sc->reload,
-					  RELOAD_TIMEOUT, err) != 0) {
+			if (hc_reload_run(&ri, sc->reload, hc_reload_timeout(),
+					  err) != 0) {
 				hc_err_prefix(err, "binding %s to %s undone: ",
 					      ch[i].service, it->ident);
 				goto fail;
@@ -389,6 +440,7 @@ out:
 	free(ch);
 	free(pem);
 	free(uri);
+	free(key_uri);
 	hc_state_unlock(lockfd);
 	return ret;
 }

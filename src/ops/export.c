@@ -14,7 +14,11 @@
 #include "ops/new.h"
 #include "ops/ops.h"
 
-/* Write to --out, or hand the bytes to the caller. */
+/*
+ * Write public data (a request, a certificate chain) to --out, or hand the
+ * bytes to the caller. Public outputs may go to a device or through a link
+ * (--out /dev/stdout); a PFX never does (export_pfx).
+ */
 static int
 deliver(const hc_export_req *req, unsigned char *buf, size_t len, mode_t mode,
 	hc_blob *data, hc_err *err)
@@ -146,6 +150,9 @@ export_pfx(hc_ctx *ctx, const hc_export_req *req, struct hc_token *tok,
 	if (it->priv->extractable != 1)
 		return hc_err_set(err, HC_E_DENIED,
 				  "private key is not exportable (created without --exportable)");
+	/* a link, a FIFO or a device at --out: --force does not help */
+	if (hc_file_check_private(req->out, err) != 0)
+		return -1;
 	if (!req->force && hc_file_exists(req->out))
 		return hc_err_set(err, HC_E_USAGE,
 				  "%s exists; use --force to overwrite it",
@@ -179,8 +186,8 @@ export_pfx(hc_ctx *ctx, const hc_export_req *req, struct hc_token *tok,
 	if (hc_pkcs12_make(key, it->x509, ch, it->cert->label, pw, req->legacy,
 			   &pfx, &pfxlen, err) != 0)
 		goto out;
-	if (hc_file_write_atomic(req->out, pfx, pfxlen, 0600, req->force,
-				 err) != 0)
+	/* a new 0600 file renamed into place, never through a link */
+	if (hc_file_write_private(req->out, pfx, pfxlen, req->force, err) != 0)
 		goto out;
 	ret = 0;
 out:

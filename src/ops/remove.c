@@ -1,5 +1,6 @@
 /* remove.c - archive, then delete a certificate, its keys and its request */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,32 +21,13 @@
 int
 hc_mkdirs(const char *path, hc_err *err)
 {
-	char *p = strdup(path), *s;
-	int ret = -1;
+	int fd = -1;
 
-	if (p == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		{
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-				hc_err_set(err, HC_E_FAIL, "cannot create %s: %s",
-					   p, strerror(errno));
-				goto out;
-			}
-			*s = c;
-		}
-		if (*s == '\0')
-			break;
-	}
-	ret = 0;
-out:
-	free(p);
-	return ret;
+	if (hc_state_dir_open(path, HC_STATE_CREATE | HC_STATE_FOLLOW, &fd,
+			      err) != 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 static void
@@ -62,7 +44,7 @@ static int
 archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	struct hc_strlist *written, hc_err *err)
 {
-	char stamp[32], now3339[21], user[64], *path = NULL;
+	char stamp[32], now3339[21], user[64], *path = NULL, *name;
 	const char *dir = ctx->cfg.archive_dir;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -72,16 +54,20 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	long pemlen;
 	json_t *o = NULL, *doms;
 	size_t i, plen;
-	int ret = -1, n;
+	int ret = -1, n, dirfd = -1;
+	struct stat st;
 
 	memset(&e, 0, sizeof(e));
 	if (dir == NULL)
 		return hc_err_set(err, HC_E_USAGE, "no archive-dir configured");
-	if (hc_mkdirs(dir, err) != 0)
+	/* the archive directory itself is never reached through a link */
+	if (hc_state_dir_open(dir, HC_STATE_CREATE, &dirfd, err) != 0)
 		return -1;
 	if (gmtime_r(&now, &tm) == NULL ||
-	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
-		return hc_err_set(err, HC_E_FAIL, "cannot format the time");
+	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0) {
+		hc_err_set(err, HC_E_FAIL, "cannot format the time");
+		goto out;
+	}
 	hc_rfc3339((long long)now, now3339);
 	who(user, sizeof(user));
 	if (hc_describe(ctx, tok, it, NULL, now, &e, err) != 0)
@@ -101,7 +87,11 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		hc_err_set(err, HC_E_FAIL, "out of memory");
 		goto out;
 	}
-	/* a name not taken yet: the same item may be removed twice a second */
+	/*
+	 * name points into path after "DIR/": the file's name in dirfd. A
+	 * name not taken yet: the same item may be removed twice a second.
+	 */
+	name = path + strlen(dir) + 1;
 	for (n = 0; n < 1000; n++) {
 		char suffix[8] = "";
 		int k;
@@ -113,7 +103,7 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		k = snprintf(path, plen, "%s/%s-%s%s.json", dir, it->ident,
 			     stamp, suffix);
 		(void)k;
-		if (!hc_file_exists(path)) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			k = snprintf(stamp + strlen(stamp),
 				     sizeof(stamp) - strlen(stamp), "%s", suffix);
 			(void)k;
@@ -123,8 +113,8 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	if (pemlen > 0) {
 		n = snprintf(path, plen, "%s/%s-%s.pem", dir, it->ident, stamp);
 		(void)n;
-		if (hc_file_write_atomic(path, pem, (size_t)pemlen, 0644, 0,
-					 err) != 0 ||
+		if (hc_state_write_at(dirfd, dir, name, pem, (size_t)pemlen,
+				      0644, 0, err) != 0 ||
 		    hc_strlist_push(written, path, err) != 0)
 			goto out;
 	}
@@ -163,11 +153,14 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	}
 	n = snprintf(path, plen, "%s/%s-%s.json", dir, it->ident, stamp);
 	(void)n;
-	if (hc_file_write_atomic(path, js, strlen(js), 0644, 0, err) != 0 ||
+	if (hc_state_write_at(dirfd, dir, name, js, strlen(js), 0644, 0,
+			      err) != 0 ||
 	    hc_strlist_push(written, path, err) != 0)
 		goto out;
 	ret = 0;
 out:
+	if (dirfd >= 0)
+		close(dirfd);
 	free(js);
 	json_decref(o);
 	free(path);

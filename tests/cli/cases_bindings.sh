@@ -541,3 +541,136 @@ test_bind_concurrent_enables_both_recorded() {
 	expect_flags "$A" "I..W."
 	expect_flags "$B" ".P..S"
 }
+
+# ---------------------------------------------------------------------------
+# Secrets stay in hsmcert (SPEC 10): a reload gets only PATH, LANG/LC_* and
+# HSMCERT_SERVICE, HSMCERT_THUMBPRINT, HSMCERT_CERT_FILE, HSMCERT_KEY_URI;
+# it runs in its own process group, killed whole at its time limit; a
+# rolled-back service file keeps its mode and owner.
+
+# bnd_env_dumper NAME: $T/NAME.py, a reload command (run by python3, which
+# adds nothing to its environment) that appends its whole environment as
+# one JSON line to $T/NAME.envlog and exits 1 while $T/NAME.fail exists.
+bnd_env_dumper() {
+	cat >"$T/$1.py" <<EOF
+import json, os, sys
+with open("$T/$1.envlog", "a") as f:
+    f.write(json.dumps(dict(os.environ), sort_keys=True) + "\n")
+sys.exit(1 if os.path.exists("$T/$1.fail") else 0)
+EOF
+	: >"$T/$1.envlog"
+}
+
+test_bind_reload_env_only_path_lang_and_hsmcert_vars() {
+	bnd_two_certs
+	bnd_env_dumper web
+	mkdir -p "$T/svc" || fail "mkdir"
+	printf '\n[service web]\ncert-file = %s\nkey-uri-file = %s\nreload = %s %s\n' \
+		"$T/svc/web.pem" "$T/svc/web.uri" /usr/bin/python3 "$T/web.py" >>"$CONF"
+	# the PIN from an env: source, a PFX password and anything else in
+	# hsmcert's environment stay there
+	sed -i "s|^pin-source = .*|pin-source = env:BND_TEST_PIN|" "$CONF"
+	BND_TEST_PIN=$(cat "$T/user.pin") BND_PFX_PASSWORD=tailspin-export-2026 \
+		BND_OTHER=not-for-reload HOME=/root LANG=C.UTF-8 LC_TIME=C \
+		hc enable "$A" --services web
+	expect_rc 0 "enable --services web"
+	touch "$T/web.fail"
+	BND_TEST_PIN=$(cat "$T/user.pin") BND_PFX_PASSWORD=tailspin-export-2026 \
+		LANG=C.UTF-8 hc enable "$B" --services web --yes
+	expect_rc 1 "enable B with a failing reload"
+	expect_eq 3 "$(wc -l <"$T/web.envlog" | tr -d ' ')" "reload runs (A, B, then A again on rollback)"
+	bnd_evidence reload-env.jsonl "$T/web.envlog"
+	BND_TEST_PIN=$(cat "$T/user.pin") hc show "${A:0:8}" --format json
+	expect_rc 0
+	uri_a=$(jq_py "$T/out" 'd["KeyUri"]')
+	BND_TEST_PIN=$(cat "$T/user.pin") hc show "${B:0:8}" --format json
+	expect_rc 0
+	uri_b=$(jq_py "$T/out" 'd["KeyUri"]')
+	python3 - "$T/web.envlog" "$(cat "$T/user.pin")" "$PATH" "$A" "$B" "$T/svc/web.pem" "$uri_a" "$uri_b" \
+		>"$T/py" 2>&1 <<'PY' || fail "$(cat "$T/py")"
+import json, re, sys
+log, pin, path, a, b, certfile, uri_a, uri_b = sys.argv[1:]
+runs = [json.loads(l) for l in open(log)]
+allowed = re.compile(r"^(PATH|LANG|LC_[A-Z_]+|HSMCERT_(SERVICE|THUMBPRINT|CERT_FILE|KEY_URI))$")
+want = [
+    {"HSMCERT_SERVICE": "web", "HSMCERT_THUMBPRINT": a, "HSMCERT_CERT_FILE": certfile, "HSMCERT_KEY_URI": uri_a},
+    {"HSMCERT_SERVICE": "web", "HSMCERT_THUMBPRINT": b, "HSMCERT_CERT_FILE": certfile, "HSMCERT_KEY_URI": uri_b},
+    {"HSMCERT_SERVICE": "web", "HSMCERT_THUMBPRINT": a, "HSMCERT_CERT_FILE": certfile, "HSMCERT_KEY_URI": uri_a},
+]
+for i, env in enumerate(runs):
+    extra = sorted(k for k in env if not allowed.match(k))
+    assert not extra, "run %d: variables a reload must not get: %s" % (i + 1, extra)
+    for k, v in env.items():
+        assert pin not in v, "run %d: the PIN is in %s" % (i + 1, k)
+        assert "tailspin-export-2026" not in v, "run %d: the password is in %s" % (i + 1, k)
+    assert env.get("PATH") == path, "run %d: PATH %r" % (i + 1, env.get("PATH"))
+    assert env.get("LANG") == "C.UTF-8", "run %d: LANG %r" % (i + 1, env.get("LANG"))
+    assert env.get("LC_ALL") == "C", "run %d: LC_ALL %r" % (i + 1, env.get("LC_ALL"))
+    for k, v in want[i].items():
+        assert env.get(k) == v, "run %d: %s is %r, want %r" % (i + 1, k, env.get(k), v)
+assert runs[0].get("LC_TIME") == "C", "LC_TIME did not pass"
+PY
+	# the key URI the reload was told is the key-uri-file's
+	expect_eq "$uri_a" "$(head -n 1 "$T/svc/web.uri")" "key-uri-file after the rollback"
+}
+
+# A reload that leaves a child in the background holding its output pipe
+# and never finishes: at the time limit the whole group is killed. The 60 s
+# limit is shortened for this test only with HSMCERT_TEST_RELOAD_TIMEOUT.
+test_bind_reload_timeout_kills_its_process_group() {
+	bnd_two_certs
+	printf '#!/bin/sh\nsleep 300 &\necho "$! $$" >>"%s"\nsleep 300\n' "$T/slow.pids" >"$T/slow.sh"
+	chmod 0755 "$T/slow.sh" || fail "chmod"
+	printf '\n[service slow]\ncert-file = %s\nreload = %s\n' "$T/slow.pem" "$T/slow.sh" >>"$CONF"
+	snapshot "$T/snap.before"
+	SECONDS=0
+	HSMCERT_TEST_RELOAD_TIMEOUT=2 hc enable "$A" --services slow
+	took=$SECONDS
+	expect_rc 1 "enable with a reload that never finishes"
+	expect_err "did not finish within 2 s: its process group was killed"
+	[ "$took" -lt 30 ] || fail "enable took $took s"
+	expect_token_unchanged "$T/snap.before"
+	expect_no_file "$T/slow.pem"
+	expect_flags "$A" "....."
+	# the forward run and the rollback's: script, background child, all gone
+	expect_eq 2 "$(wc -l <"$T/slow.pids" | tr -d ' ')" "reload runs"
+	sleep 0.5
+	for pid in $(cat "$T/slow.pids"); do
+		st=$(ps -o stat= -p "$pid" | tr -d ' ')
+		case $st in
+		'' | Z*) ;;
+		*)
+			kill -9 "$pid" 2>/dev/null
+			fail "process $pid of the reload is still running (state $st)"
+			;;
+		esac
+	done
+	# the limit can only be shortened: a bogus value is the 60 s default
+	printf '\n[service quick]\nreload = /bin/true\n' >>"$CONF"
+	HSMCERT_TEST_RELOAD_TIMEOUT=999 hc enable "$A" --services quick
+	expect_rc 0 "enable with HSMCERT_TEST_RELOAD_TIMEOUT=999"
+}
+
+test_bind_rollback_restores_mode_and_owner_of_service_files() {
+	bnd_two_certs
+	bnd_service https
+	printf 'old chain\n' >"$T/svc/https.pem"
+	printf 'pkcs11:old\n' >"$T/svc/https.uri"
+	chmod 0640 "$T/svc/https.pem" || fail "chmod"
+	chmod 0600 "$T/svc/https.uri" || fail "chmod"
+	grp=$(id -gn)
+	if [ "$(id -u)" = 0 ] && getent group daemon >/dev/null; then
+		grp=daemon
+		chgrp daemon "$T/svc/https.pem" || fail "chgrp"
+	fi
+	before_pem=$(stat -c '%a %U:%G' "$T/svc/https.pem")
+	before_uri=$(stat -c '%a %U:%G' "$T/svc/https.uri")
+	touch "$T/reload-https.fail"
+	hc enable "$A" --services https
+	expect_rc 1 "enable with a failing reload"
+	expect_eq "old chain" "$(cat "$T/svc/https.pem")" "cert-file content after the rollback"
+	expect_eq "pkcs11:old" "$(cat "$T/svc/https.uri")" "key-uri-file content after the rollback"
+	expect_eq "$before_pem" "$(stat -c '%a %U:%G' "$T/svc/https.pem")" "cert-file mode and owner after the rollback (group $grp)"
+	expect_eq "$before_uri" "$(stat -c '%a %U:%G' "$T/svc/https.uri")" "key-uri-file mode and owner after the rollback"
+	expect_flags "$A" "....."
+}

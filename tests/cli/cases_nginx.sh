@@ -25,13 +25,15 @@ ngx_log() {
 }
 
 # ngx_setup: a directory $N with n.conf (nginx.conf) on a free port $PORT, the
-# engine configuration exported as OPENSSL_CONF (hsmcert's reload, hence
-# nginx, inherit it, as they inherit SOFTHSM2_CONF), the [service https]
-# of conf/services.example pointing into $N, and the EXIT trap.
+# engine configuration exported as OPENSSL_CONF, the [service https]
+# of conf/services.example pointing into $N, and the EXIT trap. hsmcert
+# gives its reload only PATH, LANG/LC_* and HSMCERT_* (SPEC 10), so the
+# reload command $N/reload is a wrapper, as an administrator would write
+# one, that sets OPENSSL_CONF and SOFTHSM2_CONF for nginx.
 #
 # $N is a short directory /tmp/hn.XXXXXX (removed by the trap; its logs are
 # copied to $T/nginx first) and the reload command names
-# conf/nginx/hsmcert-nginx-reload through the symlink $N/reload: hsmcert
+# conf/nginx/hsmcert-nginx-reload through the wrapper $N/reload: hsmcert
 # takes configuration lines of at most 197 characters (libinih, see
 # conf/hsmcert.conf.example), and the reload line names five paths.
 ngx_setup() {
@@ -44,7 +46,9 @@ ngx_setup() {
 	at_exit ngx_stop
 	trap 'exit 130' INT TERM
 	mkdir -p "$N/tmp" || fail "mkdir $N/tmp"
-	ln -s "$TOP/conf/nginx/hsmcert-nginx-reload" "$N/reload" || fail "ln -s $N/reload"
+	printf '#!/bin/sh\nexport OPENSSL_CONF='\''%s'\'' SOFTHSM2_CONF='\''%s'\''\nexec '\''%s'\'' "$@"\n' \
+		"$N/openssl.cnf" "$T/softhsm2.conf" "$TOP/conf/nginx/hsmcert-nginx-reload" >"$N/reload" &&
+		chmod 0755 "$N/reload" || fail "cannot write $N/reload"
 	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
 		fail "no free port"
 	(

@@ -439,10 +439,9 @@ hc_pinfail_add(const char *state_dir, const struct hc_token_info *ti,
 {
 	struct hc_pinfail r;
 	struct hc_pinfail_entry *e = NULL;
-	struct stat st;
 	char *path = NULL, *dir = NULL, *text = NULL;
 	size_t i;
-	int ret = -1;
+	int ret = -1, dirfd = -1;
 
 	memset(&r, 0, sizeof(r));
 	path = hc_pinfail_path(state_dir, ti, err);
@@ -455,14 +454,6 @@ hc_pinfail_add(const char *state_dir, const struct hc_token_info *ti,
 	}
 	if (check_dir(dir, 1, err) < 0)
 		goto out;
-	/* the atomic writer writes through a link; the record never does */
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		hc_err_set(err, HC_E_FAIL,
-			   "%s is not a regular file (%s): not written; remove it",
-			   path, S_ISLNK(st.st_mode) ? "a symbolic link" :
-			   "another kind of file");
-		goto out;
-	}
 	if (hc_pinfail_read(state_dir, ti, &r, err) < 0)
 		goto out;
 	for (i = 0; i < r.n; i++)
@@ -492,10 +483,16 @@ hc_pinfail_add(const char *state_dir, const struct hc_token_info *ti,
 		hc_err_set(err, HC_E_FAIL, "out of memory");
 		goto out;
 	}
-	if (hc_file_write_atomic(path, text, strlen(text), 0600, 1, err) != 0)
+	/* relative to the directory, never through a link (fileio.c) */
+	if (hc_state_dir_open(dir, 0, &dirfd, err) != 0)
+		goto out;
+	if (hc_state_write_at(dirfd, dir, path + strlen(dir) + 1, text,
+			      strlen(text), 0600, 1, err) != 0)
 		goto out;
 	ret = 0;
 out:
+	if (dirfd >= 0)
+		close(dirfd);
 	hc_pinfail_release(&r);
 	free(text);
 	free(dir);

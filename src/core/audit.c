@@ -573,10 +573,15 @@ out:
 	return ret;
 }
 
-/* fd is the log (or -1 when there is none); the lock is held. */
+/*
+ * fd is the log (or -1 when there is none); the lock is held. With
+ * head_err, a head that cannot be read is not a failure: it is put in
+ * *head_err and the log is placed as if there were no token.
+ */
 static int
 locate_fd(int fd, const char *path, struct hc_token *tok, const char *host,
-	  long *partial, struct hc_audit_pos *pos, hc_err *err)
+	  long *partial, struct hc_audit_pos *pos, hc_err *head_err,
+	  hc_err *err)
 {
 	int found = 0;
 
@@ -586,9 +591,14 @@ locate_fd(int fd, const char *path, struct hc_token *tok, const char *host,
 	*partial = 0;
 	pos->exists = fd >= 0;
 	if (tok != NULL &&
-	    hc_audit_head(tok, host, &pos->head_seq, pos->head_hash, err) != 0) {
-		hc_err_prefix(err, "cannot read the audit head kept on the token: ");
-		return -1;
+	    hc_audit_head(tok, host, &pos->head_seq, pos->head_hash,
+			  head_err != NULL ? head_err : err) != 0) {
+		if (head_err == NULL) {
+			hc_err_prefix(err, "cannot read the audit head kept on the token: ");
+			return -1;
+		}
+		pos->head_seq = 0;
+		memcpy(pos->head_hash, zero_hash, 65);
 	}
 	if (fd >= 0 &&
 	    last_line(fd, path, &pos->last_seq, pos->last_hash, partial,
@@ -623,7 +633,7 @@ hc_audit_locate(const char *path, struct hc_token *tok, const char *host,
 	fd = open_state(path, O_RDONLY, &missing, err);
 	if (fd < 0 && !missing)
 		goto out;
-	if (locate_fd(fd, path, tok, host, &partial, pos, err) != 0)
+	if (locate_fd(fd, path, tok, host, &partial, pos, NULL, err) != 0)
 		goto out;
 	ret = 0;
 out:
@@ -765,6 +775,7 @@ hc_audit_append(const char *path, struct hc_token *tok, const char *host,
 	long partial = 0;
 	int lockfd = -1, fd = -1, ret = -1, n;
 	size_t len;
+	hc_err head_err = { 0 };
 
 	if (lock_log(path, &lockfd, err) != 0)
 		return -1;
@@ -773,7 +784,15 @@ hc_audit_append(const char *path, struct hc_token *tok, const char *host,
 		hc_err_prefix(err, "the audit log was not written: ");
 		goto out;
 	}
-	if (locate_fd(fd, path, tok, host, &partial, &pos, err) != 0)
+	/*
+	 * A head that cannot be read now (the token failed after the check
+	 * this command made when it opened the token, hc_audit_guard): the
+	 * line is written, the head is left where it is (it never moves
+	 * without being read), and the error says so; verify reports the
+	 * line as not anchored until the next change.
+	 */
+	if (locate_fd(fd, path, tok, host, &partial, &pos, &head_err,
+		      err) != 0)
 		goto out;
 	/* the chain never goes backwards (SPEC section 10) */
 	if (pos.fit != HC_AUDIT_FITS) {
@@ -799,6 +818,11 @@ hc_audit_append(const char *path, struct hc_token *tok, const char *host,
 	if (write(fd, line, len) != (ssize_t)len || fsync(fd) != 0) {
 		hc_err_set(err, HC_E_FAIL, "cannot write the audit log %s: %s",
 			   path, strerror(errno));
+		goto out;
+	}
+	if (head_err.code != HC_OK) {
+		hc_err_set(err, head_err.code, "the audit line %llu was written, but the head kept on the token could not be moved (it could not be read: %s): audit verify reports the line as not anchored until the next change",
+			   pos.last_seq + 1, head_err.msg);
 		goto out;
 	}
 	if (tok != NULL &&
@@ -961,7 +985,7 @@ hc_audit_restart(const char *path, struct hc_token *tok, const char *host,
 	fd = open_state(path, O_RDONLY, &missing, err);
 	if (fd < 0 && !missing)
 		goto out;
-	if (locate_fd(fd, path, tok, host, &partial, &pos, err) != 0)
+	if (locate_fd(fd, path, tok, host, &partial, &pos, NULL, err) != 0)
 		goto out;
 	*was = pos;
 	if (pos.fit == HC_AUDIT_FITS) {

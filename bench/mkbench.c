@@ -72,7 +72,7 @@ main(int argc, char **argv)
 		struct hc_dn dn = { 0 };
 		struct hc_strlist names = { 0 };
 		struct hc_create c;
-		struct hc_created made = { 0 };
+		struct hc_create_txn t;
 		char subj[128], host[96];
 
 		snprintf(host, sizeof(host), "host%05ld.bench.example.com", i);
@@ -90,9 +90,9 @@ main(int argc, char **argv)
 		c.key.bits = 256;
 		c.label = host;
 		c.days = 365 + (i % 1000);
-		if (hc_create_on_token(ctx, &c, &made, &err) != 0)
+		if (hc_create_begin(ctx, &c, &t, &err) != 0)
 			goto fail;
-		hc_created_release(&made);
+		hc_create_commit(&t);
 		X509_NAME_free(c.owned_name);
 		hc_dn_release(&dn);
 		hc_strlist_release(&names);

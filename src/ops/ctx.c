@@ -385,12 +385,6 @@ hc_ctx_save_bindings(hc_ctx *ctx, const struct hc_bindings *b, hc_err *err)
 
 	if (tok == NULL)
 		return -1;
-	if (ctx->defer_publish) {
-		if (hc_bindings_save(ctx->cfg.state_dir, b, err) != 0)
-			return -1;
-		ctx->publish_pending = 1;
-		return 0;
-	}
 	if (hc_fleet_publish(tok, ctx->cfg.host, b, err) != 0)
 		return -1;
 	ctx->have_fleet = 0;
@@ -405,6 +399,17 @@ hc_ctx_save_bindings(hc_ctx *ctx, const struct hc_bindings *b, hc_err *err)
 		hc_bindings_release(&old);
 	}
 	return -1;
+}
+
+int
+hc_ctx_save_bindings_deferred(hc_ctx *ctx, const struct hc_bindings *b,
+			      hc_err *err)
+{
+	if (hc_ctx_token(ctx, 1, err) == NULL ||
+	    hc_bindings_save(ctx->cfg.state_dir, b, err) != 0)
+		return -1;
+	ctx->publish_pending = 1;
+	return 0;
 }
 
 const struct hc_fleet *

@@ -308,13 +308,14 @@ hc_confirm_overwrite(hc_ctx *ctx, struct hc_token *tok,
 int
 hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		 struct hc_store_item *it, const struct hc_strlist *services,
-		 hc_strings *changed, hc_err *err)
+		 unsigned flags, hc_strings *changed, hc_err *err)
 {
 	struct hc_bindings *b;
 	struct svc_change *ch = NULL;
 	char *pem = NULL, *uri = NULL, *key_uri = NULL, old_exp[32], new_exp[32];
 	size_t pemlen = 0, n = 0, i;
 	int lockfd = -1, ret = -1, r;
+	int yes = ctx->assume_yes || (flags & HC_BIND_ASSUME_YES) != 0;
 
 	if (it->kind != HC_KIND_CERT)
 		return hc_err_set(err, HC_E_USAGE,
@@ -342,7 +343,7 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		if (cur != NULL && strcmp(cur->thumbprint, it->ident) == 0)
 			continue;
 		/* the question names both expiries; --yes asks nothing */
-		if (cur != NULL && !ctx->assume_yes) {
+		if (cur != NULL && !yes) {
 			if ((new_exp[0] == '\0' &&
 			     expiry_of(tok, s, it->ident, NULL, new_exp,
 				       sizeof(new_exp), err) != 0) ||
@@ -413,8 +414,15 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		if (hc_bindings_set(b, ch[i].service, it->ident, hex, err) != 0)
 			goto fail;
 	}
-	if (n > 0 && hc_ctx_save_bindings(ctx, b, err) != 0)
-		goto fail;
+	if (n > 0) {
+		/* objects not kept yet: the token's summary after the commit */
+		if (flags & HC_BIND_DEFER_PUBLISH)
+			r = hc_ctx_save_bindings_deferred(ctx, b, err);
+		else
+			r = hc_ctx_save_bindings(ctx, b, err);
+		if (r != 0)
+			goto fail;
+	}
 	for (i = 0; changed != NULL && i < n; i++) {
 		char **nv = realloc(changed->v, (changed->n + 1) * sizeof(*nv));
 
@@ -447,13 +455,13 @@ out:
 
 int
 hc_bind_made(hc_ctx *ctx, const struct hc_made *made,
-	     const struct hc_strlist *services, hc_strings *changed,
-	     hc_err *err)
+	     const struct hc_strlist *services, unsigned flags,
+	     hc_strings *changed, hc_err *err)
 {
 	struct hc_token *tok = hc_ctx_token(ctx, 1, err);
 	struct hc_made_item mi;
 	struct hc_store s;
-	int yes = ctx->assume_yes, ret;
+	int ret;
 
 	if (tok == NULL)
 		return -1;
@@ -464,13 +472,8 @@ hc_bind_made(hc_ctx *ctx, const struct hc_made *made,
 	s.ca_stack = sk_X509_new_null();
 	if (s.ca_stack == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	/* asked before the objects were made (hc_confirm_overwrite) */
-	ctx->assume_yes = 1;
-	/* the summary on the token after the new objects are kept */
-	ctx->defer_publish = 1;
-	ret = hc_bind_services(ctx, tok, &s, &mi.it, services, changed, err);
-	ctx->defer_publish = 0;
-	ctx->assume_yes = yes;
+	ret = hc_bind_services(ctx, tok, &s, &mi.it, services, flags, changed,
+			       err);
 	sk_X509_free(s.ca_stack);
 	return ret;
 }
@@ -495,7 +498,7 @@ do_enable(hc_ctx *ctx, const char *id, const char *services,
 	tok = hc_ctx_token(ctx, 1, err);
 	if (tok == NULL || hc_store_open(ctx, tok, id, &s, &it, err) != 0)
 		goto done;
-	if (hc_bind_services(ctx, tok, &s, it, &svc, changed, err) == 0)
+	if (hc_bind_services(ctx, tok, &s, it, &svc, 0, changed, err) == 0)
 		ret = 0;
 	hc_store_release(&s);
 done:

@@ -38,8 +38,7 @@ struct hc_ctx {
 	hc_err audit_refusal;		/* why not (audit_guard -1) */
 	int have_bindings;
 	int all_hosts;			/* describe every host's bindings */
-	int defer_publish;		/* save_bindings: the file only... */
-	int publish_pending;		/* ...and the summary later */
+	int publish_pending;		/* hc_ctx_publish_deferred's work */
 	struct hc_fleet fleet;		/* every host's, read on first use */
 	int have_fleet;
 };
@@ -69,9 +68,17 @@ int hc_ctx_save_bindings(hc_ctx *ctx, const struct hc_bindings *b,
 const struct hc_fleet *hc_ctx_fleet(hc_ctx *ctx, hc_err *err);
 
 /**
- * With ctx->defer_publish set, hc_ctx_save_bindings writes the file only
- * and leaves the summary to this, called once the operation's new objects
- * are kept (renew: a token failure there could no longer undo them). A
+ * hc_ctx_save_bindings for objects not kept yet: the state file only (the
+ * state lock held). The summary on the token is left to
+ * hc_ctx_publish_deferred: a token failure there could no longer undo
+ * the new objects.
+ */
+int hc_ctx_save_bindings_deferred(hc_ctx *ctx, const struct hc_bindings *b,
+				  hc_err *err);
+
+/**
+ * Publish the summary hc_ctx_save_bindings_deferred left, once the
+ * operation's new objects are kept; nothing when none is pending. A
  * failure is a warning: the change itself is done.
  */
 void hc_ctx_publish_deferred(hc_ctx *ctx);
@@ -147,13 +154,23 @@ int hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		struct hc_chain_ctx *chain, time_t now, hc_entry *out,
 		hc_err *err);
 
+/* Flags of hc_bind_services. */
+/** Ask nothing: the caller asked before it made the objects. */
+#define HC_BIND_ASSUME_YES	0x1u
 /**
- * Bind item to services (canonical names): ask, write the service files,
- * reload, roll back on failure, save the bindings under the state lock.
+ * The objects are not kept yet: save the state file only and leave the
+ * summary on the token to hc_ctx_publish_deferred, after the commit.
+ */
+#define HC_BIND_DEFER_PUBLISH	0x2u
+
+/**
+ * Bind item to services (canonical names): ask (unless --yes or
+ * HC_BIND_ASSUME_YES), write the service files, reload, roll back on
+ * failure, save the bindings under the state lock. flags: HC_BIND_*.
  */
 int hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 		     struct hc_store_item *it, const struct hc_strlist *services,
-		     hc_strings *changed, hc_err *err);
+		     unsigned flags, hc_strings *changed, hc_err *err);
 
 /**
  * Record the outcome of a changing command in the audit log: ok, denied

@@ -96,64 +96,6 @@ tell_changes(hc_ctx *ctx, const char *thumb, const struct hc_keyspec *oldk,
 #undef HEAD
 }
 
-/*
- * Bind the new certificate where the old one served (already asked), from
- * what is in memory: a store of the one new item.
- */
-static int
-takeover(hc_ctx *ctx, const struct hc_made *made,
-	 const struct hc_strlist *services, hc_err *err)
-{
-	struct hc_token *tok = hc_ctx_token(ctx, 1, err);
-	struct hc_made_item mi;
-	struct hc_store s;
-	int yes = ctx->assume_yes, ret;
-
-	if (tok == NULL)
-		return -1;
-	hc_made_item(made, &mi);
-	memset(&s, 0, sizeof(s));
-	s.items = &mi.it;
-	s.nitems = s.nsorted = 1;
-	s.ca_stack = sk_X509_new_null();
-	if (s.ca_stack == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	ctx->assume_yes = 1;
-	/* the summary on the token after the new objects are kept */
-	ctx->defer_publish = 1;
-	ret = hc_bind_services(ctx, tok, &s, &mi.it, services, NULL, err);
-	ctx->defer_publish = 0;
-	ctx->assume_yes = yes;
-	if (ret != 0)
-		hc_err_prefix(err, "moving the bindings failed, the renewal is undone: ");
-	sk_X509_free(s.ca_stack);
-	return ret;
-}
-
-struct renew_steps {
-	hc_ctx *ctx;
-	hc_entry *out;
-	struct hc_request_out *ro;	/* a request */
-	const struct hc_strlist *bound;	/* services to take over */
-};
-
-/*
- * Before the new objects are kept: describe them, write the request, and
- * take the bindings over last (it undoes its own files on failure).
- */
-static int
-renew_steps(void *arg, const struct hc_made *made, hc_err *err)
-{
-	struct renew_steps *rs = arg;
-
-	if ((rs->ro != NULL && hc_request_output(rs->ro, made->req, err) != 0) ||
-	    (rs->bound->n > 0 && takeover(rs->ctx, made, rs->bound, err) != 0)) {
-		hc_entry_release(rs->out);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	 hc_err *err)
@@ -164,9 +106,8 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	struct hc_strlist oldn = { 0 }, newn = { 0 }, bound = { 0 };
 	struct hc_keyspec oldk, newk;
 	struct hc_create c;
-	struct hc_created made;
+	struct hc_create_txn t;
 	struct hc_request_out ro = { req->out, req->der, req->force, csr };
-	struct renew_steps rs;
 	EVP_PKEY *pk;
 	char *label = NULL;
 	char norm[41], thumb[41];
@@ -174,7 +115,7 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	int ret = -1, have_store = 0, self_signed, r;
 
 	memset(&c, 0, sizeof(c));
-	memset(&made, 0, sizeof(made));
+	memset(&t, 0, sizeof(t));
 	if (hc_store_parse_id(req->id, norm, err) != 0)
 		return -1;
 	if (req->key != NULL && hc_key_choice(ctx, req->key, &newk, err) != 0)
@@ -269,23 +210,36 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	c.label = label;
 	c.exportable = it->priv != NULL && it->priv->extractable == 1;
 	c.request = !self_signed;
-	rs.ctx = ctx;
-	rs.out = out;
-	rs.ro = c.request ? &ro : NULL;
-	rs.bound = &bound;
-	c.describe_out = out;
-	c.after_create = renew_steps;
-	c.arg = &rs;
 	if (c.exportable && !ctx->cfg.policy.allow_export)
 		hc_ctx_warn(ctx, "the new key is exportable like the old one, but the policy forbids export (allow-export = false)");
-	if (hc_create_on_token(ctx, &c, &made, err) != 0)
+	if (hc_create_begin(ctx, &c, &t, err) != 0 ||
+	    hc_describe_made(ctx, t.tx.tok, &t.made, out, err) != 0)
 		goto out;
+	/*
+	 * Before the new objects are kept: write the request, and take the
+	 * bindings over last (asked above; it undoes its own files when it
+	 * fails, and the objects are destroyed again). The summary on the
+	 * token waits for the commit.
+	 */
+	if (c.request && hc_request_output(&ro, t.made.req, err) != 0) {
+		hc_entry_release(out);
+		goto out;
+	}
+	if (bound.n > 0 &&
+	    hc_bind_made(ctx, &t.made, &bound,
+			 HC_BIND_ASSUME_YES | HC_BIND_DEFER_PUBLISH, NULL,
+			 err) != 0) {
+		hc_err_prefix(err, "moving the bindings failed, the renewal is undone: ");
+		hc_entry_release(out);
+		goto out;
+	}
+	hc_create_commit(&t);
 	hc_ctx_publish_deferred(ctx);
 	ret = 0;
 out:
+	hc_create_abort(&t);
 	if (have_store)
 		hc_store_release(&s);
-	hc_created_release(&made);
 	hc_strlist_release(&oldn);
 	hc_strlist_release(&newn);
 	hc_strlist_release(&bound);

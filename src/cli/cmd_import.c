@@ -3,73 +3,34 @@
 
 #include "cli/cli.h"
 
-enum { O_PASSWORD = OPT_CMD_BASE, O_EXPORTABLE, O_FRIENDLY, O_FORCE };
-
-static const struct option longopts[] = {
-	CLI_GLOBAL_OPTIONS,
-	{ "password-source", required_argument, NULL, O_PASSWORD },
-	{ "exportable", no_argument, NULL, O_EXPORTABLE },
-	{ "friendly-name", required_argument, NULL, O_FRIENDLY },
-	{ "force", no_argument, NULL, O_FORCE },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const struct cli_usage usage[] = {
-	{ "FILE", "PEM or DER certificate, PEM bundle, PKCS#7 (.p7b), PKCS#12 (.pfx)" },
-	{ "--password-source SRC", "PFX password: env:VAR, file:PATH, fd:N or prompt" },
-	{ "--exportable", "PFX: the imported key may be exported again" },
-	{ "--friendly-name TEXT", "PFX: the label on the token" },
-	{ "--force", "accept a CA answer that lacks names the request asked for (a warning)" },
-	{ NULL, NULL },
-};
-
 static int
 import_or_complete(int argc, char **argv, int complete)
 {
-	const char *name = complete ? "complete" : "import";
 	struct cli g = { 0 };
 	hc_import_req req = { 0 };
 	hc_import_result res;
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
-	int c, r;
+	const struct cli_opt opts[] = {
+		OPT_OPERAND("FILE", "PEM or DER certificate, PEM bundle, PKCS#7 (.p7b), PKCS#12 (.pfx)"),
+		OPT_STRING("password-source", "SRC", &req.password_source,
+			   "PFX password: env:VAR, file:PATH, fd:N or prompt"),
+		OPT_FLAG("exportable", &req.exportable,
+			 "PFX: the imported key may be exported again"),
+		OPT_STRING("friendly-name", "TEXT", &req.friendly_name,
+			   "PFX: the label on the token"),
+		OPT_FLAG("force", &req.force,
+			 "accept a CA answer that lacks names the request asked for (a warning)"),
+		OPT_END,
+	};
+	int r;
 
 	memset(&res, 0, sizeof(res));
-	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
-		r = cli_global(&g, c, optarg);
-		if (r < 0)
-			return HC_E_USAGE;
-		if (r > 0)
-			continue;
-		switch (c) {
-		case O_PASSWORD:
-			req.password_source = optarg;
-			break;
-		case O_EXPORTABLE:
-			req.exportable = 1;
-			break;
-		case O_FRIENDLY:
-			req.friendly_name = optarg;
-			break;
-		case O_FORCE:
-			req.force = 1;
-			break;
-		default:
-			return HC_E_USAGE;	/* cli_getopt named it */
-		}
-	}
-	if (g.help) {
-		cli_usage(stdout, complete ?
-			  "hsmcert complete FILE [--force]" :
-			  "hsmcert import FILE [--password-source SRC] [--exportable] [--friendly-name TEXT] [--force]",
-			  usage);
-		return 0;
-	}
-	if (optind + 1 != argc)
-		return cli_usage_error(name, "give exactly one FILE");
-	req.path = argv[optind];
+	if (cli_parse(&g, opts, argc, argv) != 0)
+		return g.status;
+	req.path = g.args[0];
 	req.complete_only = complete;
-	ctx = cli_ctx_new(&g, argv[0], &err);
+	ctx = cli_ctx_new(&g, &err);
 	if (ctx != NULL && hc_import(ctx, &req, &res, &err) == 0) {
 		r = render_import(&g, &res);
 		if (r != 0)

@@ -23,7 +23,8 @@ struct cli {
 	char **args;			/**< the operands, after cli_parse */
 	size_t nargs;
 	int status;			/**< exit status when cli_parse stops */
-	void *lists[CLI_MAX_LISTS];	/**< OPT_LIST arrays (cli_finish frees) */
+	void *lists[CLI_MAX_LISTS];	/**< OPT_LIST arrays; cli_finish
+					     frees them */
 	size_t nlists;
 };
 
@@ -43,9 +44,11 @@ enum cli_kind {
 	CLI_NOTE,	/* a global option: this command's help for it */
 	CLI_SET,	/* --name: *(int *)target = value */
 	CLI_STRING,	/* --name ARG: *(const char **)target = ARG */
-	CLI_LIST,	/* --name ARG, repeatable: appended to *target, *count */
+	CLI_LIST,	/* --name ARG, repeatable: appended to the array
+			   *target, its length in *count */
 	CLI_NUMBER,	/* --name N: *(long *)target, N in [min, max] */
-	CLI_CALL,	/* --name ARG: fn(target, ARG), 0 or -1 (error printed) */
+	CLI_CALL,	/* --name ARG: fn(target, ARG): 0, or -1 after
+			   printing the error */
 };
 
 /* CLI_STRING flags */

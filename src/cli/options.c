@@ -40,7 +40,7 @@ set_format(void *target, const char *arg)
 	OPT_FLAG("quiet", &(g)->quiet, \
 		 "no results on stdout (warnings and errors still)"), \
 	OPT_FLAG("verbose", &(g)->opts.verbose, "more detail"), \
-	OPT_FLAG("help", &(g)->help, "this usage"), \
+	OPT_FLAG("help", &(g)->help, "print this usage"), \
 	OPT_FLAG("pin-final-try", &(g)->opts.pin_final_try, \
 		 "log in even when the token reports one PIN try left"), \
 	OPT_FLAG("pin-retry", &(g)->opts.pin_retry, \
@@ -364,7 +364,10 @@ usage(FILE *f, const char *cmd, const struct cli_opt *opts)
 	help_globals(f, opts);
 }
 
-/* "CMD<TAB>--name<TAB>ARG<TAB>help" per entry; an operand: "CMD<TAB>ID<TAB><TAB>help" */
+/*
+ * --dump-options: "CMD<TAB>--name<TAB>ARG<TAB>help" per entry (ARG empty
+ * for a flag), an operand as "CMD<TAB>ID<TAB><TAB>help".
+ */
 static void
 dump(FILE *f, const char *cmd, const struct cli_opt *opts)
 {
@@ -437,8 +440,8 @@ check_required(const struct cli *g, const struct cli_opt *opts)
 	return 0;
 }
 
-static void
-release_lists(struct cli *g)
+void
+cli_release(struct cli *g)
 {
 	while (g->nlists > 0)
 		free(g->lists[--g->nlists]);
@@ -470,7 +473,7 @@ cli_parse(struct cli *g, const struct cli_opt *opts, int argc, char **argv)
 			break;
 		}
 		if (a[0] != '-' || a[1] == '\0') {
-			/* before any word it replaces is read again */
+			/* operands move to the front; slot 1 + n is read */
 			argv[1 + n++] = argv[i];
 			continue;
 		}
@@ -493,14 +496,8 @@ cli_parse(struct cli *g, const struct cli_opt *opts, int argc, char **argv)
 	if (check_operands(g, opts) == 0 && check_required(g, opts) == 0)
 		return 0;
 stop:
-	release_lists(g);
+	cli_release(g);
 	return -1;
-}
-
-void
-cli_release(struct cli *g)
-{
-	release_lists(g);
 }
 
 int

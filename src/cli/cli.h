@@ -110,6 +110,15 @@ struct cli_opt {
 	OPT_STRING("plan", "FILE", &(req)->plan, \
 		   "the namespace plan the names must match (names: exit 5 when not)")
 
+/** The key options of new and request: --key, --friendly-name, --exportable. */
+#define CLI_KEY_OPTIONS(req) \
+	OPT_STRING("key", "SPEC", &(req)->key, \
+		   "rsa:2048 (default), rsa:3072, rsa:4096, ec:p256, ec:p384"), \
+	OPT_STRING("friendly-name", "TEXT", &(req)->friendly_name, \
+		   "token label, <= 64 characters (default: the CN)"), \
+	OPT_FLAG("exportable", &(req)->exportable, \
+		 "the private key may be exported later (default: never)")
+
 /**
  * Parse a command's words (argv[0] its name) by its table opts and the
  * global options, in SPEC section 10's way: every option word names an

@@ -12,12 +12,7 @@ cmd_request(int argc, char **argv)
 	hc_ctx *ctx = NULL;
 	const struct cli_opt opts[] = {
 		CLI_NAME_OPTIONS(&req, CLI_REQUIRED),
-		OPT_STRING("key", "SPEC", &req.key,
-			   "rsa:2048 (default), rsa:3072, rsa:4096, ec:p256, ec:p384"),
-		OPT_STRING("friendly-name", "TEXT", &req.friendly_name,
-			   "token label, <= 64 characters (default: the CN)"),
-		OPT_FLAG("exportable", &req.exportable,
-			 "the private key may be exported later (default: never)"),
+		CLI_KEY_OPTIONS(&req),
 		OPT_FLAG("force", &req.force,
 			 "create despite a plan mismatch; overwrite --out"),
 		OPT_STRING("out", "FILE", &req.out,

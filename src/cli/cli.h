@@ -2,107 +2,181 @@
 #ifndef HC_CLI_CLI_H
 #define HC_CLI_CLI_H
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "hsmcert.h"
 
-/* Global options (SPEC section 2), accepted before or after the command. */
-enum {
-	OPT_CONFIG = 0x1000, OPT_MODULE, OPT_TOKEN, OPT_PIN_SOURCE,
-	OPT_FORMAT, OPT_YES, OPT_QUIET, OPT_VERBOSE, OPT_HELP,
-	OPT_PIN_FINAL_TRY, OPT_PIN_RETRY,
-	/* the name options of new, request and names */
-	OPT_SUBJECT = 0x1080, OPT_DOMAIN, OPT_AUTODISCOVER, OPT_ACCEPTED,
-	OPT_PLAN,
-	OPT_CMD_BASE = 0x1100,	/* a command's own long options start here */
-};
-
-#define CLI_NAME_OPTIONS \
-	{ "subject", required_argument, NULL, OPT_SUBJECT }, \
-	{ "domain", required_argument, NULL, OPT_DOMAIN }, \
-	{ "include-autodiscover", no_argument, NULL, OPT_AUTODISCOVER }, \
-	{ "include-accepted-domains", no_argument, NULL, OPT_ACCEPTED }, \
-	{ "plan", required_argument, NULL, OPT_PLAN }
-
-/**
- * Handle a name option into req (domains: an array of argc entries that
- * req->domains will point at). Returns 1 when c was one, 0 when not, -1
- * (after printing the error) for --subject given twice.
- */
-int cli_name_option(hc_new_req *req, const char **domains, int c,
-		    const char *arg);
-
-#define CLI_GLOBAL_OPTIONS \
-	{ "config", required_argument, NULL, OPT_CONFIG }, \
-	{ "module", required_argument, NULL, OPT_MODULE }, \
-	{ "token", required_argument, NULL, OPT_TOKEN }, \
-	{ "pin-source", required_argument, NULL, OPT_PIN_SOURCE }, \
-	{ "format", required_argument, NULL, OPT_FORMAT }, \
-	{ "yes", no_argument, NULL, OPT_YES }, \
-	{ "quiet", no_argument, NULL, OPT_QUIET }, \
-	{ "verbose", no_argument, NULL, OPT_VERBOSE }, \
-	{ "help", no_argument, NULL, OPT_HELP }, \
-	{ "pin-final-try", no_argument, NULL, OPT_PIN_FINAL_TRY }, \
-	{ "pin-retry", no_argument, NULL, OPT_PIN_RETRY }
-
-/** Does this global option take a value? (for main.c's scan) */
-int cli_global_takes_arg(const char *arg);
-
 enum cli_format { FMT_DEFAULT, FMT_TABLE, FMT_LIST, FMT_JSON, FMT_TEXT, FMT_HTML };
 
+/** The most repeatable options (OPT_LIST) one command has. */
+#define CLI_MAX_LISTS 4
+
+/** A command's run: the global options and what cli_parse found. */
 struct cli {
 	hc_ctx_opts opts;
 	enum cli_format format;
 	const char *format_arg;
 	int quiet;
 	int help;
+	const char *cmd;		/**< argv[0], the command's name */
+	char **args;			/**< the operands, after cli_parse */
+	size_t nargs;
+	int status;			/**< exit status when cli_parse stops */
+	void *lists[CLI_MAX_LISTS];	/**< OPT_LIST arrays; cli_finish
+					     frees them */
+	size_t nlists;
 };
 
-/** One line of a command's usage. */
-struct cli_usage {
-	const char *opt;
-	const char *text;
+/*
+ * One option table per command, as git's struct option arrays: each entry
+ * holds an option's name (without "--"), its value's name (NULL for none),
+ * its help and where its value goes. cli_parse parses by it and prints
+ * --help from it; `hsmcert --dump-options` prints every table for the man
+ * page and completion generators. The global options are one table too
+ * (options.c); a command names one of them with OPT_NOTE only to give its
+ * own help for it.
+ */
+enum cli_kind {
+	CLI_END,
+	CLI_OPERAND,	/* not an option: "ID" (exactly one; several entries:
+			   one of them), "ID..." (any number) */
+	CLI_NOTE,	/* a global option: this command's help for it */
+	CLI_SET,	/* --name: *(int *)target = value */
+	CLI_STRING,	/* --name ARG: *(const char **)target = ARG */
+	CLI_LIST,	/* --name ARG, repeatable: appended to the array
+			   *target, its length in *count */
+	CLI_NUMBER,	/* --name N: *(long *)target, N in [min, max] */
+	CLI_CALL,	/* --name ARG: fn(target, ARG): 0, or -1 after
+			   printing the error */
 };
+
+/* CLI_STRING flags */
+#define CLI_REQUIRED	1	/* "--NAME is required" when missing */
+#define CLI_ONCE	2	/* "--NAME is given twice" */
+
+struct cli_opt {
+	enum cli_kind kind;
+	const char *name;
+	const char *arg;
+	const char *help;
+	void *target;
+	int value;		/* CLI_SET */
+	int flags;		/* CLI_STRING: CLI_REQUIRED, CLI_ONCE */
+	size_t *count;		/* CLI_LIST */
+	int *seen;		/* CLI_NUMBER: set to 1 when given, or NULL */
+	long min, max;		/* CLI_NUMBER */
+	int (*fn)(void *target, const char *arg);	/* CLI_CALL */
+};
+
+/* p as a pointer of type t: a compile error when it is not one */
+#define CLI_PTR(t, p) (1 ? (p) : (t)NULL)
+
+#define OPT_END { .kind = CLI_END }
+#define OPT_OPERAND(n, h) { .kind = CLI_OPERAND, .name = (n), .help = (h) }
+#define OPT_NOTE(n, h) { .kind = CLI_NOTE, .name = (n), .help = (h) }
+#define OPT_SET(n, p, v, h) { .kind = CLI_SET, .name = (n), .help = (h), \
+	.target = CLI_PTR(int *, p), .value = (v) }
+#define OPT_FLAG(n, p, h) OPT_SET(n, p, 1, h)
+#define OPT_STRING_F(n, a, p, f, h) { .kind = CLI_STRING, .name = (n), \
+	.arg = (a), .help = (h), .target = CLI_PTR(const char **, p), \
+	.flags = (f) }
+#define OPT_STRING(n, a, p, h) OPT_STRING_F(n, a, p, 0, h)
+#define OPT_LIST(n, a, p, cnt, h) { .kind = CLI_LIST, .name = (n), \
+	.arg = (a), .help = (h), .target = CLI_PTR(const char *const **, p), \
+	.count = CLI_PTR(size_t *, cnt) }
+#define OPT_NUMBER(n, a, p, seen_, lo, hi, h) { .kind = CLI_NUMBER, \
+	.name = (n), .arg = (a), .help = (h), .target = CLI_PTR(long *, p), \
+	.seen = CLI_PTR(int *, seen_), .min = (lo), .max = (hi) }
+#define OPT_CALL(n, a, p, f, h) { .kind = CLI_CALL, .name = (n), .arg = (a), \
+	.help = (h), .target = (p), .fn = (f) }
 
 /**
- * Handle a global option. Returns 1 when c was one, 0 when it was not,
- * -1 (after printing the error) for a bad value.
+ * The name options of new, request and names (one table): --subject
+ * (subject_flags: CLI_REQUIRED for new and request), --domain,
+ * --include-autodiscover, --include-accepted-domains, --plan, into the
+ * hc_new_req req points at.
  */
-int cli_global(struct cli *g, int c, const char *arg);
+#define CLI_NAME_OPTIONS(req, subject_flags) \
+	OPT_STRING_F("subject", "DN", &(req)->subject, \
+		     (subject_flags) | CLI_ONCE, \
+		     "X.500 DN, e.g. \"C=US, S=Ontario, O=Tailspintoys, CN=mail.tailspintoys.ca\""), \
+	OPT_LIST("domain", "NAME[,NAME...]", &(req)->domains, \
+		 &(req)->ndomains, "subject alternative names (repeatable)"), \
+	OPT_FLAG("include-autodiscover", &(req)->include_autodiscover, \
+		 "add autodiscover.D for each name's domain D"), \
+	OPT_FLAG("include-accepted-domains", &(req)->include_accepted, \
+		 "add [names] accepted-domains"), \
+	OPT_STRING("plan", "FILE", &(req)->plan, \
+		   "the namespace plan the names must match (names: exit 5 when not)")
 
-/** Print usage: synopsis, the command's options, then the global ones. */
-void cli_usage(FILE *f, const char *synopsis, const struct cli_usage *u);
+/** The key options of new and request: --key, --friendly-name, --exportable. */
+#define CLI_KEY_OPTIONS(req) \
+	OPT_STRING("key", "SPEC", &(req)->key, \
+		   "rsa:2048 (default), rsa:3072, rsa:4096, ec:p256, ec:p384"), \
+	OPT_STRING("friendly-name", "TEXT", &(req)->friendly_name, \
+		   "token label, <= 64 characters (default: the CN)"), \
+	OPT_FLAG("exportable", &(req)->exportable, \
+		 "the private key may be exported later (default: never)")
+
+/**
+ * Parse a command's words (argv[0] its name) by its table opts and the
+ * global options, in SPEC section 10's way: every option word names an
+ * option exactly (no abbreviations; an unknown one is named in the
+ * error), has a value when it needs one and none when it takes none, and
+ * "--" ends the options. Options and operands may come in any order.
+ * Then --help prints the usage, and the operands and required options are
+ * checked. Returns 0 to go on (g->args, g->nargs: the operands; argv is
+ * reordered; the command ends with cli_finish), or -1 to stop with
+ * g->status: 0 after --help or --dump-options, else after printing the
+ * error (a usage error: 2); nothing is left to free then.
+ */
+int cli_parse(struct cli *g, const struct cli_opt *opts, int argc,
+	      char **argv);
+
+/**
+ * main.c: an option word before the command. 0 when it is exactly a
+ * global option (or --version, --help, -h, --dump-options); -1, after
+ * printing an error naming it, when not.
+ */
+int cli_global_check(const char *arg);
+
+/** Does this global option take a value? (for main.c's scan) */
+int cli_global_takes_arg(const char *arg);
+
+/** The global options, one "  --NAME ARG   help" line each (main.c). */
+void cli_help_globals(FILE *f);
+
+/**
+ * --dump-options: the global options as lines "*<TAB>--NAME<TAB>ARG<TAB>
+ * HELP" (ARG empty for a flag); each command's table follows from
+ * cli_parse with its name in the first field (README "Options").
+ */
+void cli_dump_globals(FILE *f);
+
+/** Free what cli_parse kept (cli_finish and cli_refuse do). */
+void cli_release(struct cli *g);
 
 /** Print "hsmcert: error: MSG" and return code (2 for usage errors). */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /**
- * getopt_long for every command, without abbreviations (SPEC section 10):
- * on its first call every option word must name one of longopts exactly
- * ("--pin" is not "--pin-source"), have a value when it needs one and none
- * when it takes none; "--" ends the options. Returns the option's value,
- * -1 at the end, or '?' after printing an error that names the option.
+ * A usage error found after cli_parse: print it with "(see hsmcert help
+ * CMD)", release what cli_parse kept, return HC_E_USAGE.
  */
-int cli_getopt(int argc, char **argv, const struct option *longopts);
+int cli_refuse(struct cli *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /**
- * main.c: an option word before the command. 0 when it is exactly a
- * global option (or --version, --help, -h); -1, after printing an error
- * naming it, when not.
+ * Make the context for g's command: configuration, secret and
+ * confirmation callbacks. NULL with err set.
  */
-int cli_global_check(const char *arg);
+hc_ctx *cli_ctx_new(struct cli *g, hc_err *err);
 
 /**
- * Make the context for a command: configuration, secret and confirmation
- * callbacks. NULL with err set.
- */
-hc_ctx *cli_ctx_new(struct cli *g, const char *command, hc_err *err);
-
-/**
- * Print the collected warnings and the error, if any, free the context,
- * and return the exit status.
+ * Print the collected warnings and the error, if any, free the context
+ * and what cli_parse kept, and return the exit status.
  */
 int cli_finish(struct cli *g, hc_ctx *ctx, const hc_err *err);
 

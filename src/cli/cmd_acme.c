@@ -7,26 +7,6 @@
 
 #include "cli/cli.h"
 
-enum { O_AGREE = OPT_CMD_BASE, O_CONTACT };
-
-static const struct option longopts[] = {
-	CLI_GLOBAL_OPTIONS,
-	{ "agree-tos", no_argument, NULL, O_AGREE },
-	{ "contact", required_argument, NULL, O_CONTACT },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const struct cli_usage usage[] = {
-	{ "register", "create the ACME account (key pair on the token) for [acme] directory" },
-	{ "show", "the account: directory, URL, status, contacts, key" },
-	{ "--agree-tos", "register: agree to the CA's terms of service" },
-	{ "--contact URI", "register: a mailto: contact (repeatable; default [acme] contact)" },
-	{ NULL, NULL },
-};
-
-#define SYNOPSIS "hsmcert acme register [--agree-tos] [--contact URI]...\n" \
-	"       hsmcert acme show [--format json]"
-
 static int
 render_acme(const struct cli *g, const hc_acme_info *i, int registered)
 {
@@ -78,65 +58,42 @@ cmd_acme(int argc, char **argv)
 	struct cli g = { 0 };
 	hc_acme_register_req req = { 0 };
 	hc_acme_info info = { 0 };
-	const char **contacts = NULL;
 	const char *sub;
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
-	int c, r, reg;
+	const struct cli_opt opts[] = {
+		OPT_OPERAND("register", "create the ACME account (key pair on the token) for [acme] directory"),
+		OPT_OPERAND("show", "the account: directory, URL, status, contacts, key"),
+		OPT_FLAG("agree-tos", &req.agree_tos,
+			 "register: agree to the CA's terms of service"),
+		OPT_LIST("contact", "URI", &req.contacts, &req.ncontacts,
+			 "register: a mailto: contact (repeatable; default [acme] contact)"),
+		OPT_NOTE("format", "show: text (default) or json"),
+		OPT_END,
+	};
+	int r, reg;
 
-	contacts = calloc((size_t)argc + 1, sizeof(*contacts));
-	if (contacts == NULL)
-		return HC_E_FAIL;
-	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
-		r = cli_global(&g, c, optarg);
-		if (r < 0)
-			goto usage_fail;
-		if (r > 0)
-			continue;
-		switch (c) {
-		case O_AGREE:
-			req.agree_tos = 1;
-			break;
-		case O_CONTACT:
-			contacts[req.ncontacts++] = optarg;
-			break;
-		default:
-			goto usage_fail;
+	if (cli_parse(&g, opts, argc, argv) != 0)
+		return g.status;
+	sub = g.args[0];
+	reg = strcmp(sub, "register") == 0;
+	if (!reg && strcmp(sub, "show") != 0)
+		return cli_refuse(&g, "unknown subcommand '%s': use register or show",
+				  sub);
+	if (!reg && (req.agree_tos || req.ncontacts > 0))
+		return cli_refuse(&g, "--agree-tos and --contact go with register");
+	ctx = cli_ctx_new(&g, &err);
+	if (ctx != NULL) {
+		hc_ctx_set_command(ctx, reg ? "acme-register" : "acme-show");
+		if ((reg ? hc_acme_register(ctx, &req, &info, &err) :
+		     hc_acme_show(ctx, &info, &err)) == 0) {
+			r = render_acme(&g, &info, reg);
+			if (r != 0)
+				err.code = r;
 		}
 	}
-	if (g.help) {
-		cli_usage(stdout, SYNOPSIS, usage);
-		free(contacts);
-		return 0;
-	}
-	if (optind + 1 != argc) {
-		cli_usage_error("acme", "give one of: register, show");
-		goto usage_fail;
-	}
-	sub = argv[optind];
-	reg = strcmp(sub, "register") == 0;
-	if (!reg && strcmp(sub, "show") != 0) {
-		cli_usage_error("acme", "unknown subcommand '%s': use register or show", sub);
-		goto usage_fail;
-	}
-	if (!reg && (req.agree_tos || req.ncontacts > 0)) {
-		cli_usage_error("acme", "--agree-tos and --contact go with register");
-		goto usage_fail;
-	}
-	req.contacts = contacts;
-	ctx = cli_ctx_new(&g, reg ? "acme-register" : "acme-show", &err);
-	if (ctx != NULL && (reg ? hc_acme_register(ctx, &req, &info, &err) :
-			    hc_acme_show(ctx, &info, &err)) == 0) {
-		r = render_acme(&g, &info, reg);
-		if (r != 0)
-			err.code = r;
-	}
 	hc_acme_info_release(&info);
-	free(contacts);
 	return cli_finish(&g, ctx, &err);
-usage_fail:
-	free(contacts);
-	return HC_E_USAGE;
 }
 
 /* request --acme: the account first, then the request, then the order */

@@ -3,23 +3,6 @@
 
 #include "cli/cli.h"
 
-enum { O_SINCE = OPT_CMD_BASE };
-
-static const struct option longopts[] = {
-	CLI_GLOBAL_OPTIONS,
-	{ "since", required_argument, NULL, O_SINCE },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const struct cli_usage usage[] = {
-	{ "show", "print the log (the chain is checked on the way)" },
-	{ "verify", "check every line's hash, the chain and the head on the token" },
-	{ "reset", "start a truncated, replaced or deleted log again after the head (PIN; asks unless --yes)" },
-	{ "--since DATE", "show: from YYYY-MM-DD or an RFC 3339 time" },
-	{ "--format FMT", "table (default) or json" },
-	{ NULL, NULL },
-};
-
 int
 cmd_audit(int argc, char **argv)
 {
@@ -29,34 +12,28 @@ cmd_audit(int argc, char **argv)
 	const char *since = NULL, *sub;
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
-	int c, r;
+	const struct cli_opt opts[] = {
+		OPT_OPERAND("show", "print the log (the chain is checked on the way)"),
+		OPT_OPERAND("verify", "check every line's hash, the chain and the head on the token"),
+		OPT_OPERAND("reset", "start a truncated, replaced or deleted log again after the head (PIN; asks unless --yes)"),
+		OPT_STRING("since", "DATE", &since,
+			   "show: from YYYY-MM-DD or an RFC 3339 time"),
+		OPT_NOTE("format", "table (default) or json"),
+		OPT_NOTE("yes", "reset: do not ask"),
+		OPT_END,
+	};
+	int r;
 
-	while ((c = cli_getopt(argc, argv, longopts)) != -1) {
-		r = cli_global(&g, c, optarg);
-		if (r < 0)
-			return HC_E_USAGE;
-		if (r > 0)
-			continue;
-		if (c != O_SINCE)
-			return HC_E_USAGE;	/* cli_getopt named it */
-		since = optarg;
-	}
-	if (g.help) {
-		cli_usage(stdout, "hsmcert audit show [--since DATE] [--format json]\n"
-			  "       hsmcert audit verify\n"
-			  "       hsmcert audit reset [--yes]", usage);
-		return 0;
-	}
-	if (optind + 1 != argc)
-		return cli_usage_error("audit", "give show, verify or reset");
-	sub = argv[optind];
+	if (cli_parse(&g, opts, argc, argv) != 0)
+		return g.status;
+	sub = g.args[0];
 	if (strcmp(sub, "show") != 0 && strcmp(sub, "verify") != 0 &&
 	    strcmp(sub, "reset") != 0)
-		return cli_usage_error("audit", "unknown audit command '%s' (show, verify, reset)",
-				       sub);
+		return cli_refuse(&g, "unknown audit command '%s' (show, verify, reset)",
+				  sub);
 	if (strcmp(sub, "show") != 0 && since != NULL)
-		return cli_usage_error("audit", "--since is for audit show");
-	ctx = cli_ctx_new(&g, "audit", &err);
+		return cli_refuse(&g, "--since is for audit show");
+	ctx = cli_ctx_new(&g, &err);
 	if (ctx == NULL)
 		return cli_finish(&g, ctx, &err);
 	if (strcmp(sub, "show") == 0) {

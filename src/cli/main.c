@@ -49,6 +49,26 @@ find_command(const char *name)
 	return NULL;
 }
 
+/*
+ * The hidden --dump-options: every option table as tab-separated lines
+ * (README "Options"), for the man page and completion generators.
+ */
+static int
+dump_options(void)
+{
+	size_t i;
+	int rc = 0;
+
+	cli_dump_globals(stdout);
+	for (i = 0; i < NCOMMANDS && rc == 0; i++) {
+		char *dargv[] = { (char *)commands[i].name,
+				  (char *)"--dump-options", NULL };
+
+		rc = commands[i].fn(2, dargv);
+	}
+	return rc;
+}
+
 static void
 main_usage(FILE *f)
 {
@@ -60,17 +80,9 @@ main_usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(f, "  %-10s %s\n", "help", "Show the usage of a command");
-	fprintf(f, "\nGlobal options (before or after the command):\n"
-		   "  --config FILE       configuration (else $HSMCERT_CONFIG, else /etc/hsmcert/hsmcert.conf)\n"
-		   "  --module PATH       PKCS#11 module\n"
-		   "  --token LABEL|URI   token label or pkcs11: token URI\n"
-		   "  --pin-source SRC    env:VAR, file:PATH, fd:N or prompt\n"
-		   "  --format FMT        table, list or json\n"
-		   "  --yes               answer yes to confirmations\n"
-		   "  --quiet, --verbose\n"
-		   "  --pin-final-try     log in even when the token reports one PIN try left\n"
-		   "  --pin-retry         one try from a pin-source that gave a wrong PIN before\n"
-		   "\nExit codes: 0 ok, 1 failure, 2 usage/input, 3 not found, 4 denied,\n"
+	fprintf(f, "\nGlobal options (before or after the command):\n");
+	cli_help_globals(f);
+	fprintf(f, "\nExit codes: 0 ok, 1 failure, 2 usage/input, 3 not found, 4 denied,\n"
 		   "5 verification failed, 6 PIN error, 7 cancelled.\n");
 }
 
@@ -145,6 +157,8 @@ main(int argc, char **argv)
 				printf("hsmcert %s\n", HC_VERSION);
 				exit(0);
 			}
+			if (strcmp(argv[i], "--dump-options") == 0)
+				exit(dump_options());
 			if (strcmp(argv[i], "--help") == 0 ||
 			    strcmp(argv[i], "-h") == 0) {
 				main_usage(stdout);

@@ -93,12 +93,8 @@ hc_audit_reset(hc_ctx *ctx, hc_audit_status *st, hc_err *err)
 			     "Start the missing audit log again at seq %llu, after this host's head on the token (seq %llu)? A first audit-reset line records the gap.",
 			     pos.head_seq + 1, pos.head_seq);
 	(void)r;
-	r = hc_ctx_confirm(ctx, q, err);
-	if (r != 1) {
-		if (r == 0)
-			hc_err_set(err, HC_E_CANCEL, "cancelled");
+	if (hc_ctx_confirm(ctx, q, err) != 0)
 		return -1;
-	}
 	if (hc_audit_restart(ctx->cfg.audit_log, tok, ctx->cfg.host, &pos,
 			     kept, sizeof(kept), err) != 0)
 		return -1;

@@ -30,6 +30,7 @@ read_only(const char *command)
 {
 	static const char *const ro[] = {
 		"list", "show", "verify", "names", "audit", "report",
+		"acme-show",
 	};
 	size_t i;
 

@@ -157,12 +157,26 @@ int
 hc_ctx_confirm(hc_ctx *ctx, const char *question, hc_err *err)
 {
 	if (ctx->assume_yes)
-		return 1;
+		return 0;
 	if (ctx->confirm_cb == NULL)
 		return hc_err_set(err, HC_E_CANCEL,
 				  "%s needs confirmation: no terminal; pass --yes to answer yes",
 				  question);
-	return ctx->confirm_cb(ctx->confirm_arg, question, err);
+	if (ctx->confirm_cb(ctx->confirm_arg, question, err) == 1)
+		return 0;
+	/* a callback's own error stays: hc_err_set keeps the first */
+	return hc_err_set(err, HC_E_CANCEL, "cancelled");
+}
+
+int
+hc_ctx_ask_secret(hc_ctx *ctx, const char *what, const char *source,
+		  hc_secret **out, hc_err *err)
+{
+	if (ctx->secret_cb == NULL)
+		return hc_err_set(err, HC_E_USAGE, "no way to ask for the %s",
+				  what);
+	return ctx->secret_cb(ctx->secret_arg, what, source, out, err) == 0 ?
+	       0 : -1;
 }
 
 /*
@@ -288,16 +302,12 @@ hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 		return NULL;
 	if (!login || hc_token_is_logged_in(ctx->tok))
 		return ctx->tok;
-	if (ctx->secret_cb == NULL) {
-		hc_err_set(err, HC_E_PIN, "no way to ask for the token PIN");
-		return NULL;
-	}
 	r = login_guard(ctx, &source, err);
 	if (r == 0) {
 		r = snprintf(what, sizeof(what), "PIN for token '%s'",
 			     hc_token_get0_info(ctx->tok)->label);
-		if (ctx->secret_cb(ctx->secret_arg, what, ctx->pin_source,
-				   &pin, err) != 0) {
+		if (hc_ctx_ask_secret(ctx, what, ctx->pin_source, &pin,
+				      err) != 0) {
 			free(source);
 			return NULL;
 		}

@@ -265,12 +265,8 @@ ask_overwrite(hc_ctx *ctx, const char *service, const char *old_thumb,
 		     "Overwrite the certificate bound to %s, %s (expires %s), with %s (expires %s)?",
 		     service, old_thumb, old_exp, new_what, new_exp);
 	(void)r;
-	r = hc_ctx_confirm(ctx, q, err);
-	if (r != 1) {
-		if (r == 0)
-			hc_err_set(err, HC_E_CANCEL, "cancelled");
+	if (hc_ctx_confirm(ctx, q, err) != 0)
 		return -1;
-	}
 	return 0;
 }
 

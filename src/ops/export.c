@@ -162,10 +162,7 @@ export_pfx(hc_ctx *ctx, const hc_export_req *req, struct hc_token *tok,
 		return -1;
 	r = snprintf(what, sizeof(what), "password for %s", req->out);
 	(void)r;
-	if (ctx->secret_cb == NULL)
-		return hc_err_set(err, HC_E_USAGE, "no way to ask for a password");
-	if (ctx->secret_cb(ctx->secret_arg, what, req->password_source, &pw,
-			   err) != 0)
+	if (hc_ctx_ask_secret(ctx, what, req->password_source, &pw, err) != 0)
 		return -1;
 	if (hc_policy_check_password_len(&ctx->cfg.policy, hc_secret_len(pw),
 					 err) != 0)

@@ -393,10 +393,7 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 	memset(&tx, 0, sizeof(tx));
 	r = snprintf(what, sizeof(what), "password for %s", req->path);
 	(void)r;
-	if (ctx->secret_cb == NULL)
-		return hc_err_set(err, HC_E_USAGE, "no way to ask for a password");
-	if (ctx->secret_cb(ctx->secret_arg, what, req->password_source, &pw,
-			   err) != 0)
+	if (hc_ctx_ask_secret(ctx, what, req->password_source, &pw, err) != 0)
 		return -1;
 	/* a wrong password fails here, before the token is touched */
 	if (hc_pkcs12_open(buf, len, req->path, pw, &key, &leaf, &chain,

@@ -43,12 +43,8 @@ do_lock(hc_ctx *ctx, const char *id, hc_entry *entry, int *changed,
 		     "Make the key of %s permanently non-exportable? PKCS#11 cannot undo this: the key will never leave the token again.",
 		     it->ident);
 	(void)r;
-	r = hc_ctx_confirm(ctx, q, err);
-	if (r != 1) {
-		if (r == 0)
-			hc_err_set(err, HC_E_CANCEL, "cancelled");
+	if (hc_ctx_confirm(ctx, q, err) != 0)
 		goto out;
-	}
 	/* described first: after the one-way change nothing may fail */
 	if (hc_describe(ctx, tok, it, NULL, time(NULL), &e, err) != 0)
 		goto out;

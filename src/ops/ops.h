@@ -99,8 +99,20 @@ void hc_ctx_notice(hc_ctx *ctx, const char *text);
 /** Move every string of l into the warnings; l is emptied. */
 void hc_ctx_warn_list(hc_ctx *ctx, struct hc_strlist *l);
 
-/** Ask a yes/no question through the confirmation callback. */
+/**
+ * Ask a yes/no question through the confirmation callback (yes at once
+ * with --yes). 0 for yes; -1 with err set: HC_E_CANCEL when refused or
+ * when there is no one to ask.
+ */
 int hc_ctx_confirm(hc_ctx *ctx, const char *question, hc_err *err);
+
+/**
+ * Ask the secret callback for what ("PIN for token 'x'", "password for
+ * FILE") from source (NULL: the default). 0 with *out set (the caller
+ * frees), or -1 with err set (HC_E_USAGE when no callback is installed).
+ */
+int hc_ctx_ask_secret(hc_ctx *ctx, const char *what, const char *source,
+		      hc_secret **out, hc_err *err);
 
 /** Objects an operation created, destroyed in reverse order on failure. */
 struct hc_txn {

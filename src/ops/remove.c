@@ -405,12 +405,8 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	}
 	if (used + 2 < sizeof(q))
 		memcpy(q + used, "\n", 2);
-	r = hc_ctx_confirm(ctx, q, err);
-	if (r != 1) {
-		if (r == 0)
-			hc_err_set(err, HC_E_CANCEL, "cancelled");
+	if (hc_ctx_confirm(ctx, q, err) != 0)
 		goto out;
-	}
 	/* every archive copy is written before anything is deleted */
 	arch = calloc(nt, sizeof(*arch));
 	if (arch == NULL) {

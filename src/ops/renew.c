@@ -196,12 +196,8 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 					     ") to the renewed certificate?");
 				(void)r;
 			}
-			r = hc_ctx_confirm(ctx, q, err);
-			if (r != 1) {
-				if (r == 0)
-					hc_err_set(err, HC_E_CANCEL, "cancelled");
+			if (hc_ctx_confirm(ctx, q, err) != 0)
 				goto out;
-			}
 		}
 	}
 	c.name = X509_get_subject_name(it->x509);

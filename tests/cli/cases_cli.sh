@@ -47,7 +47,9 @@ PY
 test_cli_abbreviated_pin_option_is_unknown() {
 	# getopt_long took --pin for --pin-source and listed with PIN "1234"
 	refused 2 "unknown option '--pin'" list --pin 1234
-	expect_err "--pin-source"
+	expect_err "one of --pin-source, --pin-final-try, --pin-retry?"
+	refused 2 "unknown option '--pin-s'" list --pin-s 1234
+	expect_err "did you mean --pin-source?"
 	# before the command name too (main.c's scan)
 	refused 2 "unknown option '--pin'" --pin 1234 list
 	# a value after '=' is never echoed: it may be a PIN
@@ -108,6 +110,64 @@ test_cli_unknown_option_and_missing_value_are_named() {
 	# "--" ends the options: what follows is an operand
 	refused 2 "invalid ID '--bogus'" show -- --bogus
 	! grep -q "unknown option" "$T/err" || fail "an operand after -- taken as an option:" "$ERR"
+}
+
+# cl_usage_options FILE: the "--name ARG" and operand column of the option
+# lines of a usage ("  %-28s %s"), one per line, sorted.
+cl_usage_options() {
+	awk '/^  [^ ]/ && !/^usage:/ { s = substr($0, 3, 28); sub(/ +$/, "", s); print s }' "$1" | sort -u
+}
+
+# cl_dump_options CMD: the same column from hsmcert --dump-options
+# ($T/dump) for CMD and the global options.
+cl_dump_options() {
+	awk -F '\t' -v c="$1" '$1 == c || $1 == "*" { print $2 ($3 != "" ? " " $3 : "") }' "$T/dump" | sort -u
+}
+
+test_cli_help_shows_every_option_of_the_table() {
+	local cmd cmds opt arg help name val
+	hc_raw --dump-options
+	expect_rc 0 "--dump-options"
+	cp "$T/out" "$T/dump"
+	awk -F '\t' 'NF != 4 { bad = 1 } END { exit bad }' "$T/dump" || fail "--dump-options: a line without 4 fields" "$OUT"
+	grep -q "^\*	--pin-source	SRC	" "$T/dump" || fail "--dump-options lacks the global --pin-source"
+	# the commands of hsmcert --help are those of the dump
+	cmds=$(cut -f1 "$T/dump" | grep -vx '\*' | sort -u)
+	hc_raw --help
+	expect_rc 0
+	expect_eq "$cmds" "$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' "$T/out" | grep -vx help | sort)" "commands of --help and of --dump-options"
+	# main --help lists every global option with its help
+	while IFS=$'\t' read -r name opt arg help; do
+		[ "$name" = "*" ] || continue
+		grep -qF -- "$help" "$T/out" || fail "hsmcert --help lacks the help of $opt: $help"
+	done <"$T/dump"
+	for cmd in $cmds; do
+		hc_raw "$cmd" --help
+		expect_rc 0 "$cmd --help"
+		expect_out "usage: hsmcert $cmd"
+		cp "$T/out" "$T/help.$cmd"
+		# every entry (options, operands, globals) is shown, and only those
+		expect_eq "$(cl_dump_options "$cmd")" "$(cl_usage_options "$T/help.$cmd")" "options of $cmd --help against --dump-options"
+		while IFS=$'\t' read -r name opt arg help; do
+			[ "$name" = "$cmd" ] || continue
+			grep -qF -- "$help" "$T/help.$cmd" || fail "$cmd --help lacks the help of $opt: $help"
+		done <"$T/dump"
+		# and what --help shows the parser takes, with its value
+		while read -r opt arg; do
+			case $opt in --*) ;; *) continue ;; esac
+			val=1
+			[ "$opt" = --format ] && val=json
+			if [ -n "$arg" ]; then
+				hc_raw "$cmd" "$opt" "$val" --help
+			else
+				hc_raw "$cmd" "$opt" --help
+			fi
+			! grep -qE "unknown option|requires a value|does not take a value" "$T/err" ||
+				fail "$cmd does not take $opt${arg:+ $arg} as --help shows it:" "$ERR"
+		done < <(cl_usage_options "$T/help.$cmd")
+	done
+	# a command's option is not another's
+	refused_raw 2 "unknown option '--services'" request --services smtp --help
 }
 
 # ---------------------------------------------------------------------------

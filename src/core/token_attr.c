@@ -163,11 +163,33 @@ hc_attr_set(struct hc_token *t, CK_OBJECT_HANDLE h, struct hc_attrs *a,
 /* ------------------------------------------------------------------ */
 /* Reads                                                                */
 
+/* A buffer for every attribute whose length is known. */
+static int
+alloc_values(CK_ATTRIBUTE *a, size_t n, hc_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (a[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
+			continue;
+		a[i].pValue = malloc(a[i].ulValueLen ? a[i].ulValueLen : 1);
+		if (a[i].pValue == NULL)
+			return hc_err_set(err, HC_E_FAIL, "out of memory");
+	}
+	return 0;
+}
+
+/* An answer that still says which attributes came back. */
+static int
+rv_readable(CK_RV rv)
+{
+	return rv == CKR_OK || rv == CKR_ATTRIBUTE_TYPE_INVALID ||
+	       rv == CKR_ATTRIBUTE_SENSITIVE;
+}
+
 /*
- * Read several attributes in as few calls as the token allows: one call
- * with guessed buffer sizes, and only when one is too small a length query
- * and a second read. Attributes the object lacks come back with
- * ulValueLen = CK_UNAVAILABLE_INFORMATION. Buffers are malloc'd.
+ * One call with guessed buffer sizes, and only when one is too small a
+ * length query and a second read.
  */
 int
 hc_attr_get(struct hc_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *a, size_t n,
@@ -178,18 +200,12 @@ hc_attr_get(struct hc_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *a, size_t n,
 	int retry = 0;
 	CK_RV rv;
 
-	if (range_ulong(n, &cn, err) != 0)
+	if (range_ulong(n, &cn, err) != 0 || alloc_values(a, n, err) != 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		a[i].pValue = malloc(a[i].ulValueLen ? a[i].ulValueLen : 1);
-		if (a[i].pValue == NULL)
-			return hc_err_set(err, HC_E_FAIL, "out of memory");
-	}
 	rv = t->f->C_GetAttributeValue(t->sess, h, a, cn);
 	if (rv == CKR_BUFFER_TOO_SMALL) {
 		retry = 1;
-	} else if (rv == CKR_ATTRIBUTE_TYPE_INVALID ||
-		   rv == CKR_ATTRIBUTE_SENSITIVE) {
+	} else if (rv != CKR_OK && rv_readable(rv)) {
 		/*
 		 * Such a return can hide a buffer that was too small: ask the
 		 * lengths when anything came back unavailable.
@@ -198,33 +214,23 @@ hc_attr_get(struct hc_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *a, size_t n,
 			if (a[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
 				retry = 1;
 	} else if (rv != CKR_OK) {
-		return hc_err_ckr(err, HC_E_FAIL, rv,
-				  "cannot read the attributes of object %lu", h);
+		goto fail;
 	}
 	if (!retry)
 		return 0;
-	for (i = 0; i < n; i++) {
-		free(a[i].pValue);
-		a[i].pValue = NULL;
-	}
+	hc_attr_release(a, n);
 	rv = t->f->C_GetAttributeValue(t->sess, h, a, cn);
-	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID &&
-	    rv != CKR_ATTRIBUTE_SENSITIVE)
-		return hc_err_ckr(err, HC_E_FAIL, rv,
-				  "cannot read the attributes of object %lu", h);
-	for (i = 0; i < n; i++) {
-		if (a[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
-			continue;
-		a[i].pValue = malloc(a[i].ulValueLen ? a[i].ulValueLen : 1);
-		if (a[i].pValue == NULL)
-			return hc_err_set(err, HC_E_FAIL, "out of memory");
-	}
+	if (!rv_readable(rv))
+		goto fail;
+	if (alloc_values(a, n, err) != 0)
+		return -1;
 	rv = t->f->C_GetAttributeValue(t->sess, h, a, cn);
-	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID &&
-	    rv != CKR_ATTRIBUTE_SENSITIVE)
-		return hc_err_ckr(err, HC_E_FAIL, rv,
-				  "cannot read the attributes of object %lu", h);
+	if (!rv_readable(rv))
+		goto fail;
 	return 0;
+fail:
+	return hc_err_ckr(err, HC_E_FAIL, rv,
+			  "cannot read the attributes of object %lu", h);
 }
 
 void

@@ -213,7 +213,8 @@ find_handles(struct hc_token *t, struct hc_attrs *tmpl,
 			if (nv == NULL) {
 				free(v);
 				t->f->C_FindObjectsFinal(t->sess);
-				return hc_err_set(err, HC_E_FAIL, "out of memory");
+				return hc_err_set(err, HC_E_FAIL,
+						  "out of memory");
 			}
 			v = nv;
 		}
@@ -231,7 +232,8 @@ find_handles(struct hc_token *t, struct hc_attrs *tmpl,
 	rv = t->f->C_FindObjectsFinal(t->sess);
 	if (rv != CKR_OK) {
 		free(v);
-		return hc_err_ckr(err, HC_E_FAIL, rv, "cannot search the token");
+		return hc_err_ckr(err, HC_E_FAIL, rv,
+				  "cannot search the token");
 	}
 	*out = v;
 	*nout = n;
@@ -316,7 +318,8 @@ hc_token_fingerprint(struct hc_token *t, char out[64], hc_err *err)
 		return -1;
 	if (EVP_Digest(h, nh * sizeof(*h), md, &mdlen, EVP_sha1(), NULL) != 1) {
 		free(h);
-		return hc_err_ossl(err, HC_E_FAIL, "cannot hash the object list");
+		return hc_err_ossl(err, HC_E_FAIL,
+				   "cannot hash the object list");
 	}
 	free(h);
 	hc_hex(md, sizeof(md), hex);

@@ -33,14 +33,14 @@ struct hc_token {
 	CK_SESSION_HANDLE sess;
 	int have_sess;
 	int logged_in;
-	int initialized;		/* our C_Initialize is to be finalized */
+	int initialized;		/* our C_Initialize, to finalize */
 	CK_TOKEN_INFO raw_info;
 	struct hc_token_info info;
-	int open_attempts;		/* > 1: the token was not ready at first */
+	int open_attempts;		/* > 1: the token was not ready */
 	char open_problem[160];		/* why, the first time */
-	RSA_METHOD *rsa_meth;		/* signers: keys that sign on the token */
+	RSA_METHOD *rsa_meth;		/* signers (token_sign.c) */
 	EC_KEY_METHOD *ec_meth;
-	unsigned long last_sign_rv;	/* the CK_RV of the last failed signature */
+	unsigned long last_sign_rv;	/* CK_RV of the last failed C_Sign */
 };
 
 /** A size_t length as a CK_ULONG. Returns 0, or -1 (HC_E_FAIL, internal). */
@@ -48,7 +48,8 @@ static inline int
 range_ulong(size_t v, CK_ULONG *out, hc_err *err)
 {
 	if ((unsigned long long)v > (unsigned long long)(CK_ULONG)-1)
-		return hc_err_set(err, HC_E_FAIL, "internal: length out of range");
+		return hc_err_set(err, HC_E_FAIL,
+				  "internal: length out of range");
 	*out = (CK_ULONG)v;
 	return 0;
 }
@@ -58,7 +59,8 @@ static inline int
 range_int(CK_ULONG v, int *out, hc_err *err)
 {
 	if (v > (CK_ULONG)INT_MAX)
-		return hc_err_set(err, HC_E_FAIL, "internal: length out of range");
+		return hc_err_set(err, HC_E_FAIL,
+				  "internal: length out of range");
 	*out = (int)v;
 	return 0;
 }
@@ -154,6 +156,21 @@ CK_OBJECT_CLASS hc_obj_class_of(enum hc_obj_class cls);
 /** C_CreateObject of the template; what names the object in the error. */
 int hc_obj_create(struct hc_token *t, struct hc_attrs *tmpl,
 		  CK_OBJECT_HANDLE *handle, const char *what, hc_err *err);
+
+/* ---- token_keygen.c ------------------------------------------------ */
+
+/**
+ * Add the attributes SPEC section 5 gives every key pair, generated or
+ * imported: both CKA_TOKEN, CKA_LABEL = label, CKA_ID = id; the public key
+ * CKA_PRIVATE false, CKA_VERIFY; the private key CKA_PRIVATE, CKA_SENSITIVE,
+ * CKA_EXTRACTABLE = exportable, CKA_SIGN, CKA_DECRYPT for RSA only (TLS 1.2
+ * RSA key exchange); no wrap, unwrap or derive. The key material is the
+ * caller's to add.
+ */
+void hc_keypair_template(struct hc_attrs *pub, struct hc_attrs *priv,
+			 CK_KEY_TYPE kt, const char *label,
+			 const unsigned char *id, size_t id_len,
+			 int exportable);
 
 /* ---- token_sign.c -------------------------------------------------- */
 

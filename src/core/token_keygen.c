@@ -149,14 +149,16 @@ hc_token_read_pubkey(struct hc_token *t, unsigned long handle, hc_err *err)
 		goto out;
 	}
 	params = OSSL_PARAM_BLD_to_param(bld);
-	if (pctx == NULL || params == NULL || EVP_PKEY_fromdata_init(pctx) <= 0 ||
+	if (pctx == NULL || params == NULL ||
+	    EVP_PKEY_fromdata_init(pctx) <= 0 ||
 	    EVP_PKEY_fromdata(pctx, &pk, EVP_PKEY_PUBLIC_KEY, params) <= 0)
 		goto ossl;
 	ret = pk;
 	pk = NULL;
 	goto out;
 ossl:
-	hc_err_ossl(err, HC_E_FAIL, "cannot read the public key from the token");
+	hc_err_ossl(err, HC_E_FAIL,
+		    "cannot read the public key from the token");
 out:
 	hc_attr_release(a, na);
 	OSSL_PARAM_free(params);
@@ -184,50 +186,33 @@ set_id(struct hc_token *t, CK_OBJECT_HANDLE h, const unsigned char *id,
 	return ret;
 }
 
-/*
- * The templates of SPEC section 5. The private key: RSA decrypts for TLS
- * 1.2 RSA key exchange; EC never does.
- */
-static void
-keygen_templates(struct hc_attrs *pubt, struct hc_attrs *privt,
-		 CK_KEY_TYPE kt, const struct hc_keyspec *k, const char *label,
-		 int exportable, const unsigned char *id, size_t id_len)
+void
+hc_keypair_template(struct hc_attrs *pub, struct hc_attrs *priv,
+		    CK_KEY_TYPE kt, const char *label, const unsigned char *id,
+		    size_t id_len, int exportable)
 {
-	static const CK_BYTE exp65537[] = { 0x01, 0x00, 0x01 };
-	const unsigned char *oid;
-	size_t oidlen = 0;
-
-	hc_attrs_add_ulong(pubt, CKA_CLASS, CKO_PUBLIC_KEY);
-	hc_attrs_add_ulong(pubt, CKA_KEY_TYPE, kt);
-	hc_attrs_add_bool(pubt, CKA_TOKEN, 1);
-	hc_attrs_add_bool(pubt, CKA_PRIVATE, 0);
-	hc_attrs_add_str(pubt, CKA_LABEL, label);
-	hc_attrs_add_bytes(pubt, CKA_ID, id, id_len);
-	hc_attrs_add_bool(pubt, CKA_VERIFY, 1);
-	hc_attrs_add_bool(pubt, CKA_WRAP, 0);
-	hc_attrs_add_bool(pubt, CKA_ENCRYPT, kt == CKK_RSA);
-	if (kt == CKK_RSA) {
-		/* k->bits > 0: checked by the caller */
-		hc_attrs_add_ulong(pubt, CKA_MODULUS_BITS, (CK_ULONG)k->bits);
-		hc_attrs_add_bytes(pubt, CKA_PUBLIC_EXPONENT, exp65537,
-				   sizeof(exp65537));
-	} else {
-		/* a known curve: checked by the caller */
-		oid = ec_curve_oid(k->bits, &oidlen);
-		hc_attrs_add_bytes(pubt, CKA_EC_PARAMS, oid, oidlen);
-	}
-	hc_attrs_add_ulong(privt, CKA_CLASS, CKO_PRIVATE_KEY);
-	hc_attrs_add_ulong(privt, CKA_KEY_TYPE, kt);
-	hc_attrs_add_bool(privt, CKA_TOKEN, 1);
-	hc_attrs_add_bool(privt, CKA_PRIVATE, 1);
-	hc_attrs_add_bool(privt, CKA_SENSITIVE, 1);
-	hc_attrs_add_bool(privt, CKA_EXTRACTABLE, exportable);
-	hc_attrs_add_str(privt, CKA_LABEL, label);
-	hc_attrs_add_bytes(privt, CKA_ID, id, id_len);
-	hc_attrs_add_bool(privt, CKA_SIGN, 1);
-	hc_attrs_add_bool(privt, CKA_UNWRAP, 0);
-	hc_attrs_add_bool(privt, CKA_DERIVE, 0);
-	hc_attrs_add_bool(privt, CKA_DECRYPT, kt == CKK_RSA);
+	hc_attrs_add_ulong(pub, CKA_CLASS, CKO_PUBLIC_KEY);
+	hc_attrs_add_ulong(pub, CKA_KEY_TYPE, kt);
+	hc_attrs_add_bool(pub, CKA_TOKEN, 1);
+	hc_attrs_add_bool(pub, CKA_PRIVATE, 0);
+	hc_attrs_add_str(pub, CKA_LABEL, label);
+	hc_attrs_add_bytes(pub, CKA_ID, id, id_len);
+	hc_attrs_add_bool(pub, CKA_VERIFY, 1);
+	hc_attrs_add_bool(pub, CKA_WRAP, 0);
+	hc_attrs_add_bool(pub, CKA_ENCRYPT, kt == CKK_RSA);
+	hc_attrs_add_ulong(priv, CKA_CLASS, CKO_PRIVATE_KEY);
+	hc_attrs_add_ulong(priv, CKA_KEY_TYPE, kt);
+	hc_attrs_add_bool(priv, CKA_TOKEN, 1);
+	hc_attrs_add_bool(priv, CKA_PRIVATE, 1);
+	hc_attrs_add_bool(priv, CKA_SENSITIVE, 1);
+	hc_attrs_add_bool(priv, CKA_EXTRACTABLE, exportable);
+	hc_attrs_add_str(priv, CKA_LABEL, label);
+	hc_attrs_add_bytes(priv, CKA_ID, id, id_len);
+	hc_attrs_add_bool(priv, CKA_SIGN, 1);
+	hc_attrs_add_bool(priv, CKA_UNWRAP, 0);
+	hc_attrs_add_bool(priv, CKA_DERIVE, 0);
+	/* RSA decrypts for TLS 1.2 RSA key exchange; EC never does */
+	hc_attrs_add_bool(priv, CKA_DECRYPT, kt == CKK_RSA);
 }
 
 int
@@ -235,12 +220,14 @@ hc_token_generate_keypair(struct hc_token *t, const struct hc_keyspec *k,
 			  const char *label, int exportable,
 			  struct hc_keypair *out, hc_err *err)
 {
+	static const CK_BYTE exp65537[] = { 0x01, 0x00, 0x01 };
 	CK_MECHANISM mech = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
 	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
 	struct hc_attrs pubt, privt;
 	unsigned char tmpid[20];
 	struct hc_keypair kp;
-	size_t oidlen;
+	const unsigned char *oid = NULL;
+	size_t oidlen = 0;
 	CK_KEY_TYPE kt;
 	CK_RV rv;
 	int ret = -1;
@@ -253,12 +240,14 @@ hc_token_generate_keypair(struct hc_token *t, const struct hc_keyspec *k,
 			return hc_err_set(err, HC_E_FAIL,
 					  "internal: k->bits > 0");
 		kt = CKK_RSA;
-	} else if (ec_curve_oid(k->bits, &oidlen) != NULL) {
+	} else {
+		oid = ec_curve_oid(k->bits, &oidlen);
+		if (oid == NULL)
+			return hc_err_set(err, HC_E_USAGE,
+					  "unsupported EC curve size %d",
+					  k->bits);
 		kt = CKK_EC;
 		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
-	} else {
-		return hc_err_set(err, HC_E_USAGE,
-				  "unsupported EC curve size %d", k->bits);
 	}
 	/*
 	 * A random temporary id, replaced by the SHA-1 of the public key once
@@ -267,8 +256,15 @@ hc_token_generate_keypair(struct hc_token *t, const struct hc_keyspec *k,
 	 */
 	if (RAND_bytes(tmpid, sizeof(tmpid)) != 1)
 		return hc_err_ossl(err, HC_E_FAIL, "no random bytes");
-	keygen_templates(&pubt, &privt, kt, k, label, exportable, tmpid,
-			 sizeof(tmpid));
+	hc_keypair_template(&pubt, &privt, kt, label, tmpid, sizeof(tmpid),
+			    exportable);
+	if (kt == CKK_RSA) {
+		hc_attrs_add_ulong(&pubt, CKA_MODULUS_BITS, (CK_ULONG)k->bits);
+		hc_attrs_add_bytes(&pubt, CKA_PUBLIC_EXPONENT, exp65537,
+				   sizeof(exp65537));
+	} else {
+		hc_attrs_add_bytes(&pubt, CKA_EC_PARAMS, oid, oidlen);
+	}
 	if (hc_attrs_check(&pubt, err) != 0 ||
 	    hc_attrs_check(&privt, err) != 0)
 		goto out;

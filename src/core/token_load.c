@@ -110,8 +110,9 @@ select_slot(struct hc_token *t, const char *selector, hc_err *err)
 		}
 		r = p11_kit_uri_parse(selector, P11_KIT_URI_FOR_TOKEN, uri);
 		if (r != P11_KIT_URI_OK) {
-			hc_err_set(err, HC_E_USAGE, "invalid token URI '%s': %s",
-				   selector, p11_kit_uri_message(r));
+			hc_err_set(err, HC_E_USAGE,
+				   "invalid token URI '%s': %s", selector,
+				   p11_kit_uri_message(r));
 			goto out;
 		}
 	}
@@ -135,7 +136,8 @@ select_slot(struct hc_token *t, const char *selector, hc_err *err)
 		char label[33];
 
 		rv = t->f->C_GetTokenInfo(ids[i], &ti);
-		if (rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_TOKEN_NOT_RECOGNIZED)
+		if (rv == CKR_TOKEN_NOT_PRESENT ||
+		    rv == CKR_TOKEN_NOT_RECOGNIZED)
 			continue;
 		if (rv != CKR_OK) {
 			hc_err_ckr(err, HC_E_FAIL, rv,
@@ -222,8 +224,9 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 			goto out;
 		}
 		if (attempt == 0) {
-			int n = snprintf(t->open_problem, sizeof(t->open_problem),
-					 "%.150s", e.msg);
+			int n = snprintf(t->open_problem,
+					 sizeof(t->open_problem), "%.150s",
+					 e.msg);
 
 			(void)n;
 		}
@@ -231,13 +234,16 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 		t->f->C_Finalize(NULL);
 		t->initialized = 0;
 		{
-			struct timespec ts = { 0, 50 * 1000 * 1000 * (attempt + 1) };
+			struct timespec ts = {
+				0, 50 * 1000 * 1000 * (attempt + 1)
+			};
 
 			nanosleep(&ts, NULL);
 		}
 	}
-	rv = t->f->C_OpenSession(t->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-				 NULL, NULL, &t->sess);
+	rv = t->f->C_OpenSession(t->slot_id,
+				 CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+				 &t->sess);
 	if (rv != CKR_OK) {
 		hc_err_ckr(err, HC_E_FAIL, rv,
 			   "cannot open a session on token '%s'",

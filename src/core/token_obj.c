@@ -182,7 +182,8 @@ hc_token_object_uri(const struct hc_token *t, enum hc_obj_class cls,
 	for (i = 0; i < a.n && r == P11_KIT_URI_OK; i++)
 		r = p11_kit_uri_set_attribute(uri, &a.v[i]);
 	if (r == P11_KIT_URI_OK)
-		r = p11_kit_uri_format(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, &s);
+		r = p11_kit_uri_format(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN,
+				       &s);
 	if (r != P11_KIT_URI_OK) {
 		hc_err_set(err, HC_E_FAIL, "cannot format a PKCS#11 URI: %s",
 			   p11_kit_uri_message(r));

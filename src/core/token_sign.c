@@ -67,7 +67,8 @@ rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to, RSA *rsa,
 	    size <= 0)
 		return -1;
 	len = (CK_ULONG)size;
-	if (sign_on_token(sg, CKM_RSA_PKCS, from, (size_t)flen, to, &len) != 0 ||
+	if (sign_on_token(sg, CKM_RSA_PKCS, from, (size_t)flen, to,
+			  &len) != 0 ||
 	    range_int(len, &n, NULL) != 0 || n > size)
 		return -1;
 	return n;

@@ -92,7 +92,8 @@ hc_token_wrap_export(struct hc_token *t, unsigned long priv,
 		goto out;
 	}
 	if (rv != CKR_OK) {
-		hc_err_ckr(err, HC_E_FAIL, rv, "wrapping the private key failed");
+		hc_err_ckr(err, HC_E_FAIL, rv,
+			   "wrapping the private key failed");
 		goto out;
 	}
 	if (range_int(wlen, &inl, err) != 0)
@@ -104,7 +105,8 @@ hc_token_wrap_export(struct hc_token *t, unsigned long priv,
 		goto out;
 	}
 	EVP_CIPHER_CTX_set_flags(cc, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-	if (EVP_DecryptInit_ex(cc, EVP_aes_256_wrap_pad(), NULL, kek, NULL) != 1 ||
+	if (EVP_DecryptInit_ex(cc, EVP_aes_256_wrap_pad(), NULL, kek,
+			       NULL) != 1 ||
 	    EVP_DecryptUpdate(cc, plain, &outl, wrapped, inl) != 1 ||
 	    EVP_DecryptFinal_ex(cc, plain + outl, &fin) != 1) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot unwrap the exported key");
@@ -165,8 +167,6 @@ rsa_material(EVP_PKEY *pkey, struct hc_attrs *vt, struct hc_attrs *pt,
 		BN_clear_free(bn);
 		bn = NULL;
 	}
-	hc_attrs_add_bool(vt, CKA_DECRYPT, 1);
-	hc_attrs_add_bool(pt, CKA_ENCRYPT, 1);
 	return 0;
 }
 
@@ -215,10 +215,8 @@ ec_material(EVP_PKEY *pkey, struct hc_attrs *vt, struct hc_attrs *pt,
 	}
 	hc_attrs_add_bytes(vt, CKA_EC_PARAMS, params, (size_t)plen);
 	hc_attrs_add_bn(vt, CKA_VALUE, d);
-	hc_attrs_add_bool(vt, CKA_DECRYPT, 0);
 	hc_attrs_add_bytes(pt, CKA_EC_PARAMS, params, (size_t)plen);
 	hc_attrs_add_bytes(pt, CKA_EC_POINT, point, (size_t)qlen);
-	hc_attrs_add_bool(pt, CKA_ENCRYPT, 0);
 	ret = 0;
 	goto out;
 noread:
@@ -245,39 +243,21 @@ hc_token_import_keypair(struct hc_token *t, EVP_PKEY *pkey, const char *label,
 
 	hc_attrs_init(&vt);
 	hc_attrs_init(&pt);
-	hc_attrs_add_ulong(&vt, CKA_CLASS, CKO_PRIVATE_KEY);
-	hc_attrs_add_bool(&vt, CKA_TOKEN, 1);
-	hc_attrs_add_bool(&vt, CKA_PRIVATE, 1);
-	hc_attrs_add_bool(&vt, CKA_SENSITIVE, 1);
-	hc_attrs_add_bool(&vt, CKA_EXTRACTABLE, exportable);
-	hc_attrs_add_str(&vt, CKA_LABEL, label);
-	hc_attrs_add_bytes(&vt, CKA_ID, id, id_len);
-	hc_attrs_add_bool(&vt, CKA_SIGN, 1);
-	hc_attrs_add_bool(&vt, CKA_UNWRAP, 0);
-	hc_attrs_add_bool(&vt, CKA_DERIVE, 0);
-	hc_attrs_add_ulong(&pt, CKA_CLASS, CKO_PUBLIC_KEY);
-	hc_attrs_add_bool(&pt, CKA_TOKEN, 1);
-	hc_attrs_add_bool(&pt, CKA_PRIVATE, 0);
-	hc_attrs_add_str(&pt, CKA_LABEL, label);
-	hc_attrs_add_bytes(&pt, CKA_ID, id, id_len);
-	hc_attrs_add_bool(&pt, CKA_VERIFY, 1);
-	hc_attrs_add_bool(&pt, CKA_WRAP, 0);
 	if (EVP_PKEY_is_a(pkey, "RSA")) {
 		kt = CKK_RSA;
-		if (rsa_material(pkey, &vt, &pt, err) != 0)
-			goto out;
 	} else if (EVP_PKEY_is_a(pkey, "EC")) {
 		kt = CKK_EC;
-		if (ec_material(pkey, &vt, &pt, err) != 0)
-			goto out;
 	} else {
 		hc_err_set(err, HC_E_USAGE,
 			   "unsupported key type %s: only RSA and EC keys are imported",
 			   OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)));
 		goto out;
 	}
-	hc_attrs_add_ulong(&vt, CKA_KEY_TYPE, kt);
-	hc_attrs_add_ulong(&pt, CKA_KEY_TYPE, kt);
+	hc_keypair_template(&pt, &vt, kt, label, id, id_len, exportable);
+	if (kt == CKK_RSA && rsa_material(pkey, &vt, &pt, err) != 0)
+		goto out;
+	if (kt == CKK_EC && ec_material(pkey, &vt, &pt, err) != 0)
+		goto out;
 	/* the private key first: an interruption leaves at worst it alone */
 	if (hc_attrs_check(&pt, err) != 0 ||
 	    hc_obj_create(t, &vt, &hv, "private key", err) != 0 ||

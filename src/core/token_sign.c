@@ -25,6 +25,7 @@
 #include "core/token_int.h"
 #include "core/x509.h"
 
+/* What a signing key's ex_data points to: the token and the key there. */
 struct signer {
 	struct hc_token *t;
 	CK_OBJECT_HANDLE key;

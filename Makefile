@@ -153,8 +153,9 @@ valgrind: $(TOKEN_BIN) $(UNIT_BIN)
 		tests/run-cmocka.sh valgrind $(UNIT_BIN) $(TOKEN_BIN)
 
 check-layering:
-	@! grep -rlE '#include [<"]([^>"]*/)?(libp11|pkcs11)\.h' src include | grep -v '^src/core/token\.c$$'
-	@! grep -rnE '#include [<"]p11-kit/' src include | grep -v '^src/core/token\.c:'
+	@! grep -rlE '#include [<"]([^>"]*/)?(libp11|pkcs11)\.h' src include | grep -vE '^src/core/token_([a-z0-9]+\.c|int\.h)$$'
+	@! grep -rnE '#include [<"]p11-kit/' src include | grep -vE '^src/core/token_([a-z0-9]+\.c|int\.h):'
+	@! grep -rnE '#include [<"](core/)?token_int\.h' src include | grep -vE '^src/core/token_[a-z0-9]+\.c:'
 	@! grep -rnE '\b(exit|_exit|abort)\(' src | grep -v '^src/cli/main\.c:'
 	@! grep -rnE '\b(printf|fprintf|puts|fputs|perror)\(' src/core src/ops
 	@! grep -rnE '\b(atoi|atol|sprintf|vsprintf|strcpy|strcat|gets|strtok|system|popen)\(' src include
@@ -165,7 +166,7 @@ check-programs:
 	@hsm/check-programs.sh
 
 check-secrets:
-	@! grep -rn 'hc_secret_get0_buf' src | grep -vE '^src/core/(token|pkcs12|secret|acme)\.[ch]:'
+	@! grep -rn 'hc_secret_get0_buf' src | grep -vE '^src/core/(token_login\.c|pkcs12\.c|secret\.[ch]|acme\.c):'
 	@echo "check-secrets: ok"
 
 install: $(BIN)

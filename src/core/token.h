@@ -1,9 +1,10 @@
-/* token.h - every PKCS#11 call of hsmcert goes through token.c (internal)
+/* token.h - every PKCS#11 call of hsmcert goes through token_*.c (internal)
  *
- * token.c loads the module and uses its own function list for everything:
- * keygen with exact attributes, EC keys, data objects, attribute reads and
- * writes, and the EVP_PKEY that signs on the token through OpenSSL (see
- * token.c for why not libp11 0.4.12). No PKCS#11 type appears here.
+ * The token files (token_int.h lists them) load the module and use its own
+ * function list for everything: keygen with exact attributes, EC keys, data
+ * objects, attribute reads and writes, and the EVP_PKEY that signs on the
+ * token through OpenSSL (see token_sign.c for why not libp11 0.4.12). No
+ * PKCS#11 type appears here.
  */
 #ifndef HC_CORE_TOKEN_H
 #define HC_CORE_TOKEN_H

@@ -226,12 +226,14 @@ dn_check_value(const char *text, size_t at, const struct dn_key *k,
 }
 
 /*
- * The character escaped by the backslash at text[at], into *c. Returns 0 or
- * -1 (trailing backslash, or not a character that needs escaping).
+ * The character escaped by the backslash at text[*posp], into *c; *posp
+ * moves onto it. Returns 0 or -1 (trailing backslash, or not a character
+ * that needs escaping).
  */
 static int
-dn_unescape(const char *text, size_t at, char *c, hc_err *err)
+dn_unescape(const char *text, size_t *posp, char *c, hc_err *err)
 {
+	size_t at = *posp;
 	unsigned char n = (unsigned char)text[at + 1];
 
 	if (n == '\0')
@@ -245,6 +247,7 @@ dn_unescape(const char *text, size_t at, char *c, hc_err *err)
 			       "and space", err, "invalid escape '\\%c'", n);
 	}
 	*c = (char)n;
+	*posp = at + 1;
 	return 0;
 }
 
@@ -306,11 +309,8 @@ dn_attr(const char *text, size_t *posp, char *val, struct hc_dn *dn,
 					       "value of '%s'", given);
 			if (c == '"')
 				break;
-			if (c == '\\') {
-				if (dn_unescape(text, pos, &c, err) != 0)
-					return -1;
-				pos++;
-			}
+			if (c == '\\' && dn_unescape(text, &pos, &c, err) != 0)
+				return -1;
 			val[vlen++] = c;
 		}
 		keep = vlen;
@@ -323,9 +323,8 @@ dn_attr(const char *text, size_t *posp, char *val, struct hc_dn *dn,
 		for (; text[pos] != '\0' && text[pos] != ','; pos++) {
 			c = text[pos];
 			if (c == '\\') {
-				if (dn_unescape(text, pos, &c, err) != 0)
+				if (dn_unescape(text, &pos, &c, err) != 0)
 					return -1;
-				pos++;
 				val[vlen++] = c;
 				keep = vlen;
 				continue;

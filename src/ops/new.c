@@ -89,8 +89,8 @@ hc_plan_subject(hc_ctx *ctx, const struct hc_names_input *in,
 					 "--force: %s", problems.v[i]);
 	}
 	if (in->friendly_name != NULL) {
-		if (hc_label_check(in->friendly_name,
-					    "--friendly-name", err) != 0)
+		if (hc_label_check(in->friendly_name, "--friendly-name",
+				   err) != 0)
 			goto out;
 		p.friendly_name = strdup(in->friendly_name);
 	} else if (cn != NULL) {

@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 
 #include "hsmcert.h"
-#include "core/names.h"
+#include "core/dn.h"
 #include "core/x509.h"
 #include "ops/new.h"
 #include "ops/ops.h"
@@ -78,7 +78,7 @@ main(int argc, char **argv)
 		snprintf(host, sizeof(host), "host%05ld.bench.example.com", i);
 		snprintf(subj, sizeof(subj), "CN=%s, O=hsmcert bench", host);
 		memset(&c, 0, sizeof(c));
-		if (hc_names_parse_dn(subj, &dn, &err) != 0 ||
+		if (hc_dn_parse(subj, &dn, &err) != 0 ||
 		    hc_strlist_push(&names, host, &err) != 0)
 			goto fail;
 		c.owned_name = hc_x509_name_from_dn(&dn, &err);

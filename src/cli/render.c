@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "core/utf8.h"
 
 /*
  * Showing text that came from the token or a file (SPEC section 10): a
@@ -21,36 +22,6 @@ enum esc_mode {
 
 #define ESC_MAX 17	/* "\xc2\x9b" and more: 4 bytes * 4 + NUL */
 
-/* Length of the valid UTF-8 sequence at s, 0 when it is not one. */
-static size_t
-utf8_seq(const unsigned char *s)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		/* no overlong forms, no UTF-16 surrogates */
-		if (c == 0xe0)
-			lo = 0xa0;
-		if (c == 0xed)
-			hi = 0x9f;
-		return s[1] >= lo && s[1] <= hi &&
-		       (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (c == 0xf0)
-			lo = 0x90;
-		if (c == 0xf4)
-			hi = 0x8f;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
 /*
  * The next character of s as it is shown: as it is when it is printable
  * UTF-8, else \xHH for each of its bytes: C0 controls, DEL, the C1
@@ -62,7 +33,7 @@ static size_t
 esc_next(const unsigned char *s, enum esc_mode mode, char out[ESC_MAX])
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n = utf8_seq(s), i;
+	size_t n = hc_utf8_seq((const char *)s), i;
 	int control;
 
 	if (*s == '\0') {

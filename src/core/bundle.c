@@ -21,11 +21,12 @@
 
 #include "core/bundle.h"
 #include "core/error.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 /* At most this many distinct block names are listed in a message. */
 #define NAMES_MAX 8
-/* Block names are shown at most this long. */
+/* Block names are shown at most this long (with "..." when cut). */
 #define NAME_SHOWN 64
 
 /* The certificates found so far, each with the SHA-256 of its DER. */
@@ -65,20 +66,6 @@ has_pem_begin(const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* Copy a block name for a message: printable ASCII only, bounded. */
-static void
-name_shown(const char *in, size_t inlen, char *out, size_t cap)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < inlen && o + 1 < cap && o < NAME_SHOWN; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	out[o] = '\0';
-}
-
 /*
  * Name of the first "-----BEGIN NAME-----" line in p, the line OpenSSL's
  * PEM reader failed on; it gives no name back when it fails.
@@ -101,12 +88,12 @@ pem_next_name(const unsigned char *p, size_t n, char *out, size_t cap)
 			e--;
 		if (e - s >= bl + 5 && memcmp(p + s, begin, bl) == 0 &&
 		    memcmp(p + e - 5, "-----", 5) == 0) {
-			name_shown((const char *)p + s + bl, e - s - bl - 5,
-				   out, cap);
+			hc_utf8_show((const char *)p + s + bl, e - s - bl - 5,
+				     out, cap);
 			return;
 		}
 	}
-	name_shown("unknown", 7, out, cap);
+	hc_utf8_show("unknown", 7, out, cap);
 }
 
 static void
@@ -330,7 +317,7 @@ pem_block(const char *name, const unsigned char *data, long dlen,
 	PKCS7 *p7 = NULL;
 	int ret = -1;
 
-	name_shown(name, strlen(name), shown, sizeof(shown));
+	hc_utf8_show(name, strlen(name), shown, sizeof(shown));
 	if (seen->names.n < NAMES_MAX &&
 	    hc_strlist_find_ci(&seen->names, shown) < 0 &&
 	    hc_strlist_push(&seen->names, shown, err) < 0)

@@ -96,6 +96,38 @@ hc_strlist_release(struct hc_strlist *l)
 }
 
 int
+hc_strlist_push_unique(struct hc_strlist *l, const char *s, hc_err *err)
+{
+	if (hc_strlist_find_ci(l, s) >= 0)
+		return 0;
+	return hc_strlist_push(l, s, err);
+}
+
+void
+hc_strlist_truncate(struct hc_strlist *l, size_t n)
+{
+	while (l->n > n)
+		free(l->v[--l->n]);
+	if (l->v != NULL)
+		l->v[l->n] = NULL;
+}
+
+int
+hc_strlist_append(struct hc_strlist *dst, const struct hc_strlist *src,
+		  hc_err *err)
+{
+	size_t n0 = dst->n, i;
+
+	for (i = 0; i < src->n; i++) {
+		if (hc_strlist_push(dst, src->v[i], err) != 0) {
+			hc_strlist_truncate(dst, n0);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
 hc_parse_long(const char *s, long min, long max, const char *what, long *out,
 	      hc_err *err)
 {

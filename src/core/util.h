@@ -28,6 +28,22 @@ long hc_strlist_find_ci(const struct hc_strlist *l, const char *s);
 void hc_strlist_release(struct hc_strlist *l);
 
 /**
+ * Append a copy of s unless l holds it already (compared case-insensitively:
+ * the first spelling stays). Returns 0, or -1 (HC_E_FAIL) when out of memory.
+ */
+int hc_strlist_push_unique(struct hc_strlist *l, const char *s, hc_err *err);
+
+/** Free the strings after the first n; l keeps its first n (n <= l->n). */
+void hc_strlist_truncate(struct hc_strlist *l, size_t n);
+
+/**
+ * Append a copy of every string of src to dst, all or nothing: on failure
+ * (-1, HC_E_FAIL when out of memory) dst is as it was. Returns 0 or -1.
+ */
+int hc_strlist_append(struct hc_strlist *dst, const struct hc_strlist *src,
+		      hc_err *err);
+
+/**
  * Parse a base-10 integer in [min, max] from the whole of s.
  * Returns 0, or -1 with HC_E_USAGE naming `what`.
  */

@@ -8,7 +8,7 @@
 #include <openssl/x509.h>
 
 #include "hsmcert.h"
-#include "core/names.h"
+#include "core/dn.h"
 #include "core/util.h"
 
 /**

@@ -419,7 +419,7 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 		goto out;
 	if (req->friendly_name != NULL) {
 		label = req->friendly_name;
-		if (hc_names_check_friendly(label, "--friendly-name", err) != 0)
+		if (hc_label_check(label, "--friendly-name", err) != 0)
 			goto out;
 	} else if (X509_alias_get0(leaf, NULL) != NULL) {
 		int alen = 0;

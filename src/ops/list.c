@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "core/error.h"
-#include "core/names.h"
+#include "core/dnsname.h"
 #include "core/x509.h"
 #include "ops/ops.h"
 
@@ -71,7 +71,7 @@ matches(const hc_list_filter *f, const hc_entry *e, const char *prefix,
 		return 0;
 	if (f->domain != NULL) {
 		for (i = 0; i < e->ndomains; i++)
-			if (hc_names_match(e->domains[i], f->domain))
+			if (hc_dnsname_match(e->domains[i], f->domain))
 				break;
 		if (i == e->ndomains)
 			return 0;

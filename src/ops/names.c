@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "core/names.h"
+#include "core/plan.h"
 #include "ops/new.h"
 #include "ops/ops.h"
 

@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "core/fileio.h"
-#include "core/names.h"
+#include "core/dnsname.h"
 #include "core/x509.h"
 #include "ops/new.h"
 #include "ops/ops.h"
@@ -50,7 +50,7 @@ new_names(const hc_renew_req *req, const struct hc_strlist *old,
 			return -1;
 	}
 	for (j = 0; j < req->nadd; j++) {
-		if (hc_names_check(req->add[j], err) != 0)
+		if (hc_dnsname_check(req->add[j], err) != 0)
 			return -1;
 		if (hc_strlist_find_ci(out, req->add[j]) < 0 &&
 		    hc_strlist_push(out, req->add[j], err) != 0)

@@ -25,7 +25,7 @@ hc_plan_subject(hc_ctx *ctx, const struct hc_names_input *in,
 {
 	struct hc_subject_plan p;
 	struct hc_strlist warnings = { 0 }, planned = { 0 }, problems = { 0 };
-	struct hc_names_opts no;
+	struct hc_san_opts no;
 	const char *cn = NULL;
 	int ret = -1, nprob;
 	size_t i;
@@ -33,7 +33,7 @@ hc_plan_subject(hc_ctx *ctx, const struct hc_names_input *in,
 	memset(&p, 0, sizeof(p));
 	memset(&no, 0, sizeof(no));
 	if (in->subject != NULL) {
-		if (hc_names_parse_dn(in->subject, &p.dn, err) != 0)
+		if (hc_dn_parse(in->subject, &p.dn, err) != 0)
 			goto out;
 		cn = hc_dn_get0(&p.dn, "CN");
 	}
@@ -48,7 +48,7 @@ hc_plan_subject(hc_ctx *ctx, const struct hc_names_input *in,
 		hc_strlist_push(&warnings,
 				"--include-accepted-domains: the configuration has no [names] accepted-domains",
 				NULL);
-	if (hc_names_build(&no, &p.names, &warnings, err) != 0)
+	if (hc_san_build(&no, &p.names, &warnings, err) != 0)
 		goto out;
 	if (in->plan != NULL) {
 		if (hc_plan_load(in->plan, &planned, err) != 0)
@@ -84,7 +84,7 @@ hc_plan_subject(hc_ctx *ctx, const struct hc_names_input *in,
 					 "--force: %s", problems.v[i]);
 	}
 	if (in->friendly_name != NULL) {
-		if (hc_names_check_friendly(in->friendly_name,
+		if (hc_label_check(in->friendly_name,
 					    "--friendly-name", err) != 0)
 			goto out;
 		p.friendly_name = strdup(in->friendly_name);

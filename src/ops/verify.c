@@ -12,8 +12,9 @@
 #include <openssl/x509v3.h>
 
 #include "core/bundle.h"
+#include "core/dnsname.h"
 #include "core/error.h"
-#include "core/names.h"
+#include "core/plan.h"
 #include "core/x509.h"
 #include "ops/ops.h"
 
@@ -139,12 +140,12 @@ check_names(hc_check_list *l, X509 *x, const struct hc_strlist *names,
 		add(l, HC_CHECK_WARN, "issued-to", "the subject has no CN");
 	} else {
 		for (i = 0; i < names->n; i++)
-			if (hc_names_match(names->v[i], cn))
+			if (hc_dnsname_match(names->v[i], cn))
 				covered = 1;
 		if (covered)
 			add(l, HC_CHECK_OK, "issued-to",
 			    "the subject CN %s is among the names", cn);
-		else if (hc_names_check(cn, &e) != 0)
+		else if (hc_dnsname_check(cn, &e) != 0)
 			add(l, HC_CHECK_WARN, "issued-to",
 			    "the subject CN '%s' is not a DNS name", cn);
 		else
@@ -154,11 +155,11 @@ check_names(hc_check_list *l, X509 *x, const struct hc_strlist *names,
 	}
 	for (i = 0; i < names->n; i++) {
 		hc_err_clear(&e);
-		if (hc_names_check(names->v[i], &e) != 0) {
+		if (hc_dnsname_check(names->v[i], &e) != 0) {
 			add(l, HC_CHECK_FAIL, "names", "%s", e.msg);
 			bad = 1;
 		}
-		if (hc_names_warn(names->v[i], &warn, NULL) < 0)
+		if (hc_dnsname_warn(names->v[i], &warn, NULL) < 0)
 			bad = 1;
 	}
 	for (i = 0; i < warn.n; i++)

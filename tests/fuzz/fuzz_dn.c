@@ -1,15 +1,15 @@
-/* fuzz_dn.c - libFuzzer harness for hc_names_parse_dn()
+/* fuzz_dn.c - libFuzzer harness for hc_dn_parse()
  *
  * The input is the DN text (up to the first NUL). A parsed DN must keep
- * the promises of names.h: at most 64 attributes with canonical keys and
+ * the promises of dn.h: at most 64 attributes with canonical keys and
  * non-empty values, in canonical order, C two upper-case letters, and no
  * second C, ST, L or CN.
  */
 #include "fuzz.h"
 
-#include "core/names.h"
+#include "core/dn.h"
 
-/* The canonical order of names.h; index = rank. */
+/* The canonical order of dn.h; index = rank. */
 static const char *const order[] = {
 	"DC", "C", "ST", "L", "street", "O", "OU", "title", "SN", "GN", "CN",
 	"serialNumber", "emailAddress",
@@ -70,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (text == NULL)
 		return 0;
-	r = hc_names_parse_dn(text, &dn, &err);
+	r = hc_dn_parse(text, &dn, &err);
 	fuzz_check_err(r, &err);
 	if (r == 0)
 		check_dn(&dn);

@@ -1,4 +1,4 @@
-/* fuzz_names.c - libFuzzer harness for the SAN list rules of names.h
+/* fuzz_names.c - libFuzzer harness for the SAN list rules of san.h
  *
  * Input layout: byte 0 holds flags, the rest is split at NUL or newline
  * into pieces.
@@ -7,12 +7,14 @@
  *   bit 2  the first piece is the subject CN
  *   bits 4-7  how many pieces, from the end, are accepted-domains
  * The other pieces are --domain values (each may hold commas). Every piece
- * also goes through hc_names_check, hc_names_is_ip and hc_names_warn, and
- * neighbouring pieces through hc_names_match and hc_names_distance.
+ * also goes through hc_dnsname_check, hc_dnsname_is_ip and hc_dnsname_warn,
+ * and neighbouring pieces through hc_dnsname_match and hc_plan_distance.
  */
 #include "fuzz.h"
 
-#include "core/names.h"
+#include "core/dnsname.h"
+#include "core/plan.h"
+#include "core/san.h"
 #include "core/util.h"
 
 #define MAX_PIECES 256
@@ -52,9 +54,9 @@ static void
 check_pair(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	int d = hc_names_distance(a, b), e;
+	int d = hc_plan_distance(a, b), e;
 
-	FUZZ_REQUIRE(hc_names_match(a, a) == 1, "a pattern matches itself");
+	FUZZ_REQUIRE(hc_dnsname_match(a, a) == 1, "a pattern matches itself");
 	if (d < 0)
 		return;		/* out of memory */
 	FUZZ_REQUIRE((d == 0) == same_ci(a, b),
@@ -63,11 +65,11 @@ check_pair(const char *a, const char *b)
 		     (size_t)d >= (la > lb ? la - lb : lb - la),
 		     "distance bounded by the lengths");
 	/* optimal string alignment distance is symmetric */
-	e = hc_names_distance(b, a);
+	e = hc_plan_distance(b, a);
 	FUZZ_REQUIRE(e < 0 || e == d, "distance is symmetric");
-	(void)hc_names_match(a, b);
+	(void)hc_dnsname_match(a, b);
 	if (same_ci(a, b))
-		FUZZ_REQUIRE(hc_names_match(a, b) == 1,
+		FUZZ_REQUIRE(hc_dnsname_match(a, b) == 1,
 			     "equal names match");
 }
 
@@ -79,7 +81,7 @@ check_list(const struct hc_strlist *l)
 
 	FUZZ_REQUIRE(l->n > 0, "a built list is not empty");
 	for (i = 0; i < l->n; i++) {
-		FUZZ_REQUIRE(hc_names_check(l->v[i], &err) == 0,
+		FUZZ_REQUIRE(hc_dnsname_check(l->v[i], &err) == 0,
 			     "every built name is a valid name");
 		for (j = 0; j < i; j++)
 			FUZZ_REQUIRE(!same_ci(l->v[i], l->v[j]),
@@ -92,7 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *pieces[MAX_PIECES];
 	struct hc_strlist out = { 0 }, warnings = { 0 };
-	struct hc_names_opts o;
+	struct hc_san_opts o;
 	hc_err err = { 0 };
 	unsigned flags;
 	size_t n, first = 0, nacc, i;
@@ -122,7 +124,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.accepted = pieces + (n - nacc);
 	o.naccepted = nacc;
 
-	r = hc_names_build(&o, &out, &warnings, &err);
+	r = hc_san_build(&o, &out, &warnings, &err);
 	fuzz_check_err(r, &err);
 	if (r == 0)
 		check_list(&out);
@@ -135,14 +137,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < n; i++) {
 		hc_err e2 = { 0 };
 
-		r = hc_names_check(pieces[i], &e2);
+		r = hc_dnsname_check(pieces[i], &e2);
 		fuzz_check_err(r, &e2);
-		if (r == 0 && hc_names_is_ip(pieces[i]) == 0) {
+		if (r == 0 && hc_dnsname_is_ip(pieces[i]) == 0) {
 			hc_err e3 = { 0 };
 
 			FUZZ_REQUIRE(strlen(pieces[i]) <= 253,
 				     "a DNS name has at most 253 characters");
-			r = hc_names_warn(pieces[i], &warnings, &e3);
+			r = hc_dnsname_warn(pieces[i], &warnings, &e3);
 			FUZZ_REQUIRE(r >= -1 && r <= 1, "warn returns -1, 0 or 1");
 			fuzz_check_err(r < 0 ? -1 : 0, &e3);
 		}

@@ -8,7 +8,8 @@
  */
 #include "fuzz.h"
 
-#include "core/names.h"
+#include "core/dnsname.h"
+#include "core/plan.h"
 #include "core/util.h"
 
 /* hc_plan_check compares every pair with an O(n*m) distance: keep it small */
@@ -64,7 +65,7 @@ check_plan(const struct hc_strlist *plan)
 
 	FUZZ_REQUIRE(plan->n > 0, "a parsed plan is not empty");
 	for (i = 0; i < plan->n; i++) {
-		FUZZ_REQUIRE(hc_names_check(plan->v[i], &err) == 0,
+		FUZZ_REQUIRE(hc_dnsname_check(plan->v[i], &err) == 0,
 			     "every planned name is valid");
 		for (j = 0; j < i; j++)
 			FUZZ_REQUIRE(!same_ci(plan->v[i], plan->v[j]),

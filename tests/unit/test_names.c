@@ -1,4 +1,5 @@
-/* test_names.c - DN parsing, name rules, SAN lists, plans (src/core/names.c) */
+/* test_names.c - DN parsing, name rules, SAN lists, plans (src/core/dn.c,
+ * dnsname.c, san.c, plan.c) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,7 +31,7 @@ dn_fails(const char *text, const char *sub)
 	struct hc_dn dn = { NULL, 0 };
 	hc_err err = { 0 };
 
-	assert_int_equal(hc_names_parse_dn(text, &dn, &err), -1);
+	assert_int_equal(hc_dn_parse(text, &dn, &err), -1);
 	assert_int_equal(err.code, HC_E_USAGE);
 	assert_has(err.msg, sub);
 	assert_null(dn.attrs);
@@ -42,7 +43,7 @@ dn_ok(const char *text, struct hc_dn *dn)
 {
 	hc_err err = { 0 };
 
-	if (hc_names_parse_dn(text, dn, &err) != 0)
+	if (hc_dn_parse(text, dn, &err) != 0)
 		fail_msg("parse '%s': %s", text, err.msg);
 	assert_int_equal(err.code, 0);
 }
@@ -61,7 +62,7 @@ name_fails(const char *name, const char *sub)
 {
 	hc_err err = { 0 };
 
-	if (hc_names_check(name, &err) != -1)
+	if (hc_dnsname_check(name, &err) != -1)
 		fail_msg("'%s' was accepted", name);
 	assert_int_equal(err.code, HC_E_USAGE);
 	assert_has(err.msg, sub);
@@ -72,7 +73,7 @@ name_ok(const char *name)
 {
 	hc_err err = { 0 };
 
-	if (hc_names_check(name, &err) != 0)
+	if (hc_dnsname_check(name, &err) != 0)
 		fail_msg("'%s' rejected: %s", name, err.msg);
 }
 
@@ -98,12 +99,12 @@ assert_list(const struct hc_strlist *l, const char *const *want, size_t n)
 
 /* Build with opts, expect success. */
 static void
-build_ok(const struct hc_names_opts *o, struct hc_strlist *out,
+build_ok(const struct hc_san_opts *o, struct hc_strlist *out,
 	 struct hc_strlist *warns)
 {
 	hc_err err = { 0 };
 
-	if (hc_names_build(o, out, warns, &err) != 0)
+	if (hc_san_build(o, out, warns, &err) != 0)
 		fail_msg("build: %s", err.msg);
 }
 
@@ -305,7 +306,7 @@ test_names_dn_error_shows_position(void **state)
 	hc_err err = { 0 };
 
 	(void)state;
-	assert_int_equal(hc_names_parse_dn("C=US, Q=x", &dn, &err), -1);
+	assert_int_equal(hc_dn_parse("C=US, Q=x", &dn, &err), -1);
 	assert_int_equal(err.code, HC_E_USAGE);
 	assert_has(err.msg,
 		   "subject: unknown attribute 'Q' at position 7: 'C=US, Q=x'");
@@ -329,7 +330,7 @@ test_names_dn_error_long_excerpt(void **state)
 	snprintf(want, sizeof(want),
 		 "unknown attribute 'Q' at position %zu: '...",
 		 (size_t)(strstr(text, "Q=") - text) + 1);
-	assert_int_equal(hc_names_parse_dn(text, &dn, &err), -1);
+	assert_int_equal(hc_dn_parse(text, &dn, &err), -1);
 	assert_int_equal(err.code, HC_E_USAGE);
 	assert_has(err.msg, want);
 	assert_has(err.msg, "OU=x, Q=y, CN=z'");
@@ -530,7 +531,7 @@ test_names_dn_out_untouched_on_error(void **state)
 
 	(void)state;
 	dn_ok("CN=keep", &dn);
-	assert_int_equal(hc_names_parse_dn("CN=a, Q=b", &dn, &err), -1);
+	assert_int_equal(hc_dn_parse("CN=a, Q=b", &dn, &err), -1);
 	assert_int_equal(dn.n, 1);
 	assert_string_equal(hc_dn_get0(&dn, "CN"), "keep");
 	hc_dn_release(&dn);
@@ -543,16 +544,16 @@ static void
 test_names_is_ip(void **state)
 {
 	(void)state;
-	assert_true(hc_names_is_ip("10.0.0.1"));
-	assert_true(hc_names_is_ip("::1"));
-	assert_true(hc_names_is_ip("2001:db8::1"));
-	assert_true(hc_names_is_ip("::ffff:192.0.2.1"));
-	assert_false(hc_names_is_ip("1.2.3"));
-	assert_false(hc_names_is_ip("256.1.1.1"));
-	assert_false(hc_names_is_ip("[::1]"));
-	assert_false(hc_names_is_ip("mail"));
-	assert_false(hc_names_is_ip(""));
-	assert_false(hc_names_is_ip(NULL));
+	assert_true(hc_dnsname_is_ip("10.0.0.1"));
+	assert_true(hc_dnsname_is_ip("::1"));
+	assert_true(hc_dnsname_is_ip("2001:db8::1"));
+	assert_true(hc_dnsname_is_ip("::ffff:192.0.2.1"));
+	assert_false(hc_dnsname_is_ip("1.2.3"));
+	assert_false(hc_dnsname_is_ip("256.1.1.1"));
+	assert_false(hc_dnsname_is_ip("[::1]"));
+	assert_false(hc_dnsname_is_ip("mail"));
+	assert_false(hc_dnsname_is_ip(""));
+	assert_false(hc_dnsname_is_ip(NULL));
 }
 
 static void
@@ -684,7 +685,7 @@ test_names_check_null(void **state)
 	hc_err err = { 0 };
 
 	(void)state;
-	assert_int_equal(hc_names_check(NULL, &err), -1);
+	assert_int_equal(hc_dnsname_check(NULL, &err), -1);
 	assert_int_equal(err.code, HC_E_FAIL);
 	assert_has(err.msg, "internal");
 }
@@ -696,12 +697,12 @@ test_names_single_label_warns(void **state)
 	hc_err err = { 0 };
 
 	(void)state;
-	assert_int_equal(hc_names_warn("Ex2007EE", &w, &err), 1);
+	assert_int_equal(hc_dnsname_warn("Ex2007EE", &w, &err), 1);
 	LIST(&w, "'Ex2007EE' is a single-label name; public CAs will not "
 	     "issue certificates for it");
-	assert_int_equal(hc_names_warn("mail.contoso.com", &w, &err), 0);
-	assert_int_equal(hc_names_warn("10.1.2.3", &w, &err), 0);
-	assert_int_equal(hc_names_warn("::1", &w, &err), 0);
+	assert_int_equal(hc_dnsname_warn("mail.contoso.com", &w, &err), 0);
+	assert_int_equal(hc_dnsname_warn("10.1.2.3", &w, &err), 0);
+	assert_int_equal(hc_dnsname_warn("::1", &w, &err), 0);
 	assert_int_equal(w.n, 1);
 	assert_int_equal(err.code, 0);
 	hc_strlist_release(&w);
@@ -720,7 +721,7 @@ test_names_internal_warns(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
-		assert_int_equal(hc_names_warn(internal[i], &w, &err), 1);
+		assert_int_equal(hc_dnsname_warn(internal[i], &w, &err), 1);
 	assert_int_equal(w.n, 7);
 	assert_string_equal(w.v[0], "'mail.contoso.local' is an internal name "
 			    "(.local); public CAs will not issue certificates "
@@ -728,8 +729,8 @@ test_names_internal_warns(void **state)
 	assert_has(w.v[1], "'a.b.INTERNAL' is an internal name (.internal)");
 	assert_has(w.v[5], "(.localdomain)");
 	/* only the last label counts */
-	assert_int_equal(hc_names_warn("local.contoso.com", &w, &err), 0);
-	assert_int_equal(hc_names_warn("mail.localx", &w, &err), 0);
+	assert_int_equal(hc_dnsname_warn("local.contoso.com", &w, &err), 0);
+	assert_int_equal(hc_dnsname_warn("mail.localx", &w, &err), 0);
 	assert_int_equal(w.n, 7);
 	hc_strlist_release(&w);
 }
@@ -742,7 +743,7 @@ test_names_cn_added_first(void **state)
 {
 	static const char *const d[] = { "autodiscover.contoso.com",
 					 "legacy.contoso.com" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 
 	(void)state;
@@ -769,7 +770,7 @@ test_names_cn_among_domains_keeps_position(void **state)
 	static const char *const d[] = { "autodiscover.contoso.com",
 					 "MAIL.contoso.com",
 					 "owa.contoso.com" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 
 	(void)state;
@@ -789,7 +790,7 @@ test_names_domain_commas_split(void **state)
 	static const char *const d[] = { "a.contoso.com, b.contoso.com",
 					 " c.contoso.com ",
 					 "d.contoso.com,e.contoso.com" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 
 	(void)state;
@@ -808,24 +809,24 @@ test_names_domain_empty_item(void **state)
 	static const char *const d1[] = { "a.contoso.com,,b.contoso.com" };
 	static const char *const d2[] = { "a.contoso.com, " };
 	static const char *const d3[] = { "" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 	hc_err err = { 0 };
 
 	(void)state;
 	o.domains = d1;
 	o.ndomains = 1;
-	assert_int_equal(hc_names_build(&o, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(&o, &out, &w, &err), -1);
 	assert_int_equal(err.code, HC_E_USAGE);
 	assert_has(err.msg, "--domain 'a.contoso.com,,b.contoso.com': empty "
 		   "name at item 2");
 	hc_err_clear(&err);
 	o.domains = d2;
-	assert_int_equal(hc_names_build(&o, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(&o, &out, &w, &err), -1);
 	assert_has(err.msg, "empty name at item 2");
 	hc_err_clear(&err);
 	o.domains = d3;
-	assert_int_equal(hc_names_build(&o, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(&o, &out, &w, &err), -1);
 	assert_has(err.msg, "--domain '': empty name at item 1");
 	assert_int_equal(out.n, 0);
 	assert_int_equal(w.n, 0);
@@ -838,7 +839,7 @@ test_names_dedup_keeps_first_spelling(void **state)
 					 "MAIL.CONTOSO.COM", "OWA.contoso.com",
 					 "mail.contoso.com" };
 	static const char *const acc[] = { "contoso.com", "CONTOSO.COM" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 
 	(void)state;
@@ -864,7 +865,7 @@ test_names_autodiscover_rules(void **state)
 					 "*.contoso.com", "contoso.com",
 					 "Ex2007EE", "192.0.2.7", "::1",
 					 "fabrikam.com" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 
 	(void)state;
@@ -892,7 +893,7 @@ test_names_autodiscover_present_not_repeated(void **state)
 {
 	static const char *const d[] = { "AutoDiscover.contoso.com",
 					 "mail.contoso.com" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 
 	(void)state;
@@ -911,7 +912,7 @@ test_names_accepted_domains(void **state)
 	static const char *const d[] = { "mail.contoso.com" };
 	static const char *const acc[] = { "contoso.com, fabrikam.com",
 					   "tailspintoys.ca" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 
 	(void)state;
@@ -939,7 +940,7 @@ static void
 test_names_cn_not_dns_warns(void **state)
 {
 	static const char *const d[] = { "mail.contoso.com" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 	hc_err err = { 0 };
 
@@ -957,7 +958,7 @@ test_names_cn_not_dns_warns(void **state)
 
 	/* with nothing else, there are no names */
 	o.ndomains = 0;
-	assert_int_equal(hc_names_build(&o, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(&o, &out, &w, &err), -1);
 	assert_int_equal(err.code, HC_E_USAGE);
 	assert_has(err.msg, "no names: give --domain or a subject CN that is "
 		   "a DNS name");
@@ -968,17 +969,17 @@ test_names_cn_not_dns_warns(void **state)
 static void
 test_names_no_names_error(void **state)
 {
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 	hc_err err = { 0 };
 
 	(void)state;
-	assert_int_equal(hc_names_build(&o, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(&o, &out, &w, &err), -1);
 	assert_int_equal(err.code, HC_E_USAGE);
 	assert_has(err.msg, "no names");
 	hc_err_clear(&err);
 	o.cn = "";
-	assert_int_equal(hc_names_build(&o, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(&o, &out, &w, &err), -1);
 	assert_has(err.msg, "no names");
 }
 
@@ -989,7 +990,7 @@ test_names_build_rejects_invalid(void **state)
 					 "mail..contoso.com" };
 	static const char *const good[] = { "owa.contoso.com" };
 	static const char *const acc[] = { "contoso.com", "bad_domain.com" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 	hc_err err = { 0 };
 
@@ -999,7 +1000,7 @@ test_names_build_rejects_invalid(void **state)
 	o.cn = "Ex2007EE";	/* would warn: must not appear on failure */
 	o.domains = d;
 	o.ndomains = 2;
-	assert_int_equal(hc_names_build(&o, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(&o, &out, &w, &err), -1);
 	assert_int_equal(err.code, HC_E_USAGE);
 	assert_has(err.msg, "invalid name 'mail..contoso.com': empty label");
 	LIST(&out, "existing");
@@ -1011,7 +1012,7 @@ test_names_build_rejects_invalid(void **state)
 	o.include_accepted = 1;
 	o.accepted = acc;
 	o.naccepted = 2;
-	assert_int_equal(hc_names_build(&o, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(&o, &out, &w, &err), -1);
 	assert_int_equal(err.code, HC_E_USAGE);
 	assert_has(err.msg, "accepted-domains: invalid name 'bad_domain.com': "
 		   "invalid character '_'");
@@ -1026,7 +1027,7 @@ test_names_build_autodiscover_too_long(void **state)
 {
 	char name[300];
 	const char *d[1];
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 	hc_err err = { 0 };
 	size_t i;
@@ -1044,7 +1045,7 @@ test_names_build_autodiscover_too_long(void **state)
 	o.domains = d;
 	o.ndomains = 1;
 	o.include_autodiscover = 1;
-	assert_int_equal(hc_names_build(&o, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(&o, &out, &w, &err), -1);
 	assert_int_equal(err.code, HC_E_USAGE);
 	assert_has(err.msg, "--include-autodiscover: invalid name "
 		   "'autodiscover.");
@@ -1057,7 +1058,7 @@ test_names_build_warnings(void **state)
 {
 	static const char *const d[] = { "Ex2007EE", "mail.contoso.local",
 					 "10.0.0.1" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 
 	(void)state;
@@ -1084,7 +1085,7 @@ static void
 test_names_build_appends(void **state)
 {
 	static const char *const d[] = { "owa.contoso.com" };
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 	hc_err err = { 0 };
 
@@ -1102,17 +1103,17 @@ test_names_build_appends(void **state)
 static void
 test_names_build_null_args(void **state)
 {
-	struct hc_names_opts o = { 0 };
+	struct hc_san_opts o = { 0 };
 	struct hc_strlist out = { 0 }, w = { 0 };
 	hc_err err = { 0 };
 
 	(void)state;
-	assert_int_equal(hc_names_build(NULL, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(NULL, &out, &w, &err), -1);
 	assert_int_equal(err.code, HC_E_FAIL);
 	assert_has(err.msg, "internal");
 	hc_err_clear(&err);
 	o.ndomains = 1;
-	assert_int_equal(hc_names_build(&o, &out, &w, &err), -1);
+	assert_int_equal(hc_san_build(&o, &out, &w, &err), -1);
 	assert_int_equal(err.code, HC_E_FAIL);
 }
 
@@ -1123,42 +1124,42 @@ static void
 test_names_match_wildcard(void **state)
 {
 	(void)state;
-	assert_true(hc_names_match("*.b.c", "a.b.c"));
-	assert_true(hc_names_match("*.B.c", "A.b.C"));
-	assert_false(hc_names_match("*.b.c", "b.c"));
-	assert_false(hc_names_match("*.b.c", "x.a.b.c"));
-	assert_false(hc_names_match("*.b.c", ".b.c"));
-	assert_false(hc_names_match("*.b.c", "a.b.cc"));
-	assert_true(hc_names_match("*.b.c", "*.b.c"));
+	assert_true(hc_dnsname_match("*.b.c", "a.b.c"));
+	assert_true(hc_dnsname_match("*.B.c", "A.b.C"));
+	assert_false(hc_dnsname_match("*.b.c", "b.c"));
+	assert_false(hc_dnsname_match("*.b.c", "x.a.b.c"));
+	assert_false(hc_dnsname_match("*.b.c", ".b.c"));
+	assert_false(hc_dnsname_match("*.b.c", "a.b.cc"));
+	assert_true(hc_dnsname_match("*.b.c", "*.b.c"));
 	/* only the pattern is a wildcard */
-	assert_false(hc_names_match("a.b.c", "*.b.c"));
+	assert_false(hc_dnsname_match("a.b.c", "*.b.c"));
 }
 
 static void
 test_names_match_exact(void **state)
 {
 	(void)state;
-	assert_true(hc_names_match("mail.contoso.com", "MAIL.Contoso.com"));
-	assert_false(hc_names_match("mail.contoso.com", "mail.contoso.co"));
-	assert_false(hc_names_match("mail.contoso.com", "owa.contoso.com"));
-	assert_true(hc_names_match("10.0.0.1", "10.0.0.1"));
-	assert_false(hc_names_match(NULL, "a"));
-	assert_false(hc_names_match("a", NULL));
+	assert_true(hc_dnsname_match("mail.contoso.com", "MAIL.Contoso.com"));
+	assert_false(hc_dnsname_match("mail.contoso.com", "mail.contoso.co"));
+	assert_false(hc_dnsname_match("mail.contoso.com", "owa.contoso.com"));
+	assert_true(hc_dnsname_match("10.0.0.1", "10.0.0.1"));
+	assert_false(hc_dnsname_match(NULL, "a"));
+	assert_false(hc_dnsname_match("a", NULL));
 }
 
 static void
 test_names_distance_basic(void **state)
 {
 	(void)state;
-	assert_int_equal(hc_names_distance("", ""), 0);
-	assert_int_equal(hc_names_distance("abc", ""), 3);
-	assert_int_equal(hc_names_distance("", "abcd"), 4);
-	assert_int_equal(hc_names_distance("kitten", "sitting"), 3);
-	assert_int_equal(hc_names_distance("Mail.Contoso.COM",
+	assert_int_equal(hc_plan_distance("", ""), 0);
+	assert_int_equal(hc_plan_distance("abc", ""), 3);
+	assert_int_equal(hc_plan_distance("", "abcd"), 4);
+	assert_int_equal(hc_plan_distance("kitten", "sitting"), 3);
+	assert_int_equal(hc_plan_distance("Mail.Contoso.COM",
 					   "mail.contoso.com"), 0);
-	assert_int_equal(hc_names_distance("mail", "mall"), 1);
-	assert_int_equal(hc_names_distance("mail", "mails"), 1);
-	assert_int_equal(hc_names_distance("mail", "mai"), 1);
+	assert_int_equal(hc_plan_distance("mail", "mall"), 1);
+	assert_int_equal(hc_plan_distance("mail", "mails"), 1);
+	assert_int_equal(hc_plan_distance("mail", "mai"), 1);
 }
 
 static void
@@ -1167,23 +1168,23 @@ test_names_distance_transposition(void **state)
 	char a[600], b[600];
 
 	(void)state;
-	assert_int_equal(hc_names_distance("ab", "ba"), 1);
-	assert_int_equal(hc_names_distance("owa.cotnoso.com",
+	assert_int_equal(hc_plan_distance("ab", "ba"), 1);
+	assert_int_equal(hc_plan_distance("owa.cotnoso.com",
 					   "owa.contoso.com"), 1);
-	assert_int_equal(hc_names_distance("legacy.mitsev.net",
+	assert_int_equal(hc_plan_distance("legacy.mitsev.net",
 					   "legacy.mitserv.net"), 1);
 	/* optimal string alignment: "ca" -> "abc" is 3, not 2 */
-	assert_int_equal(hc_names_distance("ca", "abc"), 3);
+	assert_int_equal(hc_plan_distance("ca", "abc"), 3);
 	/* long strings take the heap path */
 	memset(a, 'x', 599);
 	a[599] = '\0';
 	memcpy(b, a, 600);
 	b[10] = 'y';
 	b[11] = 'z';
-	assert_int_equal(hc_names_distance(a, b), 2);
+	assert_int_equal(hc_plan_distance(a, b), 2);
 	b[300] = '\0';
-	assert_int_equal(hc_names_distance(a, b), 301);
-	assert_int_equal(hc_names_distance(b, a), 301);
+	assert_int_equal(hc_plan_distance(a, b), 301);
+	assert_int_equal(hc_plan_distance(b, a), 301);
 }
 
 /* ------------------------------------------------------------------ */

@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -20,6 +22,7 @@
 #include "core/acme_http.h"
 #include "core/error.h"
 #include "core/store.h"
+#include "core/x509.h"
 #include "ops/ops.h"
 
 void
@@ -363,6 +366,93 @@ hc_acme_check_account(hc_ctx *ctx, hc_err *err)
 	return r < 0 ? -1 : 0;
 }
 
+void
+hc_acme_account_recs_release(struct hc_acme_account_rec *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++) {
+		free(v[i].directory);
+		free(v[i].account);
+		free(v[i].key_uri);
+		free(v[i].key_provenance);
+	}
+	free(v);
+}
+
+int
+hc_acme_accounts(struct hc_token *tok, struct hc_acme_account_rec **out,
+		 size_t *n, hc_err *err)
+{
+	struct hc_tobj_list l = { 0 };
+	struct hc_acme_account_rec *v = NULL;
+	size_t i, k = 0;
+	int ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_ACME_ACCOUNT_APP, &l,
+			  err) != 0)
+		return -1;
+	v = calloc(l.n ? l.n : 1, sizeof(*v));
+	if (v == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		struct hc_tobj_list keys = { 0 };
+		unsigned char id[20];
+		json_error_t je;
+		json_t *j = l.v[i].value != NULL ?
+			    json_loadb((const char *)l.v[i].value,
+				       l.v[i].value_len, 0, &je) : NULL;
+		const char *d = json_string_value(json_object_get(j, "Directory"));
+		const char *a = json_string_value(json_object_get(j, "Account"));
+		const char *kid = json_string_value(json_object_get(j, "KeyId"));
+		int bad;
+
+		if (d == NULL || a == NULL || kid == NULL ||
+		    hc_unhex(kid, id, sizeof(id)) != 20) {
+			json_decref(j);
+			continue;
+		}
+		v[k].directory = strdup(d);
+		v[k].account = strdup(a);
+		hc_hex(id, 20, v[k].key_id);
+		json_decref(j);
+		bad = v[k].directory == NULL || v[k].account == NULL;
+		k++;
+		if (bad) {
+			hc_err_set(err, HC_E_FAIL, "out of memory");
+			goto out;
+		}
+		if (hc_token_find(tok, HC_OBJ_PRIVKEY, id, 20, NULL, &keys,
+				  err) != 0)
+			goto out;
+		if (keys.n > 0) {
+			v[k - 1].key_provenance =
+				strdup(hc_key_provenance(&keys.v[0]));
+			v[k - 1].key_uri = hc_token_object_uri(tok,
+				HC_OBJ_PRIVKEY, id, 20, keys.v[0].label, err);
+			bad = v[k - 1].key_provenance == NULL ||
+			      v[k - 1].key_uri == NULL;
+		}
+		hc_tobj_list_release(&keys);
+		if (bad) {
+			hc_err_set(err, HC_E_FAIL, "out of memory");
+			goto out;
+		}
+	}
+	*out = v;
+	*n = k;
+	v = NULL;
+	ret = 0;
+out:
+	hc_acme_account_recs_release(v, k);
+	hc_tobj_list_release(&l);
+	return ret;
+}
+
 /* ------------------------------------------------------------------ */
 /* Orders                                                               */
 
@@ -488,6 +578,45 @@ out:
 	return ret;
 }
 
+/*
+ * The record that says the certificate at the head of pem was issued
+ * through ACME (SPEC section 9 Enrollment): a CKO_DATA object labelled
+ * with the leaf's thumbprint, so every host sharing the token sees it.
+ */
+static int
+store_issuance(struct hc_token *tok, const struct record *rec,
+	       const char *key_id, const char *order, const char *pem,
+	       size_t pem_len, unsigned long *h, hc_err *err)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)pem_len);
+	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	json_t *j = NULL;
+	char *val = NULL, thumb[41];
+	int ret = -1;
+
+	BIO_free(b);
+	if (x == NULL) {
+		ERR_clear_error();
+		return hc_err_set(err, HC_E_FAIL,
+				  "the ACME server's answer holds no certificate");
+	}
+	hc_x509_thumbprint(x, thumb);
+	j = json_pack("{s:s,s:s,s:s,s:s}", "Directory", rec->directory,
+		      "Account", rec->account, "Order", order ? order : "",
+		      "KeyId", key_id);
+	val = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (val == NULL)
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+	else
+		ret = hc_token_store_data(tok, HC_ACME_CERT_APP, thumb,
+					  (const unsigned char *)val,
+					  strlen(val), h, err);
+	json_decref(j);
+	free(val);
+	X509_free(x);
+	return ret;
+}
+
 int
 hc_acme_complete(hc_ctx *ctx, const char *id, int force,
 		 hc_import_result *out, hc_err *err)
@@ -500,6 +629,7 @@ hc_acme_complete(hc_ctx *ctx, const char *id, int force,
 	hc_import_req ir = { 0 };
 	char *pem = NULL, *ourl = NULL, target[41] = "";
 	size_t pem_len = 0;
+	unsigned long mark = 0;
 	int r, ret = -1, audited = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -529,6 +659,13 @@ hc_acme_complete(hc_ctx *ctx, const char *id, int force,
 	}
 	hc_store_release(&s);
 	it = NULL;
+	/* the Enrollment record first, taken back if the import fails */
+	if (store_issuance(tok, &rec, target, ourl, pem, pem_len, &mark,
+			   err) != 0) {
+		hc_audit_op(ctx, "complete", target, err, NULL);
+		audited = 1;
+		goto out;
+	}
 	ir.path = ourl != NULL ? ourl : dir;
 	ir.data = (const unsigned char *)pem;
 	ir.data_len = pem_len;
@@ -536,6 +673,8 @@ hc_acme_complete(hc_ctx *ctx, const char *id, int force,
 	ir.force = force;
 	audited = 1;		/* hc_import writes the line */
 	ret = hc_import(ctx, &ir, out, err);
+	if (ret != 0)
+		hc_token_destroy(tok, mark, NULL);
 out:
 	if (ret != 0 && !audited && err->code != HC_E_USAGE && target[0] != '\0')
 		hc_audit_op(ctx, "complete", target, err, NULL);

@@ -178,3 +178,59 @@ test_acme_config_bad_challenge() {
 	expect_rc 2
 	expect_err "challenge 'tls-alpn-01' is not valid"
 }
+
+# SPEC section 9 Enrollment: acme (with AcmeDirectory), self-signed, manual;
+# the record is a data object on the token, labelled with the thumbprint
+test_acme_enrollment_show_list_report() {
+	fresh_case
+	acme_registered
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256 --format json
+	expect_rc 0 "$ERR"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+e=d.get("Entry", d)
+assert e["Enrollment"]=="acme", e' "$T/out" 2>/dev/null ||
+		grep -q '"Enrollment": *"acme"' "$T/out" || fail "request --acme json lacks Enrollment acme" "$(cat "$T/out")"
+	hc new --subject CN=self.acme.test --key ec:p256
+	expect_rc 0 "$ERR"
+	hc list --format json
+	expect_rc 0
+	python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); d=sys.argv[2]
+by={e["Subject"].split(",")[0]: e for e in l}
+a=by["CN=a.acme.test"]; s=by["CN=self.acme.test"]
+assert a["Enrollment"]=="acme" and a["AcmeDirectory"]==d, a
+assert s["Enrollment"]=="self-signed" and "AcmeDirectory" not in s, s
+print(a["Thumbprint"])' "$T/out" "$PEBBLE_DIR" >"$T/thumb" || fail "list json Enrollment" "$(cat "$T/out")"
+	thumb=$(cat "$T/thumb")
+	# on the token: a data object hsmcert-acme-cert labelled with the thumbprint
+	p11 --list-objects 2>/dev/null >"$T/objs"
+	grep -A1 "label: *'$thumb'" "$T/objs" >"$T/rec"
+	grep -q 'application: *.hsmcert-acme-cert' "$T/rec" ||
+		fail "no hsmcert-acme-cert data object labelled $thumb" "$(cat "$T/objs")"
+	hc show "$thumb"
+	expect_rc 0
+	expect_out_re '^Enrollment +: acme$'
+	expect_out "AcmeDirectory        : $PEBBLE_DIR"
+	# manual: the same chain imported by hand into another token would say
+	# manual; here: a certificate from the test CA
+	hc report --format json
+	expect_rc 0
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); d=sys.argv[2]
+a=r["AcmeAccounts"]
+assert len(a)==1 and a[0]["Directory"]==d and a[0]["Account"].startswith("https://"), a
+assert len(a[0]["KeyId"])==40 and a[0]["KeyProvenance"]=="generated-on-token, never-extractable", a
+assert not [i for i in r["Items"] if i["Kind"]=="orphan key"], r["Items"]' "$T/out" "$PEBBLE_DIR" ||
+		fail "report json AcmeAccounts" "$(cat "$T/out")"
+	hc report
+	expect_rc 0
+	expect_out "ACME accounts (1):"
+	expect_out "  directory $PEBBLE_DIR"
+	hc report --format html
+	expect_rc 0
+	expect_out "<h2>ACME accounts</h2>"
+	# remove takes the record with the certificate
+	hc remove "$thumb" --yes
+	expect_rc 0 "$ERR"
+	p11 --list-objects 2>/dev/null | grep -q 'hsmcert-acme-cert' &&
+		fail "the ACME issuance record outlived its certificate"
+	true
+}

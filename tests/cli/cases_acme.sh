@@ -234,3 +234,38 @@ assert not [i for i in r["Items"] if i["Kind"]=="orphan key"], r["Items"]' "$T/o
 		fail "the ACME issuance record outlived its certificate"
 	true
 }
+
+# pebble with externalAccountBindingRequired: without eab-kid, exit 2
+# naming eab-kid and nothing on the token; with eab-kid and the HMAC key
+# from a file, the account is made (and the key never on the command line)
+test_acme_eab_required() {
+	fresh_case
+	start_pebble 0 1
+	sed -i '/^eab-kid = /d; /^eab-hmac-source = /d' "$CONF"
+	snapshot "$T/before"
+	hc acme register --agree-tos
+	expect_rc 2
+	expect_err "eab-kid"
+	snapshot "$T/after"
+	cmp -s "$T/before" "$T/after" || fail "a refused register changed the token" "$(diff "$T/before" "$T/after")"
+	# a wrong HMAC key: pebble refuses, nothing stays
+	printf 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' >"$T/bad.key"
+	chmod 600 "$T/bad.key"
+	conf_set acme eab-kid kid-1
+	conf_set acme eab-hmac-source "file:$T/bad.key"
+	hc acme register --agree-tos
+	expect_rc 1
+	expect_err "urn:ietf:params:acme:error:"
+	snapshot "$T/after"
+	cmp -s "$T/before" "$T/after" || fail "a refused EAB changed the token" "$(diff "$T/before" "$T/after")"
+	sed -i "s|^eab-hmac-source = .*|eab-hmac-source = file:$T/pebble/eab.key|" "$CONF"
+	hc acme register --agree-tos
+	expect_rc 0 "$ERR"
+	expect_out "ACME account registered."
+	hc acme show --format json
+	expect_rc 0
+	expect_eq valid "$(jq_py "$T/out" 'd["Status"]')" "account status"
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	expect_rc 0 "$ERR"
+	check_issued
+}

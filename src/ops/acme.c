@@ -460,13 +460,72 @@ struct solver_state {
 	hc_ctx *ctx;
 	struct hc_acme_http *http;
 	struct hc_acme_webroot root;
+	struct hc_strlist dns;		/* "NAME VALUE" of every add that ran */
 };
+
+/*
+ * dns-01: HOOK add NAME VALUE, run as a reload command is (argv, no
+ * shell, PATH/LANG/LC_* only, own process group killed at 60 s). The
+ * name comes from the server's authorization: only a plain DNS name is
+ * passed on, so it is one word.
+ */
+static int
+dns_hook(hc_ctx *ctx, const char *op, const char *nv, hc_err *err)
+{
+	struct hc_reload_info info = { "dns-hook", NULL, NULL, NULL };
+	char *cmd;
+	size_t n = strlen(ctx->cfg.acme.dns_hook) + strlen(op) + strlen(nv) + 3;
+	int r;
+
+	cmd = malloc(n);
+	if (cmd == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	snprintf(cmd, n, "%s %s %s", ctx->cfg.acme.dns_hook, op, nv);
+	r = hc_reload_run(&info, cmd, hc_reload_timeout(), err);
+	free(cmd);
+	return r;
+}
+
+static int
+present_dns(struct solver_state *st, const struct hc_acme_chal *c, hc_err *err)
+{
+	const char *d = c->domain;
+
+	if (*d == '\0' || strlen(d) > 253 || d[0] == '-' || d[0] == '.' ||
+	    strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != strlen(d) ||
+	    strspn(c->value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(c->value))
+		return hc_err_set(err, HC_E_FAIL,
+				  "the ACME server asks dns-01 for '%s', which is not a DNS name",
+				  d);
+	/* recorded first: del runs for every add that ran, even a failed one */
+	if (hc_strlist_pushf(&st->dns, err, "_acme-challenge.%s %s", d,
+			     c->value) != 0)
+		return -1;
+	return dns_hook(st->ctx, "add", st->dns.v[st->dns.n - 1], err);
+}
+
+static void
+dns_cleanup(struct solver_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->dns.n; i++) {
+		hc_err e = { 0 };
+
+		if (dns_hook(st->ctx, "del", st->dns.v[i], &e) != 0)
+			hc_ctx_warn(st->ctx, "dns-hook del %s: %s", st->dns.v[i],
+				    e.msg);
+	}
+	hc_strlist_release(&st->dns);
+}
 
 static int
 present(void *arg, const struct hc_acme_chal *c, hc_err *err)
 {
 	struct solver_state *st = arg;
 
+	if (strcmp(c->type, "dns-01") == 0)
+		return present_dns(st, c, err);
 	if (st->http != NULL)
 		return hc_acme_http_add(st->http, c->token, c->key_auth, err);
 	return hc_acme_webroot_put(&st->root, st->ctx->cfg.acme.http_root,
@@ -532,7 +591,7 @@ do_order(hc_ctx *ctx, struct hc_token *tok, const struct record *rec,
 	 const struct hc_store_item *it, char **pem, size_t *pem_len,
 	 char **order_url, hc_err *err)
 {
-	struct solver_state st = { ctx, NULL, { 0 } };
+	struct solver_state st = { ctx, NULL, { 0 }, { 0 } };
 	struct hc_acme_solver sv = { "http-01", present, NULL, &st };
 	struct hc_acme_order_req oreq = { 0 };
 	struct hc_strlist names = { 0 };
@@ -541,11 +600,14 @@ do_order(hc_ctx *ctx, struct hc_token *tok, const struct record *rec,
 	int ret = -1;
 
 	if (ctx->cfg.acme.dns01) {
-		hc_err_set(err, HC_E_USAGE,
-			   "challenge dns-01 (dns-hook) is not implemented yet: use http-01");
-		return -1;
-	}
-	if (ctx->cfg.acme.http_listen == NULL && ctx->cfg.acme.http_root == NULL) {
+		if (ctx->cfg.acme.dns_hook == NULL) {
+			hc_err_set(err, HC_E_USAGE,
+				   "challenge dns-01 needs dns-hook in [acme]");
+			return -1;
+		}
+		sv.type = "dns-01";
+	} else if (ctx->cfg.acme.http_listen == NULL &&
+		   ctx->cfg.acme.http_root == NULL) {
 		hc_err_set(err, HC_E_USAGE,
 			   "http-01 needs http-listen or http-root in [acme]");
 		return -1;
@@ -558,7 +620,7 @@ do_order(hc_ctx *ctx, struct hc_token *tok, const struct record *rec,
 		goto out;
 	if (open_account(ctx, tok, rec, &a, &key, err) != 0)
 		goto out;
-	if (ctx->cfg.acme.http_listen != NULL &&
+	if (!ctx->cfg.acme.dns01 && ctx->cfg.acme.http_listen != NULL &&
 	    hc_acme_http_start(ctx->cfg.acme.http_listen, &st.http, err) != 0)
 		goto out;
 	oreq.names = &names;
@@ -569,7 +631,8 @@ do_order(hc_ctx *ctx, struct hc_token *tok, const struct record *rec,
 		oreq.not_after = time(NULL) + ctx->cfg.acme.days * 86400L;
 	ret = hc_acme_order(a, &oreq, pem, pem_len, order_url, err);
 out:
-	/* whatever happened: no listener, no challenge file stays */
+	/* whatever happened: no listener, no challenge file, no TXT stays */
+	dns_cleanup(&st);
 	hc_acme_http_stop(st.http);
 	hc_acme_webroot_clean(&st.root);
 	hc_acme_free(a);

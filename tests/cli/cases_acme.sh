@@ -269,3 +269,73 @@ test_acme_eab_required() {
 	expect_rc 0 "$ERR"
 	check_issued
 }
+
+# dns-01 through dns-hook: one add per name, then one del per add, the
+# value the base64url SHA-256 of the key authorization; no TXT stays
+expect_dns_cleaned() {
+	python3 - "$T/dns.log" "$1" <<'PY' || fail "dns-hook calls" "$(cat "$T/dns.log")"
+import re, sys
+calls = [l.split() for l in open(sys.argv[1])]
+adds = [(c[1], c[2]) for c in calls if c[0] == "add"]
+dels = [(c[1], c[2]) for c in calls if c[0] == "del"]
+assert len(adds) == int(sys.argv[2]), calls
+assert sorted(adds) == sorted(dels), calls
+assert all(re.fullmatch(r"_acme-challenge\.[a-z.]+", n) and re.fullmatch(r"[A-Za-z0-9_-]{43}", v) for n, v in adds), calls
+assert calls.index(["del"] + list(dels[0])) >= len(adds), calls
+PY
+	for n in a.acme.test b.acme.test c.acme.test; do
+		expect_eq 0 "$(txt_count "_acme-challenge.$n")" "TXT records of _acme-challenge.$n after the order"
+	done
+}
+
+test_acme_dns01_hook() {
+	fresh_case
+	acme_registered
+	use_dns01 ok
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	expect_rc 0 "$ERR"
+	check_issued
+	expect_dns_cleaned 3
+}
+
+test_acme_dns01_failed_validation_cleans_up() {
+	fresh_case
+	acme_registered
+	use_dns01 wrong
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	expect_rc 1
+	expect_err "urn:ietf:params:acme:error:"
+	expect_err "stays pending"
+	expect_dns_cleaned 3
+	hc list --pending --format json
+	expect_eq 1 "$(jq_py "$T/out" 'len(d)')" "pending requests after a failed dns-01 order"
+	# the hook fixed: complete --acme issues it
+	keyid=$(jq_py "$T/out" 'd[0]["KeyId"]')
+	: >"$T/dns.log"
+	sed -i "s|^dns-hook = .*|dns-hook = $HERE/dns-hook.sh $PEBBLE_DNS_MGMT $T/dns.log ok|" "$CONF"
+	hc complete "$keyid" --acme
+	expect_rc 0 "$ERR"
+	check_issued
+	expect_dns_cleaned 3
+}
+
+test_acme_dns01_hook_fails_del_still_runs() {
+	fresh_case
+	acme_registered
+	use_dns01 fail
+	snapshot "$T/before"
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	expect_rc 1
+	expect_err "refused on purpose"
+	expect_dns_cleaned 1
+}
+
+test_acme_dns01_needs_hook() {
+	fresh_case
+	acme_registered
+	sed -i '/^http-listen = /d' "$CONF"
+	conf_set acme challenge dns-01
+	hc request --acme --subject CN=a.acme.test
+	expect_rc 2
+	expect_err "dns-hook"
+}

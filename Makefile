@@ -206,6 +206,11 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BIN) $(B)/bench/mkbench
 	@HSMCERT=$(abspath $(BIN)) MKBENCH=$(abspath $(B)/bench/mkbench) bench/run.sh
 
+# one 3-name ACME issuance: hsmcert, lego --csr, uacme against pebble
+bench-acme: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@HSMCERT=$(abspath $(BIN)) bench/acme.sh
+
 # what p11-kit's socket costs per command (bench/remote.sh)
 bench-remote: deps
 	@$(MAKE) --no-print-directory $(BIN) $(B)/bench/mkbench

@@ -3,6 +3,7 @@
 #   make            build libhsmcert.a and hsmcert
 #   make demo       install missing packages, make the dev token, run the lifecycle
 #   make remote-demo  the same through p11-kit-client.so and a p11-kit server
+#   make acme-demo  ACME against a local pebble on a throwaway token
 #   make check      install missing packages, run every test level
 #   make SAN=1 ...  ASan + UBSan build (in build-san/)
 
@@ -57,7 +58,7 @@ TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 .PHONY: all demo remote-demo check check-unit check-token check-cli check-remote check-layering \
         check-secrets check-crash check-faults check-programs deps valgrind install uninstall clean token \
-        tests bench bench-remote
+        tests bench bench-remote acme-demo bench-acme
 
 all: $(BIN)
 
@@ -117,6 +118,11 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@hsm/mktoken.sh
 	@hsm/demo.sh $(BIN)
+
+# ACME end to end against pebble on loopback (hsm/acme-demo.sh)
+acme-demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@hsm/acme-demo.sh $(BIN)
 
 # the same lifecycle through p11-kit-client.so and a p11-kit server
 remote-demo: deps
@@ -200,6 +206,11 @@ check-cli check-remote: $(FAULT_SHIM)
 bench: deps
 	@$(MAKE) --no-print-directory $(BIN) $(B)/bench/mkbench
 	@HSMCERT=$(abspath $(BIN)) MKBENCH=$(abspath $(B)/bench/mkbench) bench/run.sh
+
+# one 3-name ACME issuance: hsmcert, lego --csr, uacme against pebble
+bench-acme: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@HSMCERT=$(abspath $(BIN)) bench/acme.sh
 
 # what p11-kit's socket costs per command (bench/remote.sh)
 bench-remote: deps

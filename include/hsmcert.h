@@ -259,6 +259,10 @@ typedef struct hc_entry {
 	hc_host_services *hosts;
 	size_t nhosts;
 	int has_hosts;		/**< hosts was asked for */
+	/** SPEC section 9: "acme", "self-signed" or "manual" for a
+	 *  certificate (static string), NULL otherwise */
+	const char *enrollment;
+	char *acme_directory;	/**< with enrollment "acme" */
 } hc_entry;
 
 /** Free every owned field; e is left zeroed. NULL-safe. */
@@ -607,6 +611,15 @@ HC_API enum hc_band hc_expiry_band(const hc_entry *e, time_t now);
 /** "60+ days", "30-59 days", "< 30 days", "expired", or "" for NA. */
 HC_API const char *hc_band_name(enum hc_band b);
 
+/** An ACME account as its record on the token says (no network). */
+struct hc_acme_account_rec {
+	char *directory;
+	char *account;
+	char key_id[41];
+	char *key_uri;		/**< NULL when the key is gone */
+	char *key_provenance;	/**< as KeyProvenance; NULL when gone */
+};
+
 /** The compliance report: token, keys, certificates, policy, audit. */
 typedef struct hc_report {
 	char generated[21];		/**< RFC 3339 */
@@ -624,6 +637,8 @@ typedef struct hc_report {
 	hc_strings policy;		/**< "key = value" lines in force */
 	hc_audit_status audit;
 	size_t bindings;		/**< service bindings on this host */
+	struct hc_acme_account_rec *acme;	/**< ACME accounts on the token */
+	size_t nacme;
 } hc_report;
 
 /** Release the owned parts. NULL-safe. */

@@ -394,6 +394,10 @@ entry_json(const hc_entry *e)
 	json_object_set_new(o, "KeyUri", jstr(e->key_uri));
 	json_object_set_new(o, "CertUri", jstr(e->cert_uri));
 	json_object_set_new(o, "Chain", chain);
+	if (e->enrollment != NULL)
+		json_object_set_new(o, "Enrollment", json_string(e->enrollment));
+	if (e->acme_directory != NULL)
+		json_object_set_new(o, "AcmeDirectory", jstr(e->acme_directory));
 	if (e->has_hosts)
 		json_object_set_new(o, "Hosts", hosts_json(e));
 	return o;
@@ -463,6 +467,10 @@ print_list_entry(const hc_entry *e)
 		printf(" [%s]", e->chain[i].thumbprint);
 	}
 	printf("}\n");
+	if (e->enrollment != NULL)
+		F("Enrollment", "%s", e->enrollment);
+	if (e->acme_directory != NULL)
+		T("AcmeDirectory", e->acme_directory);
 	if (e->has_hosts) {
 		printf("%-21s: ", "Hosts");
 		print_hosts(e, ", ");

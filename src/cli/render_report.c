@@ -78,6 +78,27 @@ audit_reset_json(const hc_audit_status *a)
 	return r;
 }
 
+/* the ACME accounts on the token (SPEC section 9: not orphan keys) */
+static json_t *
+acme_json(const hc_report *r)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < r->nacme; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "Directory", jstr(r->acme[i].directory));
+		json_object_set_new(x, "Account", jstr(r->acme[i].account));
+		json_object_set_new(x, "KeyId", jstr(r->acme[i].key_id));
+		json_object_set_new(x, "KeyUri", jstr(r->acme[i].key_uri));
+		json_object_set_new(x, "KeyProvenance",
+				    jstr(r->acme[i].key_provenance));
+		json_array_append_new(a, x);
+	}
+	return a;
+}
+
 static json_t *
 report_json(const hc_report *r, time_t now)
 {
@@ -141,6 +162,7 @@ report_json(const hc_report *r, time_t now)
 		json_array_append_new(cas, x);
 	}
 	json_object_set_new(o, "CaCertificates", cas);
+	json_object_set_new(o, "AcmeAccounts", acme_json(r));
 	for (i = 0; i < r->policy.n; i++) {
 		char key[64];
 		const char *eq = strstr(r->policy.v[i], " = ");
@@ -235,6 +257,17 @@ report_text(const hc_report *r, time_t now)
 	for (i = 0; i < r->cas.n; i++) {
 		printf("  %s  ", r->cas.v[i].thumbprint);
 		t(r->cas.v[i].subject);
+		putchar('\n');
+	}
+	printf("\nACME accounts (%zu):\n", r->nacme);
+	for (i = 0; i < r->nacme; i++) {
+		printf("  directory ");
+		t(r->acme[i].directory);
+		printf("\n    account ");
+		t(r->acme[i].account);
+		printf("\n    key %s, ", r->acme[i].key_id);
+		t(r->acme[i].key_provenance ? r->acme[i].key_provenance :
+		  "KEY MISSING from the token");
 		putchar('\n');
 	}
 	printf("\nPolicy in force:\n");
@@ -357,6 +390,21 @@ report_html(const hc_report *r, time_t now)
 		h(r->cas.v[i].thumbprint);
 		printf("</td><td>");
 		h(r->cas.v[i].subject);
+		printf("</td></tr>\n");
+	}
+	printf("</tbody></table>\n<h2>ACME accounts</h2>\n<table><thead><tr>"
+	       "<th>Directory</th><th>Account</th><th>Key id</th><th>Key</th>"
+	       "</tr></thead><tbody>\n");
+	for (i = 0; i < r->nacme; i++) {
+		printf("<tr><td class=\"mono\">");
+		h(r->acme[i].directory);
+		printf("</td><td class=\"mono\">");
+		h(r->acme[i].account);
+		printf("</td><td class=\"mono\">");
+		h(r->acme[i].key_id);
+		printf("</td><td>");
+		h(r->acme[i].key_provenance ? r->acme[i].key_provenance :
+		  "key missing from the token");
 		printf("</td></tr>\n");
 	}
 	printf("</tbody></table>\n<h2>Policy in force</h2>\n<table><tbody>\n");

@@ -326,6 +326,8 @@ hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
 	    hc_token_find(t, HC_OBJ_PUBKEY, NULL, 0, NULL, &s->pubs, err) ||
 	    hc_token_find(t, HC_OBJ_CERT, NULL, 0, NULL, &s->certs, err) ||
 	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_REQUEST_APP, &s->reqs,
+			  err) ||
+	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_ACME_CERT_APP, &s->acmes,
 			  err))
 		goto fail;
 	if (store_join(t, s, err) != 0)
@@ -354,6 +356,11 @@ hc_store_load_id(struct hc_token *t, const unsigned char *id, size_t len,
 	/* a request is looked for only when the key has no certificate */
 	if (s->certs.n == 0 &&
 	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_REQUEST_APP, &s->reqs,
+			  err) != 0)
+		goto fail;
+	/* the ACME records only when there is a certificate */
+	if (s->certs.n > 0 &&
+	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_ACME_CERT_APP, &s->acmes,
 			  err) != 0)
 		goto fail;
 	/* CA certificates only when a chain has to be built */
@@ -469,6 +476,25 @@ drop_acme_account_key(struct hc_store *s)
 	s->nsorted = sorted;
 }
 
+/* An ACME issuance record belongs to the certificate its label names. */
+static void
+attach_acme(struct hc_store *s)
+{
+	size_t i, k;
+
+	for (i = 0; i < s->acmes.n; i++) {
+		const char *l = s->acmes.v[i].label;
+
+		if (l == NULL || strlen(l) != 40)
+			continue;
+		for (k = 0; k < s->nitems; k++)
+			if (s->items[k].kind == HC_KIND_CERT &&
+			    s->items[k].acme == NULL &&
+			    strcmp(s->items[k].ident, l) == 0)
+				s->items[k].acme = &s->acmes.v[i];
+	}
+}
+
 static int
 store_join(struct hc_token *t, struct hc_store *s, hc_err *err)
 {
@@ -491,6 +517,7 @@ store_join(struct hc_token *t, struct hc_store *s, hc_err *err)
 		}
 	}
 	drop_acme_account_key(s);
+	attach_acme(s);
 	return 0;
 }
 
@@ -514,6 +541,7 @@ hc_store_release(struct hc_store *s)
 	hc_tobj_list_release(&s->privs);
 	hc_tobj_list_release(&s->pubs);
 	hc_tobj_list_release(&s->reqs);
+	hc_tobj_list_release(&s->acmes);
 	memset(s, 0, sizeof(*s));
 }
 

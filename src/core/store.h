@@ -15,6 +15,12 @@
 #define HC_REQUEST_APP "hsmcert-request"
 /** CKA_APPLICATION of the ACME account record; CKA_LABEL of its key */
 #define HC_ACME_ACCOUNT_APP "hsmcert-acme-account"
+/**
+ * CKA_APPLICATION of the record of an ACME-issued certificate: a CKO_DATA
+ * object whose CKA_LABEL is the certificate's thumbprint and whose value is
+ * JSON {"Directory","Account","Order","KeyId"} (SPEC section 9 Enrollment)
+ */
+#define HC_ACME_CERT_APP "hsmcert-acme-cert"
 
 /** One key id's objects (any may be NULL). */
 struct hc_store_item {
@@ -25,6 +31,7 @@ struct hc_store_item {
 	struct hc_tobj *pub;
 	struct hc_tobj *cert;
 	struct hc_tobj *req;
+	struct hc_tobj *acme;		/* the ACME issuance record, or NULL */
 	X509 *x509;			/* owned: parsed cert */
 	X509_REQ *x509_req;		/* owned: parsed request */
 	char ident[41];			/* thumbprint, or key id */
@@ -32,6 +39,7 @@ struct hc_store_item {
 
 struct hc_store {
 	struct hc_tobj_list certs, privs, pubs, reqs;
+	struct hc_tobj_list acmes;	/* ACME issuance records */
 	struct hc_store_item *items;
 	size_t nitems;
 	size_t nsorted;			/* items[0..nsorted) are sorted by id,

@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -20,6 +22,7 @@
 #include "core/acme_http.h"
 #include "core/error.h"
 #include "core/store.h"
+#include "core/x509.h"
 #include "ops/ops.h"
 
 void
@@ -363,6 +366,93 @@ hc_acme_check_account(hc_ctx *ctx, hc_err *err)
 	return r < 0 ? -1 : 0;
 }
 
+void
+hc_acme_account_recs_release(struct hc_acme_account_rec *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++) {
+		free(v[i].directory);
+		free(v[i].account);
+		free(v[i].key_uri);
+		free(v[i].key_provenance);
+	}
+	free(v);
+}
+
+int
+hc_acme_accounts(struct hc_token *tok, struct hc_acme_account_rec **out,
+		 size_t *n, hc_err *err)
+{
+	struct hc_tobj_list l = { 0 };
+	struct hc_acme_account_rec *v = NULL;
+	size_t i, k = 0;
+	int ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_ACME_ACCOUNT_APP, &l,
+			  err) != 0)
+		return -1;
+	v = calloc(l.n ? l.n : 1, sizeof(*v));
+	if (v == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		struct hc_tobj_list keys = { 0 };
+		unsigned char id[20];
+		json_error_t je;
+		json_t *j = l.v[i].value != NULL ?
+			    json_loadb((const char *)l.v[i].value,
+				       l.v[i].value_len, 0, &je) : NULL;
+		const char *d = json_string_value(json_object_get(j, "Directory"));
+		const char *a = json_string_value(json_object_get(j, "Account"));
+		const char *kid = json_string_value(json_object_get(j, "KeyId"));
+		int bad;
+
+		if (d == NULL || a == NULL || kid == NULL ||
+		    hc_unhex(kid, id, sizeof(id)) != 20) {
+			json_decref(j);
+			continue;
+		}
+		v[k].directory = strdup(d);
+		v[k].account = strdup(a);
+		hc_hex(id, 20, v[k].key_id);
+		json_decref(j);
+		bad = v[k].directory == NULL || v[k].account == NULL;
+		k++;
+		if (bad) {
+			hc_err_set(err, HC_E_FAIL, "out of memory");
+			goto out;
+		}
+		if (hc_token_find(tok, HC_OBJ_PRIVKEY, id, 20, NULL, &keys,
+				  err) != 0)
+			goto out;
+		if (keys.n > 0) {
+			v[k - 1].key_provenance =
+				strdup(hc_key_provenance(&keys.v[0]));
+			v[k - 1].key_uri = hc_token_object_uri(tok,
+				HC_OBJ_PRIVKEY, id, 20, keys.v[0].label, err);
+			bad = v[k - 1].key_provenance == NULL ||
+			      v[k - 1].key_uri == NULL;
+		}
+		hc_tobj_list_release(&keys);
+		if (bad) {
+			hc_err_set(err, HC_E_FAIL, "out of memory");
+			goto out;
+		}
+	}
+	*out = v;
+	*n = k;
+	v = NULL;
+	ret = 0;
+out:
+	hc_acme_account_recs_release(v, k);
+	hc_tobj_list_release(&l);
+	return ret;
+}
+
 /* ------------------------------------------------------------------ */
 /* Orders                                                               */
 
@@ -370,13 +460,72 @@ struct solver_state {
 	hc_ctx *ctx;
 	struct hc_acme_http *http;
 	struct hc_acme_webroot root;
+	struct hc_strlist dns;		/* "NAME VALUE" of every add that ran */
 };
+
+/*
+ * dns-01: HOOK add NAME VALUE, run as a reload command is (argv, no
+ * shell, PATH/LANG/LC_* only, own process group killed at 60 s). The
+ * name comes from the server's authorization: only a plain DNS name is
+ * passed on, so it is one word.
+ */
+static int
+dns_hook(hc_ctx *ctx, const char *op, const char *nv, hc_err *err)
+{
+	struct hc_reload_info info = { "dns-hook", NULL, NULL, NULL };
+	char *cmd;
+	size_t n = strlen(ctx->cfg.acme.dns_hook) + strlen(op) + strlen(nv) + 3;
+	int r;
+
+	cmd = malloc(n);
+	if (cmd == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	snprintf(cmd, n, "%s %s %s", ctx->cfg.acme.dns_hook, op, nv);
+	r = hc_reload_run(&info, cmd, hc_reload_timeout(), err);
+	free(cmd);
+	return r;
+}
+
+static int
+present_dns(struct solver_state *st, const struct hc_acme_chal *c, hc_err *err)
+{
+	const char *d = c->domain;
+
+	if (*d == '\0' || strlen(d) > 253 || d[0] == '-' || d[0] == '.' ||
+	    strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != strlen(d) ||
+	    strspn(c->value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(c->value))
+		return hc_err_set(err, HC_E_FAIL,
+				  "the ACME server asks dns-01 for '%s', which is not a DNS name",
+				  d);
+	/* recorded first: del runs for every add that ran, even a failed one */
+	if (hc_strlist_pushf(&st->dns, err, "_acme-challenge.%s %s", d,
+			     c->value) != 0)
+		return -1;
+	return dns_hook(st->ctx, "add", st->dns.v[st->dns.n - 1], err);
+}
+
+static void
+dns_cleanup(struct solver_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->dns.n; i++) {
+		hc_err e = { 0 };
+
+		if (dns_hook(st->ctx, "del", st->dns.v[i], &e) != 0)
+			hc_ctx_warn(st->ctx, "dns-hook del %s: %s", st->dns.v[i],
+				    e.msg);
+	}
+	hc_strlist_release(&st->dns);
+}
 
 static int
 present(void *arg, const struct hc_acme_chal *c, hc_err *err)
 {
 	struct solver_state *st = arg;
 
+	if (strcmp(c->type, "dns-01") == 0)
+		return present_dns(st, c, err);
 	if (st->http != NULL)
 		return hc_acme_http_add(st->http, c->token, c->key_auth, err);
 	return hc_acme_webroot_put(&st->root, st->ctx->cfg.acme.http_root,
@@ -442,7 +591,7 @@ do_order(hc_ctx *ctx, struct hc_token *tok, const struct record *rec,
 	 const struct hc_store_item *it, char **pem, size_t *pem_len,
 	 char **order_url, hc_err *err)
 {
-	struct solver_state st = { ctx, NULL, { 0 } };
+	struct solver_state st = { ctx, NULL, { 0 }, { 0 } };
 	struct hc_acme_solver sv = { "http-01", present, NULL, &st };
 	struct hc_acme_order_req oreq = { 0 };
 	struct hc_strlist names = { 0 };
@@ -451,11 +600,14 @@ do_order(hc_ctx *ctx, struct hc_token *tok, const struct record *rec,
 	int ret = -1;
 
 	if (ctx->cfg.acme.dns01) {
-		hc_err_set(err, HC_E_USAGE,
-			   "challenge dns-01 (dns-hook) is not implemented yet: use http-01");
-		return -1;
-	}
-	if (ctx->cfg.acme.http_listen == NULL && ctx->cfg.acme.http_root == NULL) {
+		if (ctx->cfg.acme.dns_hook == NULL) {
+			hc_err_set(err, HC_E_USAGE,
+				   "challenge dns-01 needs dns-hook in [acme]");
+			return -1;
+		}
+		sv.type = "dns-01";
+	} else if (ctx->cfg.acme.http_listen == NULL &&
+		   ctx->cfg.acme.http_root == NULL) {
 		hc_err_set(err, HC_E_USAGE,
 			   "http-01 needs http-listen or http-root in [acme]");
 		return -1;
@@ -468,7 +620,7 @@ do_order(hc_ctx *ctx, struct hc_token *tok, const struct record *rec,
 		goto out;
 	if (open_account(ctx, tok, rec, &a, &key, err) != 0)
 		goto out;
-	if (ctx->cfg.acme.http_listen != NULL &&
+	if (!ctx->cfg.acme.dns01 && ctx->cfg.acme.http_listen != NULL &&
 	    hc_acme_http_start(ctx->cfg.acme.http_listen, &st.http, err) != 0)
 		goto out;
 	oreq.names = &names;
@@ -479,12 +631,52 @@ do_order(hc_ctx *ctx, struct hc_token *tok, const struct record *rec,
 		oreq.not_after = time(NULL) + ctx->cfg.acme.days * 86400L;
 	ret = hc_acme_order(a, &oreq, pem, pem_len, order_url, err);
 out:
-	/* whatever happened: no listener, no challenge file stays */
+	/* whatever happened: no listener, no challenge file, no TXT stays */
+	dns_cleanup(&st);
 	hc_acme_http_stop(st.http);
 	hc_acme_webroot_clean(&st.root);
 	hc_acme_free(a);
 	EVP_PKEY_free(key);
 	hc_strlist_release(&names);
+	return ret;
+}
+
+/*
+ * The record that says the certificate at the head of pem was issued
+ * through ACME (SPEC section 9 Enrollment): a CKO_DATA object labelled
+ * with the leaf's thumbprint, so every host sharing the token sees it.
+ */
+static int
+store_issuance(struct hc_token *tok, const struct record *rec,
+	       const char *key_id, const char *order, const char *pem,
+	       size_t pem_len, unsigned long *h, hc_err *err)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)pem_len);
+	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	json_t *j = NULL;
+	char *val = NULL, thumb[41];
+	int ret = -1;
+
+	BIO_free(b);
+	if (x == NULL) {
+		ERR_clear_error();
+		return hc_err_set(err, HC_E_FAIL,
+				  "the ACME server's answer holds no certificate");
+	}
+	hc_x509_thumbprint(x, thumb);
+	j = json_pack("{s:s,s:s,s:s,s:s}", "Directory", rec->directory,
+		      "Account", rec->account, "Order", order ? order : "",
+		      "KeyId", key_id);
+	val = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (val == NULL)
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+	else
+		ret = hc_token_store_data(tok, HC_ACME_CERT_APP, thumb,
+					  (const unsigned char *)val,
+					  strlen(val), h, err);
+	json_decref(j);
+	free(val);
+	X509_free(x);
 	return ret;
 }
 
@@ -500,6 +692,7 @@ hc_acme_complete(hc_ctx *ctx, const char *id, int force,
 	hc_import_req ir = { 0 };
 	char *pem = NULL, *ourl = NULL, target[41] = "";
 	size_t pem_len = 0;
+	unsigned long mark = 0;
 	int r, ret = -1, audited = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -529,6 +722,13 @@ hc_acme_complete(hc_ctx *ctx, const char *id, int force,
 	}
 	hc_store_release(&s);
 	it = NULL;
+	/* the Enrollment record first, taken back if the import fails */
+	if (store_issuance(tok, &rec, target, ourl, pem, pem_len, &mark,
+			   err) != 0) {
+		hc_audit_op(ctx, "complete", target, err, NULL);
+		audited = 1;
+		goto out;
+	}
 	ir.path = ourl != NULL ? ourl : dir;
 	ir.data = (const unsigned char *)pem;
 	ir.data_len = pem_len;
@@ -536,6 +736,8 @@ hc_acme_complete(hc_ctx *ctx, const char *id, int force,
 	ir.force = force;
 	audited = 1;		/* hc_import writes the line */
 	ret = hc_import(ctx, &ir, out, err);
+	if (ret != 0)
+		hc_token_destroy(tok, mark, NULL);
 out:
 	if (ret != 0 && !audited && err->code != HC_E_USAGE && target[0] != '\0')
 		hc_audit_op(ctx, "complete", target, err, NULL);

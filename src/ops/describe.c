@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -77,6 +79,7 @@ hc_entry_release(hc_entry *e)
 	free(e->chain);
 	free(e->signature_algorithm);
 	free(e->status_reason);
+	free(e->acme_directory);
 	for (i = 0; i < e->nhosts; i++) {
 		size_t k;
 
@@ -104,8 +107,8 @@ hc_entry_list_release(hc_entry_list *l)
 }
 
 /* SPEC section 1: KeyProvenance from the four attributes. */
-static const char *
-provenance(const struct hc_tobj *k)
+const char *
+hc_key_provenance(const struct hc_tobj *k)
 {
 	if (k->local == 1) {
 		if (k->extractable == 1)
@@ -133,7 +136,7 @@ fill_key_fields(struct hc_token *tok, struct hc_store_item *it, hc_entry *e,
 	if (it->priv == NULL)
 		return 0;
 	e->exportable = it->priv->extractable == 1 ? HC_TRUE : HC_FALSE;
-	e->key_provenance = strdup(provenance(it->priv));
+	e->key_provenance = strdup(hc_key_provenance(it->priv));
 	e->key_uri = hc_token_object_uri(tok, HC_OBJ_PRIVKEY, it->id,
 					 it->id_len, it->priv->label, err);
 	if (e->key_uri == NULL || e->key_provenance == NULL)
@@ -298,6 +301,36 @@ fill_services(hc_ctx *ctx, hc_entry *e, hc_err *err)
 	return 0;
 }
 
+/*
+ * SPEC section 9 Enrollment: acme when the token holds the record
+ * request --acme / complete --acme wrote for this certificate, else
+ * self-signed or manual.
+ */
+static int
+fill_enrollment(const struct hc_store_item *it, hc_entry *e, hc_err *err)
+{
+	json_error_t je;
+	json_t *j;
+	const char *d;
+
+	e->enrollment = e->is_self_signed == HC_TRUE ? "self-signed" : "manual";
+	if (it->acme == NULL || it->acme->value == NULL)
+		return 0;
+	j = json_loadb((const char *)it->acme->value, it->acme->value_len, 0,
+		       &je);
+	d = json_string_value(json_object_get(j, "Directory"));
+	if (d != NULL) {
+		e->enrollment = "acme";
+		e->acme_directory = strdup(d);
+		if (e->acme_directory == NULL) {
+			json_decref(j);
+			return hc_err_set(err, HC_E_FAIL, "out of memory");
+		}
+	}
+	json_decref(j);
+	return 0;
+}
+
 int
 hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	    struct hc_chain_ctx *chain, time_t now, hc_entry *out, hc_err *err)
@@ -323,7 +356,8 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	switch (it->kind) {
 	case HC_KIND_CERT:
 		if (describe_cert(tok, it, chain, now, &e, err) != 0 ||
-		    fill_services(ctx, &e, err) != 0)
+		    fill_services(ctx, &e, err) != 0 ||
+		    fill_enrollment(it, &e, err) != 0)
 			goto out;
 		break;
 	case HC_KIND_CA:

@@ -221,4 +221,16 @@ int hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s,
 /** mkdir -p, mode 0700. */
 int hc_mkdirs(const char *path, hc_err *err);
 
+/** SPEC section 1 KeyProvenance of a private key object. */
+const char *hc_key_provenance(const struct hc_tobj *k);
+
+/**
+ * Every ACME account record on the token, read without the network, with
+ * its key's URI and provenance (report). *out is freed with
+ * hc_acme_account_recs_release.
+ */
+int hc_acme_accounts(struct hc_token *tok, struct hc_acme_account_rec **out,
+		     size_t *n, hc_err *err);
+void hc_acme_account_recs_release(struct hc_acme_account_rec *v, size_t n);
+
 #endif

@@ -188,7 +188,7 @@ destroy_item(struct hc_token *tok, struct hc_store_item *it, int key_in_use,
 	}
 	if (key_in_use) {
 		*started = cert_gone;
-		return 0;
+		goto gone;
 	}
 	if (it->req != NULL) {
 		if (hc_token_destroy(tok, it->req->handle, err))
@@ -201,6 +201,11 @@ destroy_item(struct hc_token *tok, struct hc_store_item *it, int key_in_use,
 	*started = 1;
 	if (it->priv != NULL && hc_token_destroy(tok, it->priv->handle, err))
 		return -1;
+gone:
+	/* the certificate's ACME issuance record goes with it (best effort:
+	   a record naming no certificate is ignored) */
+	if (cert_gone && it->acme != NULL)
+		(void)hc_token_destroy(tok, it->acme->handle, NULL);
 	return 0;
 undo:
 	/*

@@ -53,6 +53,7 @@ hc_report_release(hc_report *r)
 	hc_entry_list_release(&r->entries);
 	hc_entry_list_release(&r->cas);
 	hc_strings_release(&r->policy);
+	hc_acme_account_recs_release(r->acme, r->nacme);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -134,7 +135,8 @@ hc_report_make(hc_ctx *ctx, hc_report *out, hc_err *err)
 	ca.ca = 1;
 	if (hc_list(ctx, &all, &r.entries, err) != 0 ||
 	    hc_list(ctx, &ca, &r.cas, err) != 0 ||
-	    policy_lines(&ctx->cfg, &r.policy, err) != 0)
+	    policy_lines(&ctx->cfg, &r.policy, err) != 0 ||
+	    hc_acme_accounts(tok, &r.acme, &r.nacme, err) != 0)
 		goto out;
 	b = hc_ctx_bindings(ctx, err);
 	if (b == NULL)

@@ -178,3 +178,164 @@ test_acme_config_bad_challenge() {
 	expect_rc 2
 	expect_err "challenge 'tls-alpn-01' is not valid"
 }
+
+# SPEC section 9 Enrollment: acme (with AcmeDirectory), self-signed, manual;
+# the record is a data object on the token, labelled with the thumbprint
+test_acme_enrollment_show_list_report() {
+	fresh_case
+	acme_registered
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256 --format json
+	expect_rc 0 "$ERR"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+e=d.get("Entry", d)
+assert e["Enrollment"]=="acme", e' "$T/out" 2>/dev/null ||
+		grep -q '"Enrollment": *"acme"' "$T/out" || fail "request --acme json lacks Enrollment acme" "$(cat "$T/out")"
+	hc new --subject CN=self.acme.test --key ec:p256
+	expect_rc 0 "$ERR"
+	hc list --format json
+	expect_rc 0
+	python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); d=sys.argv[2]
+by={e["Subject"].split(",")[0]: e for e in l}
+a=by["CN=a.acme.test"]; s=by["CN=self.acme.test"]
+assert a["Enrollment"]=="acme" and a["AcmeDirectory"]==d, a
+assert s["Enrollment"]=="self-signed" and "AcmeDirectory" not in s, s
+print(a["Thumbprint"])' "$T/out" "$PEBBLE_DIR" >"$T/thumb" || fail "list json Enrollment" "$(cat "$T/out")"
+	thumb=$(cat "$T/thumb")
+	# on the token: a data object hsmcert-acme-cert labelled with the thumbprint
+	p11 --list-objects 2>/dev/null >"$T/objs"
+	grep -A1 "label: *'$thumb'" "$T/objs" >"$T/rec"
+	grep -q 'application: *.hsmcert-acme-cert' "$T/rec" ||
+		fail "no hsmcert-acme-cert data object labelled $thumb" "$(cat "$T/objs")"
+	hc show "$thumb"
+	expect_rc 0
+	expect_out_re '^Enrollment +: acme$'
+	expect_out "AcmeDirectory        : $PEBBLE_DIR"
+	# manual: the same chain imported by hand into another token would say
+	# manual; here: a certificate from the test CA
+	hc report --format json
+	expect_rc 0
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); d=sys.argv[2]
+a=r["AcmeAccounts"]
+assert len(a)==1 and a[0]["Directory"]==d and a[0]["Account"].startswith("https://"), a
+assert len(a[0]["KeyId"])==40 and a[0]["KeyProvenance"]=="generated-on-token, never-extractable", a
+assert not [i for i in r["Items"] if i["Kind"]=="orphan key"], r["Items"]' "$T/out" "$PEBBLE_DIR" ||
+		fail "report json AcmeAccounts" "$(cat "$T/out")"
+	hc report
+	expect_rc 0
+	expect_out "ACME accounts (1):"
+	expect_out "  directory $PEBBLE_DIR"
+	hc report --format html
+	expect_rc 0
+	expect_out "<h2>ACME accounts</h2>"
+	# remove takes the record with the certificate
+	hc remove "$thumb" --yes
+	expect_rc 0 "$ERR"
+	p11 --list-objects 2>/dev/null | grep -q 'hsmcert-acme-cert' &&
+		fail "the ACME issuance record outlived its certificate"
+	true
+}
+
+# pebble with externalAccountBindingRequired: without eab-kid, exit 2
+# naming eab-kid and nothing on the token; with eab-kid and the HMAC key
+# from a file, the account is made (and the key never on the command line)
+test_acme_eab_required() {
+	fresh_case
+	start_pebble 0 1
+	sed -i '/^eab-kid = /d; /^eab-hmac-source = /d' "$CONF"
+	snapshot "$T/before"
+	hc acme register --agree-tos
+	expect_rc 2
+	expect_err "eab-kid"
+	snapshot "$T/after"
+	cmp -s "$T/before" "$T/after" || fail "a refused register changed the token" "$(diff "$T/before" "$T/after")"
+	# a wrong HMAC key: pebble refuses, nothing stays
+	printf 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' >"$T/bad.key"
+	chmod 600 "$T/bad.key"
+	conf_set acme eab-kid kid-1
+	conf_set acme eab-hmac-source "file:$T/bad.key"
+	hc acme register --agree-tos
+	expect_rc 1
+	expect_err "urn:ietf:params:acme:error:"
+	snapshot "$T/after"
+	cmp -s "$T/before" "$T/after" || fail "a refused EAB changed the token" "$(diff "$T/before" "$T/after")"
+	sed -i "s|^eab-hmac-source = .*|eab-hmac-source = file:$T/pebble/eab.key|" "$CONF"
+	hc acme register --agree-tos
+	expect_rc 0 "$ERR"
+	expect_out "ACME account registered."
+	hc acme show --format json
+	expect_rc 0
+	expect_eq valid "$(jq_py "$T/out" 'd["Status"]')" "account status"
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	expect_rc 0 "$ERR"
+	check_issued
+}
+
+# dns-01 through dns-hook: one add per name, then one del per add, the
+# value the base64url SHA-256 of the key authorization; no TXT stays
+expect_dns_cleaned() {
+	python3 - "$T/dns.log" "$1" <<'PY' || fail "dns-hook calls" "$(cat "$T/dns.log")"
+import re, sys
+calls = [l.split() for l in open(sys.argv[1])]
+adds = [(c[1], c[2]) for c in calls if c[0] == "add"]
+dels = [(c[1], c[2]) for c in calls if c[0] == "del"]
+assert len(adds) == int(sys.argv[2]), calls
+assert sorted(adds) == sorted(dels), calls
+assert all(re.fullmatch(r"_acme-challenge\.[a-z.]+", n) and re.fullmatch(r"[A-Za-z0-9_-]{43}", v) for n, v in adds), calls
+assert calls.index(["del"] + list(dels[0])) >= len(adds), calls
+PY
+	for n in a.acme.test b.acme.test c.acme.test; do
+		expect_eq 0 "$(txt_count "_acme-challenge.$n")" "TXT records of _acme-challenge.$n after the order"
+	done
+}
+
+test_acme_dns01_hook() {
+	fresh_case
+	acme_registered
+	use_dns01 ok
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	expect_rc 0 "$ERR"
+	check_issued
+	expect_dns_cleaned 3
+}
+
+test_acme_dns01_failed_validation_cleans_up() {
+	fresh_case
+	acme_registered
+	use_dns01 wrong
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	expect_rc 1
+	expect_err "urn:ietf:params:acme:error:"
+	expect_err "stays pending"
+	expect_dns_cleaned 3
+	hc list --pending --format json
+	expect_eq 1 "$(jq_py "$T/out" 'len(d)')" "pending requests after a failed dns-01 order"
+	# the hook fixed: complete --acme issues it
+	keyid=$(jq_py "$T/out" 'd[0]["KeyId"]')
+	: >"$T/dns.log"
+	sed -i "s|^dns-hook = .*|dns-hook = $HERE/dns-hook.sh $PEBBLE_DNS_MGMT $T/dns.log ok|" "$CONF"
+	hc complete "$keyid" --acme
+	expect_rc 0 "$ERR"
+	check_issued
+	expect_dns_cleaned 3
+}
+
+test_acme_dns01_hook_fails_del_still_runs() {
+	fresh_case
+	acme_registered
+	use_dns01 fail
+	snapshot "$T/before"
+	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	expect_rc 1
+	expect_err "refused on purpose"
+	expect_dns_cleaned 1
+}
+
+test_acme_dns01_needs_hook() {
+	fresh_case
+	acme_registered
+	sed -i '/^http-listen = /d' "$CONF"
+	conf_set acme challenge dns-01
+	hc request --acme --subject CN=a.acme.test
+	expect_rc 2
+	expect_err "dns-hook"
+}

@@ -91,6 +91,7 @@ rq_expect_completed() {
 	expect_eq Private "$(jq_py "$T/show.json" 'd["RootCAType"]')" RootCAType
 	expect_eq Valid "$(jq_py "$T/show.json" 'd["Status"]')" Status
 	expect_eq false "$(jq_py "$T/show.json" 'd["IsSelfSigned"]')" IsSelfSigned
+	expect_eq manual "$(jq_py "$T/show.json" 'd["Enrollment"]')" Enrollment
 	expect_eq "$INT $ROOT" "$(jq_py "$T/show.json" '" ".join(x["Thumbprint"] for x in d["Chain"])')" \
 		"show's Chain (intermediate, root)"
 

@@ -10,7 +10,8 @@
 # Both are stopped by PID when the case's subshell exits. Sets
 # PEBBLE_DIR (the directory URL), PEBBLE_CA (the TLS CA file),
 # PEBBLE_MGMT (the management URL), PEBBLE_HTTP_PORT (where pebble's
-# validator connects for http-01), and adds [acme] to $CONF.
+# validator connects for http-01), PEBBLE_DNS_PORT and PEBBLE_DNS_MGMT
+# (challtestsrv's DNS and management API), and adds [acme] to $CONF.
 
 # free_port: a TCP port nobody listens on now, from the ephemeral range
 free_port() {
@@ -67,6 +68,8 @@ EOF
 	PEBBLE_DIR=https://127.0.0.1:$port/dir
 	PEBBLE_MGMT=https://127.0.0.1:$mgmt
 	PEBBLE_CA=$d/ca.pem
+	PEBBLE_DNS_PORT=$dns
+	PEBBLE_DNS_MGMT=http://127.0.0.1:$mgmt_dns
 	for i in $(seq 1 100); do
 		curl -sf --cacert "$PEBBLE_CA" "$PEBBLE_DIR" >/dev/null 2>&1 && break
 		kill -0 "$PEBBLE_PID" 2>/dev/null || fail "pebble stopped:" "$(cat "$d/pebble.log")"
@@ -87,4 +90,27 @@ EOF
 pebble_root() {
 	curl -sf --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/roots/0" >"$1" ||
 		fail "cannot fetch $PEBBLE_MGMT/roots/0"
+}
+
+# txt_count NAME: how many TXT records challtestsrv serves for NAME now
+txt_count() {
+	python3 - "$1" "$PEBBLE_DNS_PORT" <<'PY'
+import socket, struct, sys
+name, port = sys.argv[1], int(sys.argv[2])
+q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+q += struct.pack(">HH", 16, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(q, ("127.0.0.1", port))
+print(struct.unpack(">H", s.recv(4096)[6:8])[0])
+PY
+}
+
+# use_dns01 MODE: challenge dns-01 through tests/cli/dns-hook.sh, logging
+# to $T/dns.log; no http-01 listener
+use_dns01() {
+	sed -i '/^http-listen = /d' "$CONF"
+	conf_set acme challenge dns-01
+	conf_set acme dns-hook "$HERE/dns-hook.sh $PEBBLE_DNS_MGMT $T/dns.log ${1:-ok}"
 }

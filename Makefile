@@ -172,10 +172,10 @@ check-secrets:
 
 # --- man pages and completion, generated from `hsmcert --dump-options`
 # (the option tables) and conf/hsmcert.conf.example (docs/gen-man.sh,
-# docs/gen-completion.sh). The date: SOURCE_DATE_EPOCH, else the last
-# commit's, so that a build is reproducible.
+# docs/gen-completion.sh). The date: SOURCE_DATE_EPOCH (dpkg sets it from
+# debian/changelog), else the time the version line was last changed.
 VERSION  := $(shell sed -n 's/^\#define HC_VERSION "\(.*\)"/\1/p' include/hsmcert.h)
-MAN_DATE := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 0)} +%Y-%m-%d)
+MAN_DATE := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date -r include/hsmcert.h +%s)} +%Y-%m-%d)
 MAN_FRAG  = $(wildcard docs/man/*.head docs/man/*.tail docs/man/cmd/*.man)
 MANPAGES  = $(B)/man/hsmcert.1 $(B)/man/hsmcert.conf.5
 COMPLETION = $(B)/completion/hsmcert

@@ -35,7 +35,10 @@ cat >"$T/want" <<'W'
 W
 files | diff "$T/want" - >"$T/d" && ok "install: the 7 files" || { fail "install put:"; cat "$T/d"; }
 cmp -s "$D/etc/hsmcert/hsmcert.conf" conf/hsmcert.conf.example && ok "hsmcert.conf is the example" || fail "hsmcert.conf is not the example"
-"$D/usr/local/bin/hsmcert" --version >/dev/null && ok "the installed hsmcert runs" || fail "installed hsmcert --version"
+v=$("$D/usr/local/bin/hsmcert" --version)
+echo "$v" | sed 's/^/#   /'
+echo "$v" | grep -q "^OpenSSL $(openssl version | cut -d' ' -f2) " &&
+	ok "the installed hsmcert --version names the OpenSSL it runs with" || fail "hsmcert --version: $v"
 for p in man1/hsmcert.1.gz man5/hsmcert.conf.5.gz; do
 	gzip -t "$D/usr/local/share/man/$p" && [ -z "$(man --warnings -l "$D/usr/local/share/man/$p" 2>&1 >/dev/null)" ] &&
 		ok "$p: gzip, no man warning" || fail "$p"

@@ -58,9 +58,9 @@ TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 .PHONY: all demo remote-demo check check-unit check-token check-cli check-remote check-layering \
         check-secrets check-crash check-faults check-programs deps valgrind install uninstall clean token \
-        tests bench bench-remote acme-demo bench-acme
+        tests bench bench-remote acme-demo bench-acme man completion check-docs
 
-all: $(BIN)
+all: $(BIN) man completion
 
 V ?= 0
 ifeq ($(V),1)
@@ -134,6 +134,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-layering check-secrets
 	@$(MAKE) --no-print-directory tests
 	@$(MAKE) --no-print-directory check-unit check-token check-cli check-remote
+	@$(MAKE) --no-print-directory check-docs
 
 check-unit: $(UNIT_BIN)
 	@tests/run-cmocka.sh unit $(UNIT_BIN)
@@ -175,14 +176,86 @@ check-secrets:
 	@! grep -rn 'hc_secret_get0_buf' src | grep -vE '^src/core/(token_login\.c|pkcs12\.c|secret\.[ch]|acme\.c):'
 	@echo "check-secrets: ok"
 
-install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/hsmcert
+# --- man pages and completion, generated from `hsmcert --dump-options`
+# (the option tables) and conf/hsmcert.conf.example (docs/gen-man.sh,
+# docs/gen-completion.sh). The date: SOURCE_DATE_EPOCH (dpkg sets it from
+# debian/changelog), else the time the version line was last changed.
+VERSION  := $(shell sed -n 's/^\#define HC_VERSION "\(.*\)"/\1/p' include/hsmcert.h)
+MAN_DATE := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date -r include/hsmcert.h +%s)} +%Y-%m-%d)
+MAN_FRAG  = $(wildcard docs/man/*.head docs/man/*.tail docs/man/cmd/*.man)
+MANPAGES  = $(B)/man/hsmcert.1 $(B)/man/hsmcert.conf.5
+COMPLETION = $(B)/completion/hsmcert
+
+man: $(MANPAGES)
+completion: $(COMPLETION)
+
+$(B)/man/options.tsv: $(BIN)
+	@mkdir -p $(@D)
+	$(Q)$(BIN) --dump-options >$@.tmp && mv $@.tmp $@
+
+$(B)/man/hsmcert.1: $(B)/man/options.tsv docs/gen-man.sh $(MAN_FRAG)
+	$(E) "  GEN     $@"
+	$(Q)sh docs/gen-man.sh hsmcert.1 $< $(VERSION) $(MAN_DATE) >$@.tmp && mv $@.tmp $@
+
+$(B)/man/hsmcert.conf.5: conf/hsmcert.conf.example docs/gen-man.sh $(MAN_FRAG)
+	@mkdir -p $(@D)
+	$(E) "  GEN     $@"
+	$(Q)sh docs/gen-man.sh hsmcert.conf.5 $< $(VERSION) $(MAN_DATE) >$@.tmp && mv $@.tmp $@
+
+$(COMPLETION): $(B)/man/options.tsv docs/gen-completion.sh
+	@mkdir -p $(@D)
+	$(E) "  GEN     $@"
+	$(Q)sh docs/gen-completion.sh $< >$@.tmp && mv $@.tmp $@
+
+# the man pages against the tables, the completion driven in bash,
+# make install/uninstall into a temporary DESTDIR
+check-docs: $(BIN) $(MANPAGES) $(COMPLETION)
+	@tests/docs/check-man.sh $(B)
+	@tests/docs/check-completion.sh $(B)
+	@tests/docs/check-install.sh $(B)
+
+# --- install: see README "Install". The configuration is installed only
+# where none exists; uninstall removes it only while it is still the
+# example (an administrator's edited file stays).
+DATADIR  ?= $(PREFIX)/share
+MANDIR   ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+LIBEXECDIR ?= $(PREFIX)/lib/hsmcert
+CONFDIR   = $(DESTDIR)$(SYSCONFDIR)/hsmcert
+NGINX_HELPER = conf/nginx/hsmcert-nginx-reload
+
+install: $(BIN) $(MANPAGES) $(COMPLETION)
+	install -d $(DESTDIR)$(BINDIR) $(CONFDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/hsmcert
-	install -m 0644 conf/hsmcert.conf.example $(DESTDIR)$(SYSCONFDIR)/hsmcert/hsmcert.conf.example
+	gzip -9n <$(B)/man/hsmcert.1 >$(DESTDIR)$(MANDIR)/man1/hsmcert.1.gz
+	gzip -9n <$(B)/man/hsmcert.conf.5 >$(DESTDIR)$(MANDIR)/man5/hsmcert.conf.5.gz
+	chmod 0644 $(DESTDIR)$(MANDIR)/man1/hsmcert.1.gz $(DESTDIR)$(MANDIR)/man5/hsmcert.conf.5.gz
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/hsmcert
+	install -m 0755 $(NGINX_HELPER) $(DESTDIR)$(LIBEXECDIR)/hsmcert-nginx-reload
+	install -m 0644 conf/hsmcert.conf.example $(CONFDIR)/hsmcert.conf.example
+	@if [ -e $(CONFDIR)/hsmcert.conf ] || [ -L $(CONFDIR)/hsmcert.conf ]; then \
+		echo "install: $(CONFDIR)/hsmcert.conf exists: kept"; \
+	else \
+		echo "install -m 0644 conf/hsmcert.conf.example $(CONFDIR)/hsmcert.conf"; \
+		install -m 0644 conf/hsmcert.conf.example $(CONFDIR)/hsmcert.conf; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hsmcert
-	rm -f $(DESTDIR)$(SYSCONFDIR)/hsmcert/hsmcert.conf.example
+	rm -f $(DESTDIR)$(MANDIR)/man1/hsmcert.1.gz $(DESTDIR)$(MANDIR)/man5/hsmcert.conf.5.gz
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/hsmcert
+	rm -f $(DESTDIR)$(LIBEXECDIR)/hsmcert-nginx-reload
+	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
+	@if [ -f $(CONFDIR)/hsmcert.conf ] && [ ! -L $(CONFDIR)/hsmcert.conf ] && \
+	    [ -f $(CONFDIR)/hsmcert.conf.example ] && \
+	    cmp -s $(CONFDIR)/hsmcert.conf $(CONFDIR)/hsmcert.conf.example; then \
+		echo "rm -f $(CONFDIR)/hsmcert.conf"; rm -f $(CONFDIR)/hsmcert.conf; \
+	elif [ -e $(CONFDIR)/hsmcert.conf ]; then \
+		echo "uninstall: $(CONFDIR)/hsmcert.conf differs from the example: kept"; \
+	fi
+	rm -f $(CONFDIR)/hsmcert.conf.example
+	rmdir $(CONFDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-san

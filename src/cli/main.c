@@ -155,6 +155,8 @@ main(int argc, char **argv)
 		for (i = 1; i < argc; i++) {
 			if (strcmp(argv[i], "--version") == 0) {
 				printf("hsmcert %s\n", HC_VERSION);
+				/* the OpenSSL it runs with, as OpenSSL names it */
+				printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
 				exit(0);
 			}
 			if (strcmp(argv[i], "--dump-options") == 0)

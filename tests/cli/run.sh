@@ -198,6 +198,7 @@ types = {
     "SerialNumber": S, "KeyId": S, "KeyAlgorithm": S, "KeySize": I,
     "HasPrivateKey": B, "PrivateKeyExportable": B, "KeyProvenance": S,
     "KeyUri": S, "CertUri": S, "Chain": L,
+    "Enrollment": S,    # SPEC section 9: acme, self-signed or manual
 }
 bad = []
 for k, t in types.items():
@@ -209,6 +210,7 @@ extra = set(o) - set(types)
 if extra:
     bad.append("unknown fields %s" % sorted(extra))
 assert not bad, "; ".join(bad)
+assert o["Enrollment"] == "self-signed", o["Enrollment"]
 rfc3339 = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 for k in ("NotBefore", "NotAfter"):
     assert re.match(rfc3339, o[k]), "%s %r is not RFC 3339 Z" % (k, o[k])

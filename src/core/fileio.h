@@ -73,6 +73,8 @@ int hc_file_restore(const char *path, const void *data, size_t len,
 /** Does path exist (any type; a dangling link exists)? */
 int hc_file_exists(const char *path);
 
+/* The reader and the path helpers are in fileio_read.c. */
+
 /**
  * Read the whole file at path (opened O_NOCTTY; a directory fails with
  * EISDIR) into a malloc'd buffer, NUL-terminated one byte past *len

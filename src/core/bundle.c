@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/bundle.h"
+#include "core/fileio.h"
 #include "core/error.h"
 #include "core/utf8.h"
 #include "core/util.h"
@@ -547,64 +548,21 @@ out:
 int
 hc_file_read(const char *path, unsigned char **buf, size_t *len, hc_err *err)
 {
-	unsigned char *data = NULL, *nd;
-	size_t n = 0, cap = 0;
-	int fd = -1, ret = -1;
+	int e;
 
 	if (path == NULL || buf == NULL || len == NULL)
 		return hc_err_set(err, HC_E_FAIL,
 				  "internal: hc_file_read argument is NULL");
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		hc_err_set(err, HC_E_USAGE, "cannot open %s: %s", path,
-			   strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (n == cap) {
-			/* One byte over the limit tells "too large". */
-			if (cap > HC_BUNDLE_MAX_SIZE) {
-				hc_err_set(err, HC_E_USAGE,
-					   "%s is larger than 16 MiB", path);
-				goto out;
-			}
-			cap = cap == 0 ? 64 * 1024 : cap * 2;
-			if (cap > HC_BUNDLE_MAX_SIZE + 1)
-				cap = HC_BUNDLE_MAX_SIZE + 1;
-			nd = realloc(data, cap);
-			if (nd == NULL) {
-				hc_err_set(err, HC_E_FAIL, "out of memory");
-				goto out;
-			}
-			data = nd;
-		}
-		r = read(fd, data + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			hc_err_set(err, HC_E_USAGE, "cannot read %s: %s", path,
-				   strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > HC_BUNDLE_MAX_SIZE) {
-		hc_err_set(err, HC_E_USAGE, "%s is larger than 16 MiB", path);
-		goto out;
-	}
-	*buf = data;
-	*len = n;
-	data = NULL;
-	ret = 0;
-out:
-	free(data);
-	if (fd >= 0)
-		close(fd);
-	return ret;
+	e = hc_file_load(path, HC_BUNDLE_MAX_SIZE, buf, len);
+	if (e == EFBIG)
+		return hc_err_set(err, HC_E_USAGE, "%s is larger than 16 MiB",
+				  path);
+	if (e == ENOMEM)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (e != 0)
+		return hc_err_set(err, HC_E_USAGE, "cannot read %s: %s", path,
+				  strerror(e));
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -104,8 +104,9 @@ int hc_host_name_valid(const char *s);
  * "file:PATH" pin-source, every [paths] value, and the cert-file and
  * key-uri-file of every [service]. reload commands are left as written.
  *
- * Syntax is libinih's: '#' or ';' starts a comment line, " ;" starts a
- * comment after a value ('#' after a value is part of it). A line holds
+ * Syntax is libinih's (parsed by config.c itself): '#' or ';' starts a
+ * comment line, " ;" starts a comment after a value ('#' after a value
+ * is part of it); key = value or key: value. A line holds
  * at most 197 characters (comment lines excepted). Multi-line values
  * (indented continuation lines) are refused.
  *

@@ -73,6 +73,29 @@ int hc_file_restore(const char *path, const void *data, size_t len,
 /** Does path exist (any type; a dangling link exists)? */
 int hc_file_exists(const char *path);
 
+/* The reader and the path helpers are in fileio_read.c. */
+
+/**
+ * Read the whole file at path (opened O_NOCTTY; a directory fails with
+ * EISDIR) into a malloc'd buffer, NUL-terminated one byte past *len
+ * (caller frees; never NULL on success). Returns 0, or an errno value:
+ * that of open() or read(), EFBIG when the file holds more than max
+ * bytes, ENOMEM. The caller words the message.
+ */
+int hc_file_load(const char *path, size_t max, unsigned char **buf,
+		 size_t *len);
+
+/** dir + "/" + name, not doubling a trailing slash; NULL when OOM. */
+char *hc_file_path_join(const char *dir, const char *name);
+
+/**
+ * The absolute directory holding path into *out (caller frees), made
+ * absolute with the working directory when path is relative. 0, or -1
+ * with HC_E_FAIL ("out of memory", "cannot resolve paths of PATH: the
+ * working directory: ...").
+ */
+int hc_file_path_dir(const char *path, char **out, hc_err *err);
+
 /* ------------------------------------------------------------------ */
 /* State files                                                          */
 

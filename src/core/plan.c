@@ -9,6 +9,7 @@
 
 #include "dnsname.h"
 #include "error.h"
+#include "fileio.h"
 #include "plan.h"
 #include "util.h"
 
@@ -144,58 +145,23 @@ out:
 int
 hc_plan_load(const char *path, struct hc_strlist *plan, hc_err *err)
 {
-	FILE *f = NULL;
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0, n;
-	int ret = -1;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int e, ret;
 
 	if (path == NULL || plan == NULL)
 		return hc_err_set(err, HC_E_FAIL,
 				  "internal: path != NULL && plan != NULL");
-	f = fopen(path, "r");
-	if (f == NULL) {
-		hc_err_set(err, HC_E_USAGE, "cannot read plan '%s': %s", path,
-			   strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap > PLAN_MAX) {
-				hc_err_set(err, HC_E_USAGE, "plan '%s' is "
-					   "larger than %d bytes; not a plan "
-					   "file", path, PLAN_MAX);
-				goto out;
-			}
-			cap = cap ? cap * 2 : 4096;
-			nb = realloc(buf, cap);
-			if (nb == NULL) {
-				hc_err_set(err, HC_E_FAIL, "out of memory");
-				goto out;
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n > 0)
-			continue;
-		if (ferror(f)) {
-			hc_err_set(err, HC_E_USAGE, "cannot read plan '%s': %s",
-				   path, strerror(errno));
-			goto out;
-		}
-		break;
-	}
-	if (len > PLAN_MAX) {
-		hc_err_set(err, HC_E_USAGE, "plan '%s' is larger than %d "
-			   "bytes; not a plan file", path, PLAN_MAX);
-		goto out;
-	}
-	if (hc_plan_parse(buf, len, path, plan, err) != 0)
-		goto out;
-	ret = 0;
-out:
-	if (f != NULL)
-		fclose(f);
+	e = hc_file_load(path, PLAN_MAX, &buf, &len);
+	if (e == EFBIG)
+		return hc_err_set(err, HC_E_USAGE, "plan '%s' is larger than "
+				  "%d bytes; not a plan file", path, PLAN_MAX);
+	if (e == ENOMEM)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (e != 0)
+		return hc_err_set(err, HC_E_USAGE, "cannot read plan '%s': %s",
+				  path, strerror(e));
+	ret = hc_plan_parse((const char *)buf, len, path, plan, err);
 	free(buf);
 	return ret;
 }

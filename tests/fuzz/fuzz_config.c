@@ -5,7 +5,8 @@
  * second time into the same struct, which must release the first result
  * (config.h: "its old content is released and replaced"), and each of its
  * services must be found by name. On failure the struct must be left
- * zeroed.
+ * zeroed, and a usage error must name a line of the text ("fuzz.conf:N: ",
+ * 1 <= N <= the number of lines) unless it is about the whole file.
  */
 #include "fuzz.h"
 
@@ -44,6 +45,26 @@ check_config(const struct hc_config *cfg)
 	(void)hc_config_service(cfg, "iis");
 }
 
+/* A usage error names a line of text, or the file as a whole. */
+static void
+check_err_line(const char *text, const hc_err *err)
+{
+	const char *p = err->msg + strlen("fuzz.conf:");
+	unsigned long lines = 1, n;
+	char *end;
+
+	FUZZ_REQUIRE(strncmp(err->msg, "fuzz.conf:", 10) == 0,
+		     "a usage error names the file");
+	if (*p == ' ')
+		return;
+	for (; *text != '\0'; text++)
+		if (*text == '\n' && text[1] != '\0')
+			lines++;
+	n = strtoul(p, &end, 10);
+	FUZZ_REQUIRE(end > p && *end == ':' && n >= 1 && n <= lines,
+		     "a usage error names a line of the text");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -71,6 +92,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r != 0)
 		FUZZ_REQUIRE(is_zero(&cfg, sizeof(cfg)),
 			     "a failed parse leaves the configuration zeroed");
+	if (r != 0 && err.code == HC_E_USAGE)
+		check_err_line(text, &err);
 	hc_config_release(&cfg);
 	free(text);
 	return 0;

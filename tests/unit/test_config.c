@@ -581,6 +581,58 @@ test_config_binary_file_is_refused(void **state)
 }
 
 static void
+test_config_large_file_is_refused(void **state)
+{
+	const char *dir = *state;
+	size_t n = 1024 * 1024 + 1;
+	char path[4096], want[8192], *big = malloc(n);
+	struct hc_config cfg;
+	hc_err err = { 0 };
+
+	assert_non_null(big);
+	memset(big, '\n', n);
+	big[0] = '#';
+	write_file(dir, "big.conf", big, n);
+	free(big);
+	snprintf(path, sizeof(path), "%s/big.conf", dir);
+	hc_config_init(&cfg);
+	assert_int_equal(hc_config_load(path, &cfg, &err), -1);
+	snprintf(want, sizeof(want),
+		 "cannot read configuration %s: larger than 1 MiB", path);
+	assert_int_equal(err.code, HC_E_USAGE);
+	assert_string_equal(err.msg, want);
+	assert_null(cfg.module);
+}
+
+/* The corners of libinih's syntax, which the parser keeps. */
+static void
+test_config_libinih_corners(void **state)
+{
+	struct hc_config cfg;
+
+	(void)state;
+	/* ':' separates too; text after ']' is ignored; ';' without a
+	 * space before it is part of the value */
+	parse_ok("[token] trailing\nlabel: a;b\nmodule=x ;c\n", &cfg);
+	assert_string_equal(cfg.label, "a;b");
+	assert_string_equal(cfg.module, "x");
+	hc_config_release(&cfg);
+	parse_fails("[token ;c]\n", HC_E_USAGE,
+		    "t.conf:1: syntax error: expected [section] or key = value");
+	parse_fails("[token]\nlabel ;c = x\n", HC_E_USAGE,
+		    "t.conf:2: syntax error: expected [section] or key = value");
+	parse_fails("[token]\n= x\n", HC_E_USAGE,
+		    "t.conf:2: unknown key '' in [token]");
+	/* an indented section line after a key continues the value */
+	parse_fails("[token]\nlabel = x\n  [paths]\n", HC_E_USAGE,
+		    "t.conf:3: indented line continues the value of 'label': multi-line values are not supported");
+	/* but not right after the section line */
+	parse_ok("[token]\n  label = x\n", &cfg);
+	assert_string_equal(cfg.label, "x");
+	hc_config_release(&cfg);
+}
+
+static void
 test_config_syntax_errors_name_line(void **state)
 {
 	(void)state;
@@ -891,6 +943,9 @@ main(void)
 						tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_config_binary_file_is_refused,
 						tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_config_large_file_is_refused,
+						tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test(test_config_libinih_corners),
 		cmocka_unit_test(test_config_syntax_errors_name_line),
 		cmocka_unit_test(test_config_key_outside_section),
 		cmocka_unit_test(test_config_long_line_is_refused),

@@ -90,8 +90,9 @@ $(BIN): $(CLI_OBJ) $(LIB)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
 
-# render.c lives in the binary; its unit test links it in.
-$(B)/tests/unit/test_render: $(B)/tests/unit/test_render.o $(B)/src/cli/render.o $(LIB)
+# render*.c live in the binary; their unit test links them in.
+$(B)/tests/unit/test_render: $(B)/tests/unit/test_render.o $(B)/src/cli/render.o \
+		$(B)/src/cli/render_entry.o $(LIB)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 

@@ -186,9 +186,17 @@ int prompt_secret(void *arg, const char *what, const char *source,
 int prompt_confirm(void *arg, const char *question, hc_err *err);
 void prompt_notice(void *arg, const char *text);
 
-/* render.c: the only place that prints results */
+/*
+ * render*.c: the only place that prints results. render.c the shared
+ * escaping, messages, blobs and strings; render_entry.c certificates;
+ * render_ops.c what the other commands did; render_report.c the report.
+ */
 int render_entries(const struct cli *g, const hc_entry_list *l);
 int render_entry(const struct cli *g, const hc_entry *e);
+/** One certificate as a JSON object (render_entry.c). */
+struct json_t *render_entry_json(const hc_entry *e);
+/** One certificate in the list format on stdout (render_entry.c). */
+void render_list_entry(const hc_entry *e);
 int render_blob(const hc_blob *b);
 int render_strings(const struct cli *g, const hc_strings *s);
 int render_written(const struct cli *g, const char *path);
@@ -216,6 +224,8 @@ void render_error(const char *msg);
 void render_text(FILE *f, const char *s);
 /** How many bytes render_text prints for s (column widths). */
 size_t render_text_len(const char *s);
+/** Print s escaped on stdout, padded with spaces to width columns. */
+void render_pad(const char *s, size_t width);
 /** s so escaped, a new string the caller frees (NULL for NULL or no memory). */
 char *render_escape(const char *s);
 /** s HTML-escaped and so escaped. */

@@ -1,9 +1,10 @@
-/* bindings.h - per-host service bindings, service files, reloads (internal)
+/* bindings.h - per-host service bindings and service names (internal)
  *
  * The bindings of this host live in <state-dir>/bindings.json, written
  * atomically while <state-dir>/lock is held (flock), one certificate per
  * service and many services per certificate. Both are state files
  * (fileio.h): never opened through a symbolic link, regular files only.
+ * The lock is lock.h's; reload commands are run by reload.h.
  */
 #ifndef HC_CORE_BINDINGS_H
 #define HC_CORE_BINDINGS_H
@@ -44,18 +45,6 @@ int hc_service_canonical(const struct hc_config *cfg, const char *name,
  */
 int hc_services_parse(const struct hc_config *cfg, const char *list,
 		      struct hc_strlist *out, hc_err *err);
-
-/**
- * Take the lock file NAME in the state directory (creating both, 0700 and
- * 0600). The lock file is opened without following a symbolic link and
- * must be a regular file: else HC_E_FAIL naming it. Nothing is truncated.
- */
-int hc_state_lock_named(const char *state_dir, const char *name, int *fd,
-			hc_err *err);
-
-/** Take the state directory's lock (creating the directory). */
-int hc_state_lock(const char *state_dir, int *fd, hc_err *err);
-void hc_state_unlock(int fd);
 
 /** Read the bindings (none when the file does not exist yet). */
 int hc_bindings_load(const char *state_dir, struct hc_bindings *b,
@@ -124,40 +113,5 @@ void hc_bindings_drop(struct hc_bindings *b, const char *service);
  */
 unsigned hc_bindings_of(const struct hc_bindings *b, const char *thumbprint,
 			struct hc_strlist *names);
-
-/**
- * Split a reload command into words: white space separates, double quotes
- * group (no other shell syntax). HC_E_USAGE for an unterminated quote.
- */
-int hc_reload_split(const char *cmd, struct hc_strlist *argv, hc_err *err);
-
-/** The time limit of a reload command, in seconds (SPEC 1 enable). */
-#define HC_RELOAD_TIMEOUT 60
-
-/**
- * The time limit of a reload: HC_RELOAD_TIMEOUT. For the tests only, the
- * environment variable HSMCERT_TEST_RELOAD_TIMEOUT (1 to 60) shortens it;
- * it can never lengthen it.
- */
-int hc_reload_timeout(void);
-
-/** What a reload command is told (NULL: not known, the variable is unset). */
-struct hc_reload_info {
-	const char *service;		/**< HSMCERT_SERVICE */
-	const char *thumbprint;		/**< HSMCERT_THUMBPRINT */
-	const char *cert_file;		/**< HSMCERT_CERT_FILE */
-	const char *key_uri;		/**< HSMCERT_KEY_URI */
-};
-
-/**
- * Run a reload command (posix_spawn, argv, no shell) with a time limit.
- * Its environment is PATH, LANG and LC_* from ours and the four
- * HSMCERT_* variables of info, nothing else; stdin is /dev/null, stdout
- * and stderr are captured. It runs in its own process group, which is
- * killed whole (SIGKILL) at the time limit. Returns 0 when it exited 0;
- * else -1 with HC_E_FAIL and its output in the message.
- */
-int hc_reload_run(const struct hc_reload_info *info, const char *cmd,
-		  int timeout_s, hc_err *err);
 
 #endif

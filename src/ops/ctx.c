@@ -6,6 +6,7 @@
 
 #include "core/audit.h"
 #include "core/error.h"
+#include "core/lock.h"
 #include "core/pinfail.h"
 #include "ops/ops.h"
 

@@ -12,6 +12,8 @@
 #include "core/bundle.h"
 #include "core/error.h"
 #include "core/fileio.h"
+#include "core/lock.h"
+#include "core/reload.h"
 #include "core/x509.h"
 #include "ops/new.h"
 #include "ops/ops.h"

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/fileio.h"
+#include "core/lock.h"
 #include "core/x509.h"
 #include "ops/ops.h"
 

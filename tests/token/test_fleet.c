@@ -1,5 +1,5 @@
 /* test_fleet.c - hosts sharing one token: the binding summaries of
- * src/core/bindings.c and the per-host audit heads of src/core/audit.c,
+ * src/core/bindings.c and the per-host audit heads of src/core/audit_head.c,
  * against a fresh SoftHSM2 token per test */
 #include <stdarg.h>
 #include <stddef.h>

@@ -28,6 +28,8 @@
 #include "core/bindings.h"
 #include "core/error.h"
 #include "core/fileio.h"
+#include "core/lock.h"
+#include "core/reload.h"
 
 #define VICTIM_TEXT "not hsmcert state: must stay as it is\n"
 

@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "core/store.h"
 #include "core/x509.h"
+#include "core/reload.h"
 #include "ops/ops.h"
 
 void

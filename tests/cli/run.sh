@@ -887,11 +887,14 @@ echo "1..${#tests[@]}"
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	log=$ROOT/$t.log
+	# the case's own directory, named by fresh_case: a directory left by
+	# an earlier case (a server still writing into it while it was being
+	# removed) must not be taken for this one's
+	rm -f "$ROOT/.case_dir"
 	(fresh_case; "$t"; exit 0) >"$log" 2>&1
 	rc=$?
-	dirs=("$ROOT"/case.*)
-	dir=${dirs[0]}
-	[ -e "$dir" ] || dir=
+	dir=$(cat "$ROOT/.case_dir" 2>/dev/null)
+	[ -n "$dir" ] && [ -e "$dir" ] || dir=
 	if [ "$rc" -eq 0 ]; then
 		pass=$((pass + 1))
 		echo "ok $n - $t"

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "core/secret.h"
 
 /* the longest secret and "\r\n": a line not ended within this is too long */
 #define TTY_MAX (HC_SECRET_MAX + 2)
@@ -76,22 +77,8 @@ read_line_fd(int fd, char *buf, size_t cap, size_t *len)
 static int
 read_raw_line(int fd, char *buf, size_t cap, size_t *len)
 {
-	size_t n = 0;
-
-	while (n < cap) {
-		ssize_t r = read(fd, buf + n, 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		if (buf[n++] == '\n')
-			break;
-	}
-	*len = n;
-	return 0;
+	/* the library's reader of secret sources, one byte at a time */
+	return hc_secret_read_line(fd, buf, cap, len);
 }
 
 /* Ask on /dev/tty without echo; *out is the secret typed. */

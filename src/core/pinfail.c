@@ -463,7 +463,10 @@ hc_pinfail_add(const char *state_dir, const struct hc_token_info *ti,
 		if (r.n == HC_PINFAIL_MAX) {
 			/* the oldest source goes */
 			free(r.v[0].source);
-			memmove(&r.v[0], &r.v[1], (r.n - 1) * sizeof(r.v[0]));
+			/* a loop, not memmove: valgrind takes FORTIFY's
+			   __memmove_chk for an overlapping memcpy */
+			for (i = 1; i < r.n; i++)
+				r.v[i - 1] = r.v[i];
 			r.n--;
 		}
 		e = &r.v[r.n];

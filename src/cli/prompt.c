@@ -153,6 +153,28 @@ prompt_secret(void *arg, const char *what, const char *source,
 	return hc_secret_from_source(what, source, out, err);
 }
 
+/*
+ * Text that may name labels from the token or a PFX, line by line: each
+ * line with its control characters escaped (render_text), the newlines
+ * between them kept.
+ */
+static void
+print_lines(const char *text, const char *end)
+{
+	while (text != NULL) {
+		const char *nl = strchr(text, '\n');
+		char *line = strndup(text, nl != NULL ? (size_t)(nl - text) :
+				     strlen(text));
+
+		if (line == NULL)
+			return;
+		render_text(stderr, line);
+		free(line);
+		fputs(nl != NULL ? "\n" : end, stderr);
+		text = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
 int
 prompt_confirm(void *arg, const char *question, hc_err *err)
 {
@@ -167,7 +189,7 @@ prompt_confirm(void *arg, const char *question, hc_err *err)
 			       "confirmation needed and there is no terminal (%.*s); nothing changed: pass --yes to answer yes",
 			       qlen, question);
 	}
-	fprintf(stderr, "%s [y/N] ", question);
+	print_lines(question, " [y/N] ");
 	fflush(stderr);
 	if (read_line_fd(STDIN_FILENO, answer, sizeof(answer), &len) != 0)
 		len = 0;
@@ -181,5 +203,5 @@ void
 prompt_notice(void *arg, const char *text)
 {
 	(void)arg;
-	fprintf(stderr, "%s\n", text);
+	print_lines(text, "\n");
 }

@@ -164,9 +164,18 @@ CRASH_RUNS ?= 220
 check-crash: $(BIN)
 	@HSMCERT=$(abspath $(BIN)) tests/crash/run.sh $(CRASH_RUNS)
 
+# two halves at once (2 cores): every test binary under valgrind, the
+# token tests (SoftHSM2 under valgrind) spread over both
+VALGRIND_CMD = valgrind -q --error-exitcode=1 --leak-check=full \
+	--errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp
 valgrind: $(TOKEN_BIN) $(UNIT_BIN)
-	@VALGRIND="valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp" \
-		tests/run-cmocka.sh valgrind $(UNIT_BIN) $(TOKEN_BIN)
+	@set -- $(TOKEN_BIN) $(UNIT_BIN); a=; b=; i=0; \
+	for f; do if [ $$((i % 2)) -eq 0 ]; then a="$$a $$f"; else b="$$b $$f"; fi; \
+		i=$$((i + 1)); done; \
+	VALGRIND="$(VALGRIND_CMD)" tests/run-cmocka.sh valgrind $$a >$(B)/valgrind-1.log 2>&1 & p=$$!; \
+	VALGRIND="$(VALGRIND_CMD)" tests/run-cmocka.sh valgrind $$b >$(B)/valgrind-2.log 2>&1; r2=$$?; \
+	wait $$p; r1=$$?; cat $(B)/valgrind-1.log $(B)/valgrind-2.log; \
+	[ $$r1 -eq 0 ] && [ $$r2 -eq 0 ]
 
 check-layering:
 	@! grep -rlE '#include [<"]([^>"]*/)?(libp11|pkcs11)\.h' src include | grep -vE '^src/core/token_([a-z0-9]+\.c|int\.h)$$'

@@ -12,6 +12,13 @@
 int hc_state_lock_named(const char *state_dir, const char *name, int *fd,
 			hc_err *err);
 
+/**
+ * hc_state_lock_named, waiting at most seconds for another holder to let
+ * go (forever when negative): then HC_E_FAIL naming the lock file.
+ */
+int hc_state_lock_wait(const char *state_dir, const char *name, int seconds,
+		       int *fd, hc_err *err);
+
 /** Take the state directory's lock (creating the directory). */
 int hc_state_lock(const char *state_dir, int *fd, hc_err *err);
 void hc_state_unlock(int fd);

@@ -1,8 +1,10 @@
 /* store.c - the certificate store on the token, joined by CKA_ID */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
@@ -328,6 +330,8 @@ hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
 	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_REQUEST_APP, &s->reqs,
 			  err) ||
 	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_ACME_CERT_APP, &s->acmes,
+			  err) ||
+	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_RENEWAL_APP, &s->renewals,
 			  err))
 		goto fail;
 	if (store_join(t, s, err) != 0)
@@ -362,6 +366,10 @@ hc_store_load_id(struct hc_token *t, const unsigned char *id, size_t len,
 	if (s->certs.n > 0 &&
 	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_ACME_CERT_APP, &s->acmes,
 			  err) != 0)
+		goto fail;
+	/* the renewal links: this key's, and those naming its certificate */
+	if (hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_RENEWAL_APP,
+			  &s->renewals, err) != 0)
 		goto fail;
 	/* CA certificates only when a chain has to be built */
 	for (i = 0; i < s->certs.n; i++) {
@@ -495,6 +503,66 @@ attach_acme(struct hc_store *s)
 	}
 }
 
+/* The old thumbprint a renewal link names, into out ("" when unreadable). */
+static void
+renewal_target(const struct hc_tobj *o, char out[41])
+{
+	json_error_t je;
+	json_t *j;
+	const char *r;
+
+	out[0] = '\0';
+	if (o->value == NULL)
+		return;
+	j = json_loadb((const char *)o->value, o->value_len, 0, &je);
+	r = json_string_value(json_object_get(j, "Renews"));
+	if (r != NULL && strlen(r) == 40 && strspn(r, "0123456789abcdef") == 40)
+		memcpy(out, r, 41);
+	json_decref(j);
+}
+
+/*
+ * A renewal link belongs to the key its label names; the certificate it
+ * names learns what renewed it (the new item's ident: a thumbprint, or the
+ * key id of a pending request; the label when the new key is not loaded).
+ */
+static void
+attach_renewals(struct hc_store *s)
+{
+	char hex[2 * HC_ID_MAX + 1], old[41];
+	const char *by;
+	size_t i, k;
+
+	for (i = 0; i < s->renewals.n; i++) {
+		const struct hc_tobj *o = &s->renewals.v[i];
+
+		if (o->label == NULL)
+			continue;
+		renewal_target(o, old);
+		if (old[0] == '\0')
+			continue;
+		by = NULL;
+		for (k = 0; k < s->nitems; k++) {
+			struct hc_store_item *it = &s->items[k];
+
+			hc_hex(it->id, it->id_len, hex);
+			if (strcmp(hex, o->label) != 0)
+				continue;
+			it->renewal = &s->renewals.v[i];
+			memcpy(it->renews, old, sizeof(old));
+			by = it->ident;
+		}
+		if (by == NULL)
+			by = o->label;
+		for (k = 0; k < s->nitems; k++)
+			if (s->items[k].kind == HC_KIND_CERT &&
+			    strcmp(s->items[k].ident, old) == 0)
+				snprintf(s->items[k].renewed_by,
+					 sizeof(s->items[k].renewed_by), "%.40s",
+					 by);
+	}
+}
+
 static int
 store_join(struct hc_token *t, struct hc_store *s, hc_err *err)
 {
@@ -518,6 +586,7 @@ store_join(struct hc_token *t, struct hc_store *s, hc_err *err)
 	}
 	drop_acme_account_key(s);
 	attach_acme(s);
+	attach_renewals(s);
 	return 0;
 }
 
@@ -542,6 +611,7 @@ hc_store_release(struct hc_store *s)
 	hc_tobj_list_release(&s->pubs);
 	hc_tobj_list_release(&s->reqs);
 	hc_tobj_list_release(&s->acmes);
+	hc_tobj_list_release(&s->renewals);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -21,6 +21,13 @@
  * JSON {"Directory","Account","Order","KeyId"} (SPEC section 9 Enrollment)
  */
 #define HC_ACME_CERT_APP "hsmcert-acme-cert"
+/**
+ * CKA_APPLICATION of a renewal link (SPEC section 9 Renews/RenewedBy): a
+ * CKO_DATA object whose CKA_LABEL is the new key id in hex and whose value
+ * is JSON {"Renews": old thumbprint}, written by renew in the same
+ * transaction as the new key pair
+ */
+#define HC_RENEWAL_APP "hsmcert-renewal"
 
 /** One key id's objects (any may be NULL). */
 struct hc_store_item {
@@ -32,6 +39,10 @@ struct hc_store_item {
 	struct hc_tobj *cert;
 	struct hc_tobj *req;
 	struct hc_tobj *acme;		/* the ACME issuance record, or NULL */
+	struct hc_tobj *renewal;	/* the renewal link of this key, or NULL */
+	char renews[41];		/* from renewal: the old thumbprint */
+	char renewed_by[41];		/* the newest item renewing this one
+					   (its ident), or "" */
 	X509 *x509;			/* owned: parsed cert */
 	X509_REQ *x509_req;		/* owned: parsed request */
 	char ident[41];			/* thumbprint, or key id */
@@ -40,6 +51,7 @@ struct hc_store_item {
 struct hc_store {
 	struct hc_tobj_list certs, privs, pubs, reqs;
 	struct hc_tobj_list acmes;	/* ACME issuance records */
+	struct hc_tobj_list renewals;	/* renewal links */
 	struct hc_store_item *items;
 	size_t nitems;
 	size_t nsorted;			/* items[0..nsorted) are sorted by id,

@@ -263,6 +263,16 @@ typedef struct hc_entry {
 	 *  certificate (static string), NULL otherwise */
 	const char *enrollment;
 	char *acme_directory;	/**< with enrollment "acme" */
+	/** SPEC section 9: the certificate this one's key was made to renew
+	 *  (its thumbprint), and what renewed this one (the new certificate's
+	 *  thumbprint, or the key id of a pending renewal request); "" when
+	 *  none */
+	char renews[41];
+	char renewed_by[41];
+	/** when renew --due renews this certificate (the start of its
+	 *  renewal window); valid when has_renew_after */
+	time_t renew_after;
+	int has_renew_after;
 } hc_entry;
 
 /** Free every owned field; e is left zeroed. NULL-safe. */
@@ -410,6 +420,8 @@ typedef struct hc_renew_req {
 	const char *const *drop;	/**< names to drop */
 	size_t ndrop;
 	int keep_bindings;		/**< leave the bindings on the old one */
+	int takeover;			/**< renew --due: take the bindings over
+					     without asking */
 } hc_renew_req;
 
 /**
@@ -424,6 +436,47 @@ typedef struct hc_renew_req {
  */
 HC_API int hc_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out,
 		    hc_blob *csr, hc_err *err);
+
+/** renew --due: what happened to one certificate (SPEC section 9). */
+enum hc_due_state {
+	HC_DUE_RENEWED,		/**< renewed (or, dry run, would be) */
+	HC_DUE_REQUESTED,	/**< a pending renewal request was made */
+	HC_DUE_PENDING,		/**< a renewal request already waits */
+	HC_DUE_SUPERSEDED,	/**< renewed before: a newer one is there */
+	HC_DUE_NOT_DUE,		/**< outside its renewal window */
+	HC_DUE_FAILED,
+};
+
+typedef struct hc_due_item {
+	enum hc_due_state state;
+	char thumbprint[41];		/**< the certificate considered */
+	char new_id[41];		/**< the new thumbprint or key id, or "" */
+	const char *enrollment;		/**< "acme", "self-signed", "manual" */
+	time_t renew_after;
+	char *reason;			/**< failed: why; else NULL (or a note) */
+} hc_due_item;
+
+typedef struct hc_due_result {
+	int dry_run;
+	hc_due_item *v;
+	size_t n;
+} hc_due_result;
+
+/** Release the items; r is left zeroed. NULL-safe. */
+HC_API void hc_due_result_release(hc_due_result *r);
+
+/**
+ * renew --due: every certificate on the token inside its renewal window
+ * is renewed as `renew` would (ACME-issued through ACME, self-signed as
+ * self-signed, both taking the bindings over without asking; any other
+ * gets one pending renewal request). One run at a time per host (the
+ * second waits up to 60 s for the first). With dry_run nothing changes.
+ * out lists every certificate considered, also when it fails. Returns 0,
+ * or -1 with HC_E_FAIL when some failed (the others went on), or the error
+ * that stopped the run before any certificate (token, PIN, lock).
+ */
+HC_API int hc_renew_due(hc_ctx *ctx, int dry_run, hc_due_result *out,
+			hc_err *err);
 
 /** import / complete: what to read. */
 typedef struct hc_import_req {

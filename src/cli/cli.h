@@ -40,7 +40,8 @@ struct cli {
 enum cli_kind {
 	CLI_END,
 	CLI_OPERAND,	/* not an option: "ID" (exactly one; several entries:
-			   one of them), "ID..." (any number) */
+			   one of them), "ID..." (any number), "[ID]"
+			   (one or none) */
 	CLI_NOTE,	/* a global option: this command's help for it */
 	CLI_SET,	/* --name: *(int *)target = value */
 	CLI_STRING,	/* --name ARG: *(const char **)target = ARG */
@@ -208,6 +209,7 @@ int render_audit(const struct cli *g, const hc_audit_records *l);
 int render_audit_status(const struct cli *g, const hc_audit_status *st);
 int render_report(const struct cli *g, const hc_report *r);
 int render_import(const struct cli *g, const hc_import_result *r);
+int render_due(const struct cli *g, const hc_due_result *r);
 int render_checks(const struct cli *g, const hc_entry *e,
 		  const hc_check_list *l);
 int render_request_written(const struct cli *g, const hc_entry *e,

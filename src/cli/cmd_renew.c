@@ -1,5 +1,34 @@
-/* cmd_renew.c - hsmcert renew ID: new key, same properties */
+/* cmd_renew.c - hsmcert renew ID: new key, same properties; renew --due */
 #include "cli/cli.h"
+
+/* renew --due takes no ID and none of the single renewal's options */
+static int
+renew_due(struct cli *g, const hc_renew_req *req, int dry_run)
+{
+	hc_due_result due = { 0 };
+	hc_err err = { 0 };
+	hc_ctx *ctx;
+	int r;
+
+	if (g->nargs != 0)
+		return cli_usage_error(g->cmd, "--due renews what is due: give no ID");
+	if (req->request || req->days || req->key || req->nadd || req->ndrop ||
+	    req->out || req->der || req->force || req->keep_bindings)
+		return cli_usage_error(g->cmd,
+				       "--due takes only --dry-run and the global options");
+	ctx = cli_ctx_new(g, &err);
+	if (ctx != NULL) {
+		r = hc_renew_due(ctx, dry_run, &due, &err);
+		if (due.v != NULL) {
+			int rr = render_due(g, &due);
+
+			if (r == 0 && rr != 0)
+				err.code = rr;
+		}
+	}
+	hc_due_result_release(&due);
+	return cli_finish(g, ctx, &err);
+}
 
 int
 cmd_renew(int argc, char **argv)
@@ -10,8 +39,13 @@ cmd_renew(int argc, char **argv)
 	hc_blob csr = { NULL, 0 };
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
+	int want_due = 0, dry_run = 0;
 	const struct cli_opt opts[] = {
-		OPT_OPERAND("ID", "thumbprint prefix of the certificate to renew"),
+		OPT_OPERAND("[ID]", "thumbprint prefix of the certificate to renew"),
+		OPT_FLAG("due", &want_due,
+			 "renew every certificate in its renewal window (the unattended job; no ID)"),
+		OPT_FLAG("dry-run", &dry_run,
+			 "with --due: say what would be renewed, change nothing"),
 		OPT_FLAG("request", &req.request,
 			 "make a pending request even for a self-signed certificate"),
 		OPT_NUMBER("days", "N", &req.days, NULL, 1, 36500,
@@ -35,6 +69,12 @@ cmd_renew(int argc, char **argv)
 
 	if (cli_parse(&g, opts, argc, argv) != 0)
 		return g.status;
+	if (want_due)
+		return renew_due(&g, &req, dry_run);
+	if (dry_run)
+		return cli_usage_error(g.cmd, "--dry-run goes with --due");
+	if (g.nargs != 1)
+		return cli_usage_error(g.cmd, "give ID, or --due");
 	req.id = g.args[0];
 	ctx = cli_ctx_new(&g, &err);
 	if (ctx != NULL && hc_renew(ctx, &req, &e, &csr, &err) == 0) {

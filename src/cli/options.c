@@ -412,6 +412,9 @@ check_operands(const struct cli *g, const struct cli_opt *opts)
 			continue;
 		if (variadic(o->name))
 			return 0;
+		/* "[ID]": one operand or none (renew ID | renew --due) */
+		if (o->name[0] == '[' && g->nargs <= 1)
+			return 0;
 		n = snprintf(alts + used, sizeof(alts) - used, "%s%s",
 			     i == 0 ? "" : i + 1 == nalts ? " or " : ", ",
 			     o->name);

@@ -147,6 +147,16 @@ render_entry_json(const hc_entry *e)
 		json_object_set_new(o, "Enrollment", json_string(e->enrollment));
 	if (e->acme_directory != NULL)
 		json_object_set_new(o, "AcmeDirectory", jstr(e->acme_directory));
+	if (e->has_renew_after) {
+		char ra[21];
+
+		hc_rfc3339((long long)e->renew_after, ra);
+		json_object_set_new(o, "RenewAfter", json_string(ra));
+	}
+	if (e->renews[0] != '\0')
+		json_object_set_new(o, "Renews", json_string(e->renews));
+	if (e->renewed_by[0] != '\0')
+		json_object_set_new(o, "RenewedBy", json_string(e->renewed_by));
 	if (e->has_hosts)
 		json_object_set_new(o, "Hosts", hosts_json(e));
 	return o;
@@ -218,6 +228,16 @@ render_list_entry(const hc_entry *e)
 		F("Enrollment", "%s", e->enrollment);
 	if (e->acme_directory != NULL)
 		T("AcmeDirectory", e->acme_directory);
+	if (e->has_renew_after) {
+		char ra[21];
+
+		hc_rfc3339((long long)e->renew_after, ra);
+		F("RenewAfter", "%s", ra);
+	}
+	if (e->renews[0] != '\0')
+		F("Renews", "%s", e->renews);
+	if (e->renewed_by[0] != '\0')
+		F("RenewedBy", "%s", e->renewed_by);
 	if (e->has_hosts) {
 		printf("%-21s: ", "Hosts");
 		print_hosts(e, ", ");

@@ -285,3 +285,94 @@ render_audit_status(const struct cli *g, const hc_audit_status *st)
 	}
 	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
 }
+
+/* renew --due: the JSON array each state fills */
+static const char *const due_keys[] = {
+	[HC_DUE_RENEWED] = "Renewed",
+	[HC_DUE_REQUESTED] = "Requested",
+	[HC_DUE_PENDING] = "Pending",
+	[HC_DUE_SUPERSEDED] = "Superseded",
+	[HC_DUE_NOT_DUE] = "NotDue",
+	[HC_DUE_FAILED] = "Failed",
+};
+
+static json_t *
+due_item_json(const hc_due_item *d)
+{
+	json_t *o = json_object();
+	char ra[21];
+
+	json_object_set_new(o, "Thumbprint", json_string(d->thumbprint));
+	json_object_set_new(o, "Enrollment", json_string(d->enrollment));
+	if (d->new_id[0] != '\0')
+		json_object_set_new(o, "New", json_string(d->new_id));
+	hc_rfc3339((long long)d->renew_after, ra);
+	json_object_set_new(o, "RenewAfter", json_string(ra));
+	if (d->reason != NULL)
+		json_object_set_new(o, "Reason", jstr(d->reason));
+	return o;
+}
+
+static void
+due_line(const hc_due_item *d, int dry_run)
+{
+	char ra[21];
+
+	switch (d->state) {
+	case HC_DUE_RENEWED:
+		if (dry_run)
+			printf("would renew %s (%s)\n", d->thumbprint,
+			       d->enrollment);
+		else
+			printf("renewed %s -> %s\n", d->thumbprint, d->new_id);
+		break;
+	case HC_DUE_REQUESTED:
+		if (dry_run)
+			printf("would request %s\n", d->thumbprint);
+		else
+			printf("requested %s -> %s\n", d->thumbprint, d->new_id);
+		break;
+	case HC_DUE_PENDING:
+		printf("pending %s -> %s\n", d->thumbprint, d->new_id);
+		break;
+	case HC_DUE_SUPERSEDED:
+		printf("superseded %s by %s\n", d->thumbprint, d->new_id);
+		break;
+	case HC_DUE_NOT_DUE:
+		hc_rfc3339((long long)d->renew_after, ra);
+		printf("not due %s (renews after %s)\n", d->thumbprint, ra);
+		break;
+	case HC_DUE_FAILED:
+		printf("failed %s: ", d->thumbprint);
+		render_text(stdout, d->reason != NULL ? d->reason : "");
+		putchar('\n');
+		break;
+	}
+}
+
+int
+render_due(const struct cli *g, const hc_due_result *r)
+{
+	size_t i, k;
+
+	if (g->format == FMT_JSON) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "DryRun", json_boolean(r->dry_run));
+		for (k = 0; k < sizeof(due_keys) / sizeof(due_keys[0]); k++) {
+			json_t *a = json_array();
+
+			for (i = 0; i < r->n; i++)
+				if ((size_t)r->v[i].state == k)
+					json_array_append_new(a,
+						due_item_json(&r->v[i]));
+			json_object_set_new(o, due_keys[k], a);
+		}
+		return print_json(o);
+	}
+	/* --quiet: the failures only (a timer's journal keeps those) */
+	for (i = 0; i < r->n; i++)
+		if (!g->quiet || r->v[i].state == HC_DUE_FAILED)
+			due_line(&r->v[i], r->dry_run);
+	return fflush(stdout) == 0 ? 0 : HC_E_FAIL;
+}

@@ -466,15 +466,26 @@ hc_x509_is_ca(X509 *x)
 	       (X509_get_extension_flags(x) & EXFLAG_CA) != 0;
 }
 
-static time_t
-asn1_time_t(const ASN1_TIME *t)
+int
+hc_x509_time(const ASN1_TIME *t, time_t *out)
 {
 	struct tm tm;
 
 	memset(&tm, 0, sizeof(tm));
-	if (ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return (time_t)hc_timegm(&tm);
+	*out = 0;
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	*out = (time_t)hc_timegm(&tm);
+	return 0;
+}
+
+static time_t
+asn1_time_t(const ASN1_TIME *t)
+{
+	time_t v;
+
+	(void)hc_x509_time(t, &v);
+	return v;
 }
 
 static int

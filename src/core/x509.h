@@ -167,4 +167,7 @@ char *hc_chain_advice(const struct hc_chain_result *r);
 int hc_chain_build(struct hc_chain_ctx *c, X509 *leaf,
 		   struct hc_chain_result *r, hc_err *err);
 
+/** An ASN1_TIME as seconds since the epoch: 0, or -1 (unreadable). */
+int hc_x509_time(const ASN1_TIME *t, time_t *out);
+
 #endif

@@ -36,4 +36,12 @@ int hc_acme_open_account(hc_ctx *ctx, struct hc_token *tok,
 			 const struct hc_acme_record *rec, struct hc_acme **a,
 			 EVP_PKEY **key, hc_err *err);
 
+/**
+ * Order a certificate from directory for the pending request id and
+ * complete it as hc_acme_complete does (which calls this with the
+ * configured directory; an ACME renewal passes the old certificate's).
+ */
+int hc_acme_order_pending(hc_ctx *ctx, const char *id, const char *dir,
+			  int force, hc_import_result *out, hc_err *err);
+
 #endif

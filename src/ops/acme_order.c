@@ -258,6 +258,17 @@ hc_acme_complete(hc_ctx *ctx, const char *id, int force,
 		 hc_import_result *out, hc_err *err)
 {
 	const char *dir = hc_acme_directory_of(ctx, err);
+
+	memset(out, 0, sizeof(*out));
+	if (dir == NULL)
+		return -1;
+	return hc_acme_order_pending(ctx, id, dir, force, out, err);
+}
+
+int
+hc_acme_order_pending(hc_ctx *ctx, const char *id, const char *dir,
+		      int force, hc_import_result *out, hc_err *err)
+{
 	struct hc_store s = { 0 };
 	struct hc_store_item *it = NULL;
 	struct hc_token *tok;
@@ -269,8 +280,6 @@ hc_acme_complete(hc_ctx *ctx, const char *id, int force,
 	int r, ret = -1, audited = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (dir == NULL)
-		return -1;
 	tok = hc_ctx_token(ctx, 1, err);
 	if (tok == NULL)
 		return -1;

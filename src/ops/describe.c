@@ -359,6 +359,13 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		    fill_services(ctx, &e, err) != 0 ||
 		    fill_enrollment(it, &e, err) != 0)
 			goto out;
+		memcpy(e.renews, it->renews, sizeof(e.renews));
+		memcpy(e.renewed_by, it->renewed_by, sizeof(e.renewed_by));
+		if (e.has_dates) {
+			e.renew_after = hc_renew_after(ctx, e.acme_directory != NULL,
+						       e.not_before, e.not_after);
+			e.has_renew_after = 1;
+		}
 		break;
 	case HC_KIND_CA:
 		if (describe_cert(tok, it, chain, now, &e, err) != 0)
@@ -366,6 +373,7 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		break;
 	case HC_KIND_REQUEST:
 		e.status = HC_STATUS_PENDING;
+		memcpy(e.renews, it->renews, sizeof(e.renews));
 		memcpy(e.thumbprint, it->ident, sizeof(e.thumbprint));
 		e.subject = hc_x509_name_text(X509_REQ_get_subject_name(it->x509_req));
 		pk = X509_REQ_get0_pubkey(it->x509_req);

@@ -233,4 +233,26 @@ int hc_acme_accounts(struct hc_token *tok, struct hc_acme_account_rec **out,
 		     size_t *n, hc_err *err);
 void hc_acme_account_recs_release(struct hc_acme_account_rec *v, size_t n);
 
+/**
+ * When renew --due renews a certificate valid from nb to na (SPEC section
+ * 9): an ACME-issued one when [acme] renew-before says (N days before
+ * na, or the fraction of the lifetime left, 1/3 by default); any other 30
+ * days before na. A window of N days as long as the lifetime or longer
+ * (which would renew on every run) becomes the last third.
+ */
+time_t hc_renew_after(const hc_ctx *ctx, int acme, time_t nb, time_t na);
+
+/** The directory an ACME-issued certificate came from (malloc'd), or NULL. */
+char *hc_renew_acme_directory(const struct hc_store_item *it);
+
+/**
+ * The second half of an ACME renewal, once the new key pair and its
+ * pending request key_id are kept: order the certificate from dir, then
+ * move the services in bound (the old certificate's, on this host) to it
+ * without asking. A failed order keeps the request. out: the new leaf.
+ */
+int hc_renew_acme_finish(hc_ctx *ctx, const char *dir, const char *key_id,
+			 const char *old, const struct hc_strlist *bound,
+			 hc_entry *out, hc_err *err);
+
 #endif

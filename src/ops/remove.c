@@ -207,6 +207,9 @@ gone:
 	   a record naming no certificate is ignored) */
 	if (cert_gone && it->acme != NULL)
 		(void)hc_token_destroy(tok, it->acme->handle, NULL);
+	/* the key's renewal link goes with the key (best effort too) */
+	if (!key_in_use && it->renewal != NULL)
+		(void)hc_token_destroy(tok, it->renewal->handle, NULL);
 	return 0;
 undo:
 	/*

@@ -4,12 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include <openssl/x509.h>
 
 #include "core/error.h"
 #include "core/fileio.h"
 #include "core/dnsname.h"
+#include "core/store.h"
 #include "core/x509.h"
+#include "ops/acme_int.h"
+#include "ops/create.h"
 #include "ops/new.h"
 #include "ops/ops.h"
 
@@ -96,6 +101,101 @@ tell_changes(hc_ctx *ctx, const char *thumb, const struct hc_keyspec *oldk,
 #undef HEAD
 }
 
+/*
+ * The renewal link (SPEC section 9 Renews/RenewedBy): a data object named
+ * after the new key id, kept or destroyed with the new objects.
+ */
+static int
+store_link(struct hc_create_txn *t, const char *old_thumb, hc_err *err)
+{
+	char label[41], *val;
+	unsigned long h;
+	json_t *j;
+	int r = -1;
+
+	hc_hex(t->made.id, sizeof(t->made.id), label);
+	j = json_pack("{s:s}", "Renews", old_thumb);
+	val = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (val == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (hc_token_store_data(t->tx.tok, HC_RENEWAL_APP, label,
+				(const unsigned char *)val, strlen(val), &h,
+				err) == 0)
+		r = hc_txn_add(&t->tx, h, err);
+	free(val);
+	return r;
+}
+
+char *
+hc_renew_acme_directory(const struct hc_store_item *it)
+{
+	json_error_t je;
+	json_t *j;
+	const char *d;
+	char *dir = NULL;
+
+	if (it->acme == NULL || it->acme->value == NULL)
+		return NULL;
+	j = json_loadb((const char *)it->acme->value, it->acme->value_len, 0,
+		       &je);
+	d = json_string_value(json_object_get(j, "Directory"));
+	if (d != NULL && *d != '\0')
+		dir = strdup(d);
+	json_decref(j);
+	return dir;
+}
+
+/*
+ * The second half of an ACME renewal, after the new key pair and its
+ * pending request are kept: order the certificate from the directory the
+ * old one came from, then move the bindings to it. A failed order keeps
+ * the request (complete --acme retries it, renew --due too).
+ */
+int
+hc_renew_acme_finish(hc_ctx *ctx, const char *dir, const char *key_id,
+	    const char *old, const struct hc_strlist *bound, hc_entry *out,
+	    hc_err *err)
+{
+	hc_import_result ir;
+	struct hc_store s;
+	struct hc_store_item *it;
+	struct hc_token *tok;
+	int ret = -1;
+
+	if (hc_acme_order_pending(ctx, key_id, dir, 0, &ir, err) != 0) {
+		hc_err_prefix(err, "the renewal request %s is kept (retry: hsmcert complete %s --acme): ",
+			      key_id, key_id);
+		hc_import_result_release(&ir);
+		return -1;
+	}
+	if (!ir.has_entry) {
+		hc_import_result_release(&ir);
+		return hc_err_set(err, HC_E_FAIL,
+				  "the ACME server's certificate for %s was not stored",
+				  key_id);
+	}
+	*out = ir.entry;
+	memset(&ir.entry, 0, sizeof(ir.entry));
+	ir.has_entry = 0;
+	hc_import_result_release(&ir);
+	if (bound->n == 0)
+		return 0;
+	tok = hc_ctx_token(ctx, 1, err);
+	if (tok == NULL || hc_store_open(ctx, tok, out->thumbprint, &s, &it,
+					 err) != 0)
+		goto fail;
+	ret = hc_bind_services(ctx, tok, &s, it, bound, HC_BIND_ASSUME_YES,
+			       NULL, err);
+	hc_store_release(&s);
+	if (ret == 0)
+		return 0;
+fail:
+	hc_err_prefix(err, "%s was issued, but its bindings stay on %s (move them with hsmcert enable): ",
+		      out->thumbprint, old);
+	return -1;
+}
+
 static int
 do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	 hc_err *err)
@@ -109,10 +209,10 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	struct hc_create_txn t;
 	struct hc_request_out ro = { req->out, req->der, req->force, csr };
 	EVP_PKEY *pk;
-	char *label = NULL;
-	char norm[41], thumb[41];
+	char *label = NULL, *dir = NULL;
+	char norm[41], thumb[41], key_id[41];
 	long olddays;
-	int ret = -1, have_store = 0, self_signed, r;
+	int ret = -1, have_store = 0, self_signed, r, takes_over;
 
 	memset(&c, 0, sizeof(c));
 	memset(&t, 0, sizeof(t));
@@ -142,6 +242,17 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 		}
 	}
 	self_signed = hc_x509_is_self_signed(it->x509) && !req->request;
+	/* an ACME-issued certificate renews through the same directory */
+	if (!req->request && !self_signed) {
+		dir = hc_renew_acme_directory(it);
+		if (dir != NULL && req->out != NULL) {
+			hc_err_set(err, HC_E_USAGE,
+				   "--out: %s renews through ACME, which orders the certificate itself (add --request to write a request instead)",
+				   thumb);
+			goto out;
+		}
+	}
+	takes_over = self_signed || dir != NULL;
 	olddays = 0;
 	{
 		int days = 0, secs = 0;
@@ -152,6 +263,15 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	}
 	c.days = req->days ? req->days :
 		 hc_policy_default_days(&ctx->cfg.policy);
+	/* renew --due keeps a self-signed certificate's lifetime (a 2-day
+	 * certificate renews for 2 days, not the policy's default) */
+	if (!req->days && req->takeover && olddays > 0) {
+		hc_err scratch = { 0 };
+
+		if (hc_policy_check_days(&ctx->cfg.policy, olddays,
+					 &scratch) == 0)
+			c.days = olddays;
+	}
 	if (self_signed &&
 	    hc_policy_check_days(&ctx->cfg.policy, c.days, err) != 0)
 		goto out;
@@ -173,8 +293,9 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	}
 	tell_changes(ctx, thumb, &oldk, &newk, olddays, c.days, self_signed,
 		     &oldn, &newn);
-	/* a self-signed renewal takes the bindings over: ask before creating */
-	if (self_signed && !req->keep_bindings) {
+	/* a self-signed or ACME renewal takes the bindings over: ask before
+	 * creating (renew --due does not ask) */
+	if (takes_over && !req->keep_bindings) {
 		struct hc_bindings *b = hc_ctx_bindings(ctx, err);
 		char q[400];
 		size_t k, u;
@@ -182,7 +303,7 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 		if (b == NULL)
 			goto out;
 		hc_bindings_of(b, thumb, &bound);
-		if (bound.n > 0) {
+		if (bound.n > 0 && !req->takeover) {
 			u = (size_t)snprintf(q, sizeof(q),
 					     "Move the bindings of %s (", thumb);
 			for (k = 0; k < bound.n && u + 40 < sizeof(q); k++) {
@@ -209,8 +330,18 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	if (c.exportable && !ctx->cfg.policy.allow_export)
 		hc_ctx_warn(ctx, "the new key is exportable like the old one, but the policy forbids export (allow-export = false)");
 	if (hc_create_begin(ctx, &c, &t, err) != 0 ||
+	    store_link(&t, thumb, err) != 0 ||
 	    hc_describe_made(ctx, t.tx.tok, &t.made, out, err) != 0)
 		goto out;
+	if (dir != NULL) {
+		/* kept before the order: a failed order leaves the request */
+		hc_hex(t.made.id, sizeof(t.made.id), key_id);
+		hc_entry_release(out);
+		hc_create_commit(&t);
+		hc_ctx_publish_deferred(ctx);
+		ret = hc_renew_acme_finish(ctx, dir, key_id, thumb, &bound, out, err);
+		goto out;
+	}
 	/*
 	 * Before the new objects are kept: write the request, and take the
 	 * bindings over last (asked above; it undoes its own files when it
@@ -240,6 +371,7 @@ out:
 	hc_strlist_release(&newn);
 	hc_strlist_release(&bound);
 	free(label);
+	free(dir);
 	return ret;
 }
 

@@ -208,6 +208,8 @@ int render_bound(const struct cli *g, const char *id,
 int render_audit(const struct cli *g, const hc_audit_records *l);
 int render_audit_status(const struct cli *g, const hc_audit_status *st);
 int render_report(const struct cli *g, const hc_report *r);
+/** The report's timeline as one inline SVG element (render_timeline.c). */
+void render_timeline_svg(const hc_report *r, time_t now);
 int render_import(const struct cli *g, const hc_import_result *r);
 int render_due(const struct cli *g, const hc_due_result *r);
 int render_checks(const struct cli *g, const hc_entry *e,

@@ -61,6 +61,22 @@ date_or_dash(const hc_entry *e, time_t t, char out[21])
 	strftime(out, 21, "%Y-%m-%d", gmtime(&t));
 }
 
+/* "after 2027-05-01 (acme)", "renewed by 9a41...", or "" (requests) */
+static void
+renewal_text(const hc_entry *e, char out[80])
+{
+	char d[21];
+
+	out[0] = '\0';
+	if (e->renewed_by[0] != '\0') {
+		snprintf(out, 80, "renewed by %.40s", e->renewed_by);
+	} else if (e->has_renew_after) {
+		strftime(d, sizeof(d), "%Y-%m-%d", gmtime(&e->renew_after));
+		snprintf(out, 80, "after %s (%s)", d,
+			 e->enrollment != NULL ? e->enrollment : "manual");
+	}
+}
+
 static json_t *
 audit_reset_json(const hc_audit_status *a)
 {
@@ -142,6 +158,18 @@ report_json(const hc_report *r, time_t now)
 		} else {
 			json_object_set_new(x, "NotAfter", json_null());
 		}
+		if (e->has_dates) {
+			hc_rfc3339((long long)e->not_before, d);
+			json_object_set_new(x, "NotBefore", json_string(d));
+		}
+		if (e->enrollment != NULL)
+			json_object_set_new(x, "Enrollment", json_string(e->enrollment));
+		if (e->has_renew_after) {
+			hc_rfc3339((long long)e->renew_after, d);
+			json_object_set_new(x, "RenewAfter", json_string(d));
+		}
+		if (e->renewed_by[0] != '\0')
+			json_object_set_new(x, "RenewedBy", json_string(e->renewed_by));
 		json_object_set_new(x, "ExpiryBand", e->has_dates ?
 				    json_string(hc_band_name(hc_expiry_band(e, now))) : json_null());
 		for (k = 0; k < e->nservices; k++)
@@ -234,7 +262,7 @@ report_text(const hc_report *r, time_t now)
 	printf("\nKeys and certificates (%zu):\n", r->entries.n);
 	for (i = 0; i < r->entries.n; i++) {
 		const hc_entry *e = &r->entries.v[i];
-		char d[21];
+		char d[21], rn[80];
 		size_t k;
 
 		date_or_dash(e, e->not_after, d);
@@ -251,6 +279,9 @@ report_text(const hc_report *r, time_t now)
 			printf("%s", k ? ", " : "; bound to ");
 			t(e->service_names[k]);
 		}
+		renewal_text(e, rn);
+		if (rn[0] != '\0')
+			printf("\n      renewal: %s", rn);
 		putchar('\n');
 	}
 	printf("\nCA certificates kept for chains (%zu):\n", r->cas.n);
@@ -354,12 +385,12 @@ report_html(const hc_report *r, time_t now)
 	       "no failed-login flags");
 	printf("<h2>Keys and certificates (%zu)</h2>\n<table><thead><tr><th>Thumbprint / key id</th>"
 	       "<th>Kind</th><th>Subject</th><th>Status</th><th>Expires</th><th>Band</th>"
-	       "<th>Key</th><th>Provenance</th><th>Export</th><th>Services</th></tr></thead><tbody>\n",
+	       "<th>Key</th><th>Provenance</th><th>Export</th><th>Services</th><th>Renewal</th></tr></thead><tbody>\n",
 	       r->entries.n);
 	for (i = 0; i < r->entries.n; i++) {
 		const hc_entry *e = &r->entries.v[i];
 		enum hc_band b = hc_expiry_band(e, now);
-		char d[21];
+		char d[21], rn[80];
 
 		date_or_dash(e, e->not_after, d);
 		printf("<tr><td class=\"mono\">");
@@ -377,12 +408,17 @@ report_html(const hc_report *r, time_t now)
 				printf(", ");
 			h(e->service_names[k]);
 		}
+		renewal_text(e, rn);
+		printf("</td><td class=\"nw\">");
+		h(rn);
 		printf("</td></tr>\n");
 	}
 	printf("</tbody></table>\n<p class=\"meta\">Bands: <span class=\"b-ok\">60+ days</span> "
 	       "<span class=\"b-soon\">30-59 days</span> <span class=\"b-urgent\">&lt; 30 days</span> "
 	       "<span class=\"b-expired\">expired</span>. %zu service binding%s on this host.</p>\n",
 	       r->bindings, r->bindings == 1 ? "" : "s");
+	printf("<h2>Timeline</h2>\n");
+	render_timeline_svg(r, now);
 	printf("<h2>CA certificates kept for chains (%zu)</h2>\n<table><thead><tr><th>Thumbprint</th>"
 	       "<th>Subject</th></tr></thead><tbody>\n", r->cas.n);
 	for (i = 0; i < r->cas.n; i++) {

@@ -302,3 +302,46 @@ assert 'Renews' not in d and 'RenewedBy' not in d, d" "RenewAfter of a self-sign
 	hc show "$old" --format json
 	due_py "$T/out" "assert 'RenewedBy' not in d, d" "RenewedBy after the renewal was removed"
 }
+
+test_report_shows_renewal_and_timeline() {
+	fresh_case
+	new_cert --subject CN=short.due.test --domain short.due.test --days 20 --key ec:p256
+	short=$THUMB
+	new_cert --subject CN=long.due.test --domain long.due.test --days 1825 --key ec:p256
+	long=$THUMB
+	hc renew "$long" --yes
+	expect_rc 0
+	hc report --format json
+	expect_rc 0
+	due_py "$T/out" "
+i={x['Thumbprint']: x for x in d['Items']}
+assert i['$short']['Enrollment']=='self-signed' and i['$short']['RenewAfter'], i
+assert 'NotBefore' in i['$short'], i
+assert len(i['$long']['RenewedBy'])==40, i" "report JSON renewal fields"
+	hc report
+	expect_rc 0
+	expect_out_re "^      renewal: after [0-9]{4}-[0-9]{2}-[0-9]{2} \\(self-signed\\)\$"
+	expect_out_re "^      renewal: renewed by [0-9a-f]{40}\$"
+	hc report --format html
+	expect_rc 0
+	# the timeline: one well-formed inline SVG, no script, a bar and a
+	# renewal tick per certificate, today's line
+	python3 - "$T/out" <<'PY' 2>"$T/py" || fail "report timeline" "$(cat "$T/py")"
+import re, sys
+import xml.etree.ElementTree as ET
+html = open(sys.argv[1]).read()
+assert "<script" not in html.lower()
+m = re.search(r'<svg class="timeline".*?</svg>', html, re.S)
+assert m, "no timeline svg"
+svg = ET.fromstring(m.group(0))
+ns = "{http://www.w3.org/2000/svg}"
+bars = [r for r in svg.iter(ns + "rect") if r.get("height") == "12"]
+assert len(bars) == 3, len(bars)
+texts = "".join(svg.itertext())
+assert "today" in texts and "short.due.test" in texts, texts
+faded = [b for b in bars if b.get("fill-opacity")]
+assert len(faded) == 1, "the renewed certificate is not faded"
+ticks = [l for l in svg.iter(ns + "line") if l.get("stroke") == "#000"]
+assert len(ticks) == 1, len(ticks)  # the 5-year ones renew past the axis
+PY
+}

@@ -199,6 +199,7 @@ types = {
     "HasPrivateKey": B, "PrivateKeyExportable": B, "KeyProvenance": S,
     "KeyUri": S, "CertUri": S, "Chain": L,
     "Enrollment": S,    # SPEC section 9: acme, self-signed or manual
+    "RenewAfter": S,    # SPEC section 9: when renew --due renews it
 }
 bad = []
 for k, t in types.items():
@@ -212,7 +213,7 @@ if extra:
 assert not bad, "; ".join(bad)
 assert o["Enrollment"] == "self-signed", o["Enrollment"]
 rfc3339 = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
-for k in ("NotBefore", "NotAfter"):
+for k in ("NotBefore", "NotAfter", "RenewAfter"):
     assert re.match(rfc3339, o[k]), "%s %r is not RFC 3339 Z" % (k, o[k])
 assert re.match(r"^[0-9a-f]{40}$", o["Thumbprint"]), o["Thumbprint"]
 assert re.match(r"^[0-9a-f]{40}$", o["KeyId"]), o["KeyId"]

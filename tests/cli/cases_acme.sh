@@ -330,6 +330,22 @@ test_acme_dns01_hook_fails_del_still_runs() {
 	expect_dns_cleaned 1
 }
 
+test_acme_dns01_hook_that_hangs_is_killed_and_cleaned_up() {
+	fresh_case
+	acme_registered
+	use_dns01 hang
+	# the 60 s limit of a hook, shortened for the test (as for reload)
+	HSMCERT_TEST_RELOAD_TIMEOUT=2 hc request --acme --subject CN=a.acme.test --key ec:p256
+	expect_rc 1
+	expect_err "did not finish within 2 s: its process group was killed"
+	pgrep -f "sleep 599.9" >/dev/null && fail "the hung hook's child still runs" "$(pgrep -af 'sleep 599.9')"
+	# del ran for the add that was started, the record is gone
+	grep -q "^del _acme-challenge.a.acme.test " "$T/dns.log" || fail "no del after the hung add" "$(cat "$T/dns.log")"
+	expect_dns_cleaned 1
+	hc list --pending --format json
+	expect_eq 1 "$(jq_py "$T/out" 'len(d)')" "the pending request after a hung hook"
+}
+
 test_acme_dns01_needs_hook() {
 	fresh_case
 	acme_registered

@@ -106,6 +106,20 @@ step "openssl verify of the issued chain against pebble's root (/roots/0)"
 hsmcert export "$thumb" --cert-only --out "$T/chain.pem"
 run openssl verify -CAfile "$T/root.pem" -untrusted "$T/chain.pem" "$T/chain.pem"
 
+step "renew through ACME: a new key pair on the token, ordered again, smtp taken over"
+hsmcert renew "$thumb" --yes --format json >"$T/renew.json"
+new=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Thumbprint"])' "$T/renew.json")
+echo "renewed $thumb -> $new"
+hsmcert show "$new" --format json | tee "$T/new.json" |
+	python3 -c 'import json,sys; d=json.load(sys.stdin); print("Renews %s  Enrollment %s  Services %s  RenewAfter %s" % (d["Renews"], d["Enrollment"], d["Services"], d["RenewAfter"]))'
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["Enrollment"]=="acme" and d["Renews"]==sys.argv[2] and d["Services"]==["smtp"], d' "$T/new.json" "$thumb" ||
+	fail "the renewal is not an ACME certificate bound to smtp that renews $thumb"
+[ "$(openssl x509 -in "$T/svc/smtp.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g' | tr A-F a-f)" = "$new" ] ||
+	fail "smtp's cert-file is not the renewed certificate"
+echo "smtp's cert-file is now $new"
+hsmcert renew --due --dry-run
+
 step "the report: the ACME account in its own section, not an orphan key"
 hsmcert report | sed -n '/^ACME accounts/,/^$/p'
 

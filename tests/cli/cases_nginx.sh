@@ -318,3 +318,42 @@ test_nginx_cert_file_path_with_space() {
 	[ -n "$(ngx_master)" ] || fail "nginx did not start"
 	ngx_expect_serves "$THUMB" tls1_3
 }
+
+# renew --due (SPEC section 9) with nginx serving what it binds: a bound
+# self-signed certificate of 2 days, then a bound ACME certificate of 3
+# days (pebble, `[acme] days`), each renewed by the unattended job, and
+# nginx serves each renewal afterwards. The clock of the renewal decision
+# is 12 days on (HSMCERT_TEST_DUE_SHIFT, see cases_due.sh).
+test_nginx_renew_due_serves_the_renewed_certificates() {
+	ngx_setup
+	export HSMCERT_TEST_DUE_SHIFT=$DUE_SHIFT
+	new_cert --subject "CN=localhost" --domain localhost --key ec:p256 --days 2
+	ss=$THUMB
+	hc enable "$ss" --services https
+	expect_rc 0 "enable --services https (starts nginx): $ERR"
+	ngx_expect_serves "$ss" tls1_3
+	ngx_log "before renew --due: nginx serves the 2-day self-signed $SEEN"
+	hc renew --due
+	expect_rc 0 "renew --due: $ERR"
+	ss2=$(sed -n "s/^renewed $ss -> //p" "$T/out")
+	[ -n "$ss2" ] || fail "renew --due did not renew $ss" "$OUT"
+	ngx_expect_serves "$ss2" tls1_3 10
+	ngx_log "after renew --due: nginx serves the renewed self-signed $SEEN"
+
+	# pebble's throwaway CA is made by openssl without nginx's engine
+	# configuration (the reload wrapper sets its own)
+	unset OPENSSL_CONF
+	due_acme_cert
+	hc enable "$ACME_THUMB" --services https --yes
+	expect_rc 0 "enable the ACME certificate: $ERR"
+	ngx_expect_serves "$ACME_THUMB" tls1_3 10
+	ngx_log "before renew --due: nginx serves the 3-day ACME certificate $SEEN"
+	hc renew --due --format json
+	expect_rc 0 "renew --due (ACME): $ERR"
+	acme2=$(jq_py "$T/out" "[x['New'] for x in d['Renewed'] if x['Thumbprint'] == '$ACME_THUMB'][0]")
+	ngx_expect_serves "$acme2" tls1_3 10
+	ngx_log "after renew --due: nginx serves the renewed ACME certificate $SEEN"
+	hc show "$acme2" --format json
+	expect_eq acme "$(jq_py "$T/out" 'd["Enrollment"]')" "Enrollment of the renewal"
+	expect_eq "$ACME_THUMB" "$(jq_py "$T/out" 'd["Renews"]')" "Renews of the renewal"
+}

@@ -119,6 +119,11 @@ test_acme_request_three_names() {
 	expect_rc 0 "$ERR"
 	expect_out "Completed the pending request"
 	echo "# 3-name issuance: $(((e - s) / 1000000)) ms" >&2
+	# the figure for a closing note: HSMCERT_CLI_EVIDENCE=DIR keeps it
+	if [ -n "${HSMCERT_CLI_EVIDENCE:-}" ] && [ -d "$HSMCERT_CLI_EVIDENCE" ]; then
+		echo "$([ "$HC_MODULE" = "$CLIENT" ] && echo remote || echo direct) $(((e - s) / 1000000)) ms" \
+			>>"$HSMCERT_CLI_EVIDENCE/acme-issuance.txt"
+	fi
 	check_issued
 	grep -q '"command":"complete".*"result":"ok"' "$T/state/audit.log" ||
 		fail "no ok complete line in the audit log"

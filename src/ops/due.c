@@ -88,9 +88,21 @@ plan_of(hc_ctx *ctx, struct hc_store *s, struct hc_store_item *it,
 	p->item.renew_after = hc_renew_after(ctx, p->dir != NULL, tb, ta);
 	memcpy(p->by, it->renewed_by, sizeof(p->by));
 	p->by_kind = HC_KIND_ORPHAN;
-	for (k = 0; p->by[0] != '\0' && k < s->nitems; k++)
-		if (strcmp(s->items[k].ident, p->by) == 0)
-			p->by_kind = s->items[k].kind;
+	for (k = 0; p->by[0] != '\0' && k < s->nitems; k++) {
+		const struct hc_store_item *n = &s->items[k];
+		time_t nna = 0;
+
+		if (strcmp(n->ident, p->by) != 0)
+			continue;
+		/* a renewal certificate must outlive the old one: a link to
+		 * an older or equal certificate supersedes nothing */
+		if (n->kind == HC_KIND_CERT &&
+		    (hc_x509_time(X509_get0_notAfter(n->x509), &nna) != 0 ||
+		     nna <= ta))
+			continue;
+		if (n->kind == HC_KIND_CERT || n->kind == HC_KIND_REQUEST)
+			p->by_kind = n->kind;
+	}
 	return 0;
 }
 

@@ -345,3 +345,25 @@ ticks = [l for l in svg.iter(ns + "line") if l.get("stroke") == "#000"]
 assert len(ticks) == 1, len(ticks)  # the 5-year ones renew past the axis
 PY
 }
+
+# A renewal link is a public data object: whoever may write public objects
+# can forge one. A forged link naming a certificate that does not outlive
+# the one it claims to renew, or a key that is not there, supersedes
+# nothing: renew --due still renews the certificate.
+test_renew_due_forged_links_do_not_stop_a_renewal() {
+	fresh_case
+	export HSMCERT_TEST_DUE_SHIFT=$DUE_SHIFT
+	new_cert --subject CN=victim.due.test --domain victim.due.test --days 2 --key ec:p256
+	victim=$THUMB
+	new_cert --subject CN=other.due.test --domain other.due.test --days 1 --key ec:p256
+	other_key=$KEYID
+	printf '{"Renews":"%s"}' "$victim" >"$T/link.json"
+	# written without logging in: a public object
+	for label in "$other_key" 0123456789abcdef0123456789abcdef01234567; do
+		run_ok pkcs11-tool --module "$MODULE" --token-label "$LABEL" --write-object "$T/link.json" \
+			--type data --label "$label" --application-label hsmcert-renewal
+	done
+	hc renew --due
+	expect_rc 0 "renew --due with forged links: $ERR"
+	expect_out_re "^renewed $victim -> [0-9a-f]{40}\$"
+}

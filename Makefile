@@ -31,7 +31,7 @@ WARN     = -Wall -Wextra -Werror -Wformat=2 -Werror=format-security -Wshadow \
 HARDEN   = -fPIE
 LDHARDEN = -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 DEPS     = -MMD -MP
-PKGS     = libcrypto jansson p11-kit-1 libcurl
+PKGS     = libcrypto libssl jansson p11-kit-1 libcurl
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -221,3 +221,48 @@ test_check_bad_values_are_config_errors() {
 		expect_rc 0 "list with check = $v"
 	done
 }
+
+# conf/systemd/hsmcert-renew.service sets MemoryDenyWriteExecute=yes: the
+# kernel's PR_SET_MDWE (Linux 6.3+) is the same rule (no mapping both
+# writable and executable, none made executable later), inherited by
+# children. hsmcert runs under it here, and so do the reload and the nginx
+# it starts, which loads the OpenSSL pkcs11 engine and SoftHSM2: the
+# enable with its check must pass as without it.
+test_check_enable_under_memory_deny_write_execute() {
+	cat >"$T/mdwe.c" <<'C'
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	(void)argc;
+	if (prctl(65 /* PR_SET_MDWE */, 1 /* PR_MDWE_REFUSE_EXEC_GAIN */, 0L, 0L, 0L) != 0) {
+		perror("PR_SET_MDWE");
+		return 77;
+	}
+	execv(argv[1], argv + 1);
+	perror(argv[1]);
+	return 127;
+}
+C
+	cc -o "$T/mdwe" "$T/mdwe.c" 2>"$T/cc.err" || fail "cc mdwe.c:" "$(cat "$T/cc.err")"
+	"$T/mdwe" /bin/true || skip "PR_SET_MDWE is not available (Linux before 6.3)"
+	# the rule is in force: a W+X mapping is refused under it
+	python3 -c 'import mmap; mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)' ||
+		fail "a W+X mapping fails without MDWE"
+	! "$T/mdwe" /usr/bin/python3 -c 'import mmap; mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)' 2>/dev/null ||
+		fail "a W+X mapping works under PR_SET_MDWE: the rule is not in force"
+	printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$T/mdwe" "$HSMCERT" >"$T/hsmcert-mdwe" &&
+		chmod 0755 "$T/hsmcert-mdwe" || fail "cannot write $T/hsmcert-mdwe"
+	HSMCERT=$T/hsmcert-mdwe
+	chk_setup
+	chk_first
+	ngx_expect_serves "$FIRST" tls1_3
+	ngx_log "under PR_SET_MDWE (inherited across fork and exec, as the python3 check shows): nginx serves $SEEN"
+	hc renew "$FIRST" --yes --format json
+	expect_rc 0 "renew --yes under MDWE"
+	ngx_expect_serves "$(ngx_json_thumb)" tls1_3
+	hc verify "$(ngx_json_thumb)"
+	expect_rc 0 "verify under MDWE"
+	expect_out "serves this certificate"
+}

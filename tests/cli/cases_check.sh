@@ -266,3 +266,26 @@ C
 	expect_rc 0 "verify under MDWE"
 	expect_out "serves this certificate"
 }
+
+# two services in one enable: https (nginx, check passes) then web2 whose
+# check endpoint is closed: both are undone, and nginx, reloaded again for
+# the old files, serves the old certificate
+test_check_second_service_failing_undoes_the_first() {
+	chk_setup
+	chk_first
+	chk_save
+	port2=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	printf '\n[service web2]\ncert-file = %s\nreload = %s\ncheck = 127.0.0.1:%s\n' \
+		"$T/web2.pem" "$N/noop" "$port2" >>"$CONF"
+	new_cert --subject "CN=localhost" --domain localhost --key ec:p256
+	second=$THUMB
+	HSMCERT_TEST_CHECK_TIMEOUT=1 hc enable "$second" --services https,web2 --yes
+	expect_rc 1 "enable of https and web2 whose check fails"
+	expect_err "binding web2 to $second undone: endpoint check: cannot connect to 127.0.0.1:$port2"
+	expect_no_file "$T/web2.pem"
+	chk_expect_saved
+	ngx_expect_serves "$FIRST" tls1_3 10
+	ngx_log "https passed its check, web2 failed: nginx serves $SEEN again"
+	ngx_list_has "$FIRST" "...W."
+	ngx_list_has "$second" "....."
+}

@@ -9,6 +9,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 #include <openssl/x509v3.h>
 
 #include "core/config.h"
@@ -184,6 +190,42 @@ test_check_probe_and_wait_name_the_connect_error(void **state)
 	assert_string_equal(served, "");
 }
 
+/* a listener that never accepts: TCP connects (the kernel's backlog), the
+ * ClientHello goes unanswered, and the probe stops at its time limit */
+static void
+test_check_silent_endpoint_times_out(void **state)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	struct timespec t0, t1;
+	char target[64], want[160], served[41] = "";
+	hc_err err = { 0 };
+	long ms;
+	int fd;
+
+	(void)state;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(target, sizeof(target), "127.0.0.1:%u", ntohs(a.sin_port));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(hc_tlscheck_probe(target, "localhost", 300, served,
+					   &err), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_nsec - t0.tv_nsec) / 1000000L;
+	assert_true(ms >= 290 && ms < 2000);
+	snprintf(want, sizeof(want), "no answer from %s during the TLS handshake",
+		 target);
+	assert_int_equal(err.code, HC_E_FAIL);
+	assert_string_equal(err.msg, want);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -194,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_check_default_sni_is_first_dns_name),
 		cmocka_unit_test(test_check_timeout_knob_only_shortens),
 		cmocka_unit_test(test_check_probe_and_wait_name_the_connect_error),
+		cmocka_unit_test(test_check_silent_endpoint_times_out),
 	};
 
 	return cmocka_run_group_tests_name("tlscheck", tests, NULL, NULL);

@@ -31,7 +31,7 @@ WARN     = -Wall -Wextra -Werror -Wformat=2 -Werror=format-security -Wshadow \
 HARDEN   = -fPIE
 LDHARDEN = -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 DEPS     = -MMD -MP
-PKGS     = libcrypto jansson p11-kit-1 libcurl
+PKGS     = libcrypto libssl jansson p11-kit-1 libcurl
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -226,11 +226,13 @@ $(COMPLETION): $(B)/man/options.tsv docs/gen-completion.sh
 	$(Q)sh docs/gen-completion.sh $< >$@.tmp && mv $@.tmp $@
 
 # the man pages against the tables, the completion driven in bash,
-# make install/uninstall into a temporary DESTDIR
+# make install/uninstall into a temporary DESTDIR, the systemd units
+# through systemd-analyze verify
 check-docs: $(BIN) $(MANPAGES) $(COMPLETION)
 	@tests/docs/check-man.sh $(B)
 	@tests/docs/check-completion.sh $(B)
 	@tests/docs/check-install.sh $(B)
+	@tests/docs/check-systemd.sh $(B)
 
 # --- install: see README "Install". The configuration is installed only
 # where none exists; uninstall removes it only while it is still the

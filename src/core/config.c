@@ -62,6 +62,8 @@ static const struct {
 	{ SEC_SERVICE, "cert-file", CK_CERT_FILE },
 	{ SEC_SERVICE, "key-uri-file", CK_KEY_URI_FILE },
 	{ SEC_SERVICE, "reload", CK_RELOAD },
+	{ SEC_SERVICE, "check", CK_CHECK },
+	{ SEC_SERVICE, "check-name", CK_CHECK_NAME },
 	{ SEC_ACME, "directory", CK_ACME_DIRECTORY },
 	{ SEC_ACME, "ca-file", CK_ACME_CA_FILE },
 	{ SEC_ACME, "contact", CK_ACME_CONTACT },
@@ -263,6 +265,9 @@ cfg_set(struct cfg_parser *ps, enum cfg_key key, const char *name,
 		return hc_config_take(ps, &svc->key_uri_file, hc_config_path(ps, value));
 	case CK_RELOAD:
 		return hc_config_take(ps, &svc->reload, strdup(value));
+	case CK_CHECK:
+	case CK_CHECK_NAME:
+		return hc_config_service_set(ps, key, value);
 	case CK_ACME_DIRECTORY:
 	case CK_ACME_CA_FILE:
 	case CK_ACME_CONTACT:
@@ -470,6 +475,8 @@ hc_config_release(struct hc_config *cfg)
 		free(cfg->services[i].cert_file);
 		free(cfg->services[i].key_uri_file);
 		free(cfg->services[i].reload);
+		free(cfg->services[i].check);
+		free(cfg->services[i].check_name);
 	}
 	free(cfg->services);
 	free(cfg->acme.directory);

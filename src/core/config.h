@@ -21,6 +21,10 @@ struct hc_service_conf {
 	char *cert_file;	/**< PEM leaf + chain go here */
 	char *key_uri_file;	/**< the key's PKCS#11 URI goes here */
 	char *reload;		/**< command run after a change */
+	/** check: HOST:PORT whose TLS leaf must be the bound certificate
+	 *  after a change (SPEC 9); NULL: no check */
+	char *check;
+	char *check_name;	/**< check-name: SNI; NULL = first DNS name */
 };
 
 /** [acme] (SPEC section 9). Strings are owned; NULL when not set. */
@@ -93,7 +97,7 @@ int hc_host_name_valid(const char *s);
  * Sections: [token] module, label, pin-source, softhsm2-conf; [policy]
  * (hc_policy_set()); [names] accepted-domains; [paths] state-dir,
  * archive-dir, audit-log, trust-anchors; [service NAME] cert-file,
- * key-uri-file, reload. Section and key names are case-insensitive.
+ * key-uri-file, reload, check, check-name. Section and key names are case-insensitive.
  *
  * Relative paths are resolved against the directory holding the
  * configuration file (made absolute with the working directory when path
@@ -123,6 +127,8 @@ int hc_host_name_valid(const char *s);
  *   or prompt;
  * - "invalid service name 'x'" ([a-z0-9_-]{1,32}), a duplicate service
  *   ([service iis] and [service https] are the same one);
+ * - a check that is not HOST:PORT, a check-name that is not a DNS name
+ *   (hc_tlscheck_parse(), hc_tlscheck_sni_check());
  * - the messages of hc_policy_set();
  * - HC_E_FAIL when memory runs out.
  */

@@ -31,6 +31,8 @@ enum cfg_key {
 	CK_CERT_FILE,
 	CK_KEY_URI_FILE,
 	CK_RELOAD,
+	CK_CHECK,
+	CK_CHECK_NAME,
 	CK_ACME_DIRECTORY,
 	CK_ACME_CA_FILE,
 	CK_ACME_CONTACT,
@@ -92,6 +94,11 @@ int hc_config_list(struct cfg_parser *ps, const char *value,
 /** An [acme] key (config_acme.c). Returns 1, or 0 when it failed. */
 int hc_config_acme_set(struct cfg_parser *ps, enum cfg_key key,
 		       const char *value);
+
+/** A [service NAME] check or check-name (config_service.c). Returns 1,
+ *  or 0 when it failed. */
+int hc_config_service_set(struct cfg_parser *ps, enum cfg_key key,
+			  const char *value);
 
 /** A [service NAME] line, name trimmed (config_service.c). Returns 1, or
  *  0 when it failed. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/config_int.h"
+#include "core/tlscheck.h"
 
 static int
 service_name_ok(const char *s, size_t n)
@@ -78,4 +79,20 @@ hc_config_service(const struct hc_config *cfg, const char *name)
 		if (hc_strcaseeq(cfg->services[i].name, name))
 			return &cfg->services[i];
 	return NULL;
+}
+
+int
+hc_config_service_set(struct cfg_parser *ps, enum cfg_key key,
+		      const char *value)
+{
+	struct hc_service_conf *svc = &ps->cfg->services[ps->svc];
+
+	if (key == CK_CHECK) {
+		if (hc_tlscheck_parse("check", value, NULL, &ps->err) != 0)
+			return hc_config_fail_set(ps);
+		return hc_config_take(ps, &svc->check, strdup(value));
+	}
+	if (hc_tlscheck_sni_check(value, &ps->err) != 0)
+		return hc_config_fail_set(ps);
+	return hc_config_take(ps, &svc->check_name, strdup(value));
 }

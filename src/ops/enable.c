@@ -14,6 +14,7 @@
 #include "core/fileio.h"
 #include "core/lock.h"
 #include "core/reload.h"
+#include "core/tlscheck.h"
 #include "core/x509.h"
 #include "ops/new.h"
 #include "ops/ops.h"
@@ -400,6 +401,21 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 			if (hc_reload_run(&ri, sc->reload, hc_reload_timeout(),
 					  err) != 0) {
 				hc_err_prefix(err, "binding %s to %s undone: ",
+					      ch[i].service, it->ident);
+				goto fail;
+			}
+		}
+		/* SPEC 9: the endpoint serves what was just bound, or the
+		 * change is undone (rollback() reloads the old files) */
+		if (sc->check != NULL) {
+			char sni[256], served[41];
+
+			if (hc_tlscheck_wait(sc->check,
+					     hc_tlscheck_sni(sc->check_name,
+							     it->x509, sni,
+							     sizeof(sni)),
+					     it->ident, served, err) != 0) {
+				hc_err_prefix(err, "binding %s to %s undone: endpoint check: ",
 					      ch[i].service, it->ident);
 				goto fail;
 			}

@@ -15,6 +15,7 @@
 #include "core/dnsname.h"
 #include "core/error.h"
 #include "core/plan.h"
+#include "core/tlscheck.h"
 #include "core/x509.h"
 #include "ops/ops.h"
 
@@ -338,8 +339,29 @@ check_service_files(hc_check_list *l, const hc_entry *e,
 	}
 }
 
+/* SPEC 9: what the service's check endpoint serves now (one try) */
 static void
-check_services(hc_ctx *ctx, hc_check_list *l, const hc_entry *e)
+check_endpoint(hc_check_list *l, const hc_entry *e, X509 *x,
+	       const struct hc_service_conf *sc)
+{
+	char sni[256], served[41];
+	hc_err pe = { 0 };
+	const char *name = hc_tlscheck_sni(sc->check_name, x, sni, sizeof(sni));
+
+	if (hc_tlscheck_probe(sc->check, name, hc_tlscheck_timeout() * 1000L,
+			      served, &pe) != 0)
+		add(l, HC_CHECK_FAIL, "endpoint", "%s: %s", sc->name, pe.msg);
+	else if (strcmp(served, e->thumbprint) == 0)
+		add(l, HC_CHECK_OK, "endpoint", "%s: %s serves this certificate%s%s",
+		    sc->name, sc->check, *name ? " for " : "", name);
+	else
+		add(l, HC_CHECK_FAIL, "endpoint",
+		    "%s: %s serves another certificate (%s)%s%s", sc->name,
+		    sc->check, served, *name ? " for " : "", name);
+}
+
+static void
+check_services(hc_ctx *ctx, hc_check_list *l, const hc_entry *e, X509 *x)
 {
 	size_t i;
 
@@ -357,6 +379,8 @@ check_services(hc_ctx *ctx, hc_check_list *l, const hc_entry *e)
 			    e->service_names[i]);
 		else
 			check_service_files(l, e, sc);
+		if (sc != NULL && sc->check != NULL)
+			check_endpoint(l, e, x, sc);
 	}
 }
 
@@ -427,8 +451,9 @@ hc_verify(hc_ctx *ctx, const hc_verify_req *req, hc_entry *entry,
 	chain.at = (time_t)at;
 	check_chain(&l, &chain, it->x509);
 	check_policy(&l, &ctx->cfg.policy, it->x509);
-	/* 3. the files of every bound service point at this certificate */
-	check_services(ctx, &l, &e);
+	/* 3. the files of every bound service point at this certificate,
+	 *    and its endpoint serves it */
+	check_services(ctx, &l, &e, it->x509);
 	for (i = 0; i < l.n; i++)
 		if (l.v[i].result == HC_CHECK_FAIL)
 			break;

@@ -22,7 +22,7 @@ FUZZ_SECONDS  ?= 10
 FUZZ_B         = build-fuzz
 FUZZ_DIR       = tests/fuzz
 FUZZ_HARNESSES = dn names plan config bundle pkcs12 audit secret
-FUZZ_PKGS      = libp11 libcrypto jansson p11-kit-1
+FUZZ_PKGS      = libp11 libcrypto libssl jansson p11-kit-1
 
 FUZZ_PKG_CFLAGS := $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_PKG_LIBS   := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)

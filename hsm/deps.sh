@@ -9,6 +9,12 @@ libjansson-dev libcmocka-dev softhsm2 opensc gnutls-bin openssl
 libengine-pkcs11-openssl valgrind python3 python3-minimal python3.11-minimal hyperfine clang nginx procps
 pebble libcurl4-openssl-dev curl lego uacme man-db groff-base systemd"
 
+# `hsm/deps.sh docs`: also what docs/make-screenshot.sh runs (headless
+# Chromium renders the HTML report into docs/*.png); no test needs it
+if [ "${1:-}" = docs ]; then
+	PKGS="$PKGS chromium fonts-dejavu-core"
+fi
+
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -289,3 +289,40 @@ test_check_second_service_failing_undoes_the_first() {
 	ngx_list_has "$FIRST" "...W."
 	ngx_list_has "$second" "....."
 }
+
+# renew --due (SPEC section 9): a due, bound certificate whose renewal's
+# check fails (the reload exits 0 and reloads nothing) is rolled back: the
+# run exits 1 with a failed line naming what nginx served, the token, the
+# files and the binding are as before and nginx serves the old
+# certificate; the next run with the real reload renews it and nginx
+# serves the renewal.
+test_check_renew_due_that_fails_its_check_is_rolled_back() {
+	chk_setup
+	export HSMCERT_TEST_DUE_SHIFT=$DUE_SHIFT
+	new_cert --subject "CN=localhost" --domain localhost --key ec:p256 --days 2
+	FIRST=$THUMB
+	hc enable "$FIRST" --services https
+	expect_rc 0 "enable --services https with check (starts nginx)"
+	ngx_expect_serves "$FIRST" tls1_3
+	ngx_log "before renew --due: s_client thumbprint $SEEN"
+	chk_save
+	snapshot "$T/snap.before"
+	chk_reload_noop
+	HSMCERT_TEST_CHECK_TIMEOUT=2 hc renew --due
+	expect_rc 1 "renew --due whose takeover's check fails"
+	expect_out "failed $FIRST: moving the bindings failed, the renewal is undone"
+	expect_out "endpoint check: 127.0.0.1:$PORT serves $FIRST, not"
+	ngx_log "failed renew --due said: $OUT"
+	expect_token_unchanged "$T/snap.before"
+	chk_expect_saved
+	ngx_expect_serves "$FIRST" tls1_3
+	ngx_log "after the failed renew --due: s_client thumbprint $SEEN"
+	chk_audit_last renew error
+	chk_reload_real
+	hc renew --due
+	expect_rc 0 "renew --due with the real reload: $ERR"
+	renewed=$(sed -n "s/^renewed $FIRST -> //p" "$T/out")
+	[ -n "$renewed" ] || fail "no renewed line" "$OUT"
+	ngx_expect_serves "$renewed" tls1_3
+	ngx_log "after a good renew --due: s_client thumbprint $SEEN"
+}

@@ -241,6 +241,14 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 LIBEXECDIR ?= $(PREFIX)/lib/hsmcert
 CONFDIR   = $(DESTDIR)$(SYSCONFDIR)/hsmcert
 NGINX_HELPER = conf/nginx/hsmcert-nginx-reload
+# examples: the nginx site and its OpenSSL engine configuration, a plan
+EXAMPLEDIR ?= $(DATADIR)/hsmcert/examples
+EXAMPLES  = conf/nginx/openssl-pkcs11.cnf conf/nginx/hsmcert-site.conf conf/plan.example
+# the renewal units, whichever conf/systemd holds; never enabled here
+# (systemctl enable --now hsmcert-renew.timer). Their hsmcert path is
+# rewritten to $(BINDIR).
+SYSTEMDUNITDIR ?= /lib/systemd/system
+UNITS     = $(wildcard conf/systemd/*.service conf/systemd/*.timer)
 
 install: $(BIN) $(MANPAGES) $(COMPLETION)
 	install -d $(DESTDIR)$(BINDIR) $(CONFDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -252,6 +260,15 @@ install: $(BIN) $(MANPAGES) $(COMPLETION)
 	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/hsmcert
 	install -m 0755 $(NGINX_HELPER) $(DESTDIR)$(LIBEXECDIR)/hsmcert-nginx-reload
 	install -m 0644 conf/hsmcert.conf.example $(CONFDIR)/hsmcert.conf.example
+	install -d $(DESTDIR)$(EXAMPLEDIR)
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(EXAMPLEDIR)/
+	@set -e; for u in $(UNITS); do \
+		install -d $(DESTDIR)$(SYSTEMDUNITDIR); \
+		echo "install -m 0644 $$u $(DESTDIR)$(SYSTEMDUNITDIR)/"; \
+		sed 's|/usr/\(local/\)\{0,1\}bin/hsmcert|$(BINDIR)/hsmcert|g' $$u \
+			>$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}; \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}; \
+	done
 	@if [ -e $(CONFDIR)/hsmcert.conf ] || [ -L $(CONFDIR)/hsmcert.conf ]; then \
 		echo "install: $(CONFDIR)/hsmcert.conf exists: kept"; \
 	else \
@@ -265,6 +282,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/hsmcert
 	rm -f $(DESTDIR)$(LIBEXECDIR)/hsmcert-nginx-reload
 	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
+	rm -f $(addprefix $(DESTDIR)$(EXAMPLEDIR)/,$(notdir $(EXAMPLES)))
+	rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DATADIR)/hsmcert 2>/dev/null || true
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
 	@if [ -f $(CONFDIR)/hsmcert.conf ] && [ ! -L $(CONFDIR)/hsmcert.conf ] && \
 	    [ -f $(CONFDIR)/hsmcert.conf.example ] && \
 	    cmp -s $(CONFDIR)/hsmcert.conf $(CONFDIR)/hsmcert.conf.example; then \

@@ -58,7 +58,8 @@ TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 .PHONY: all demo remote-demo check check-sanitized check-unit check-token check-cli check-remote check-layering \
         check-secrets check-crash check-faults check-programs deps valgrind install uninstall clean token \
-        tests bench bench-remote acme-demo bench-acme man completion check-docs
+        tests bench bench-remote acme-demo bench-acme man completion check-docs \
+        deb check-deb
 
 all: $(BIN) man completion
 
@@ -136,6 +137,7 @@ check: deps
 	@$(MAKE) --no-print-directory tests
 	@$(MAKE) --no-print-directory check-unit check-token check-cli check-remote
 	@$(MAKE) --no-print-directory check-docs
+	@$(MAKE) --no-print-directory check-deb
 
 # what .ci/run runs under ASan/UBSan: every C path of unit, token and CLI
 # tests once (the p11-kit client run and the docs tests exercise no other
@@ -294,6 +296,26 @@ uninstall:
 	fi
 	rm -f $(CONFDIR)/hsmcert.conf.example
 	rmdir $(CONFDIR) 2>/dev/null || true
+
+# --- make deb: debian/ (debhelper 13) run on a copy of the tree (the files
+# git tracks or would track, as they are now) in build/deb/hsmcert-VERSION,
+# so the source tree gets no debian/.debhelper, debian/files or ../*.deb:
+# the .deb, .buildinfo and .changes land in build/deb/. Then lintian.
+# make check-deb installs it with dpkg (root only) and purges it again.
+DEBDIR = $(B)/deb
+deb:
+	@rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/hsmcert-$(VERSION)
+	@git ls-files -co --exclude-standard | while IFS= read -r f; do \
+		[ -f "$$f" ] && printf '%s\n' "$$f"; done | sort -u | \
+		tar -cf - --verbatim-files-from -T - | tar -xf - -C $(DEBDIR)/hsmcert-$(VERSION)
+	cd $(DEBDIR)/hsmcert-$(VERSION) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	@rm -rf $(DEBDIR)/hsmcert-$(VERSION)
+	@ls $(DEBDIR)/*.deb
+	lintian --fail-on error --info $(DEBDIR)/hsmcert_$(VERSION)_*.changes
+
+check-deb:
+	@tests/docs/check-deb.sh $(B)
 
 clean:
 	rm -rf build build-san

@@ -228,11 +228,13 @@ $(COMPLETION): $(B)/man/options.tsv docs/gen-completion.sh
 	$(Q)sh docs/gen-completion.sh $< >$@.tmp && mv $@.tmp $@
 
 # the man pages against the tables, the completion driven in bash,
-# make install/uninstall into a temporary DESTDIR
+# make install/uninstall into a temporary DESTDIR, the links of the
+# Markdown files and the options of docs/'s command lines
 check-docs: $(BIN) $(MANPAGES) $(COMPLETION)
 	@tests/docs/check-man.sh $(B)
 	@tests/docs/check-completion.sh $(B)
 	@tests/docs/check-install.sh $(B)
+	@tests/docs/check-links.sh $(B)
 
 # --- install: see README "Install". The configuration is installed only
 # where none exists; uninstall removes it only while it is still the

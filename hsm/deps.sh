@@ -8,7 +8,7 @@ PKGS="build-essential pkg-config libssl-dev libp11-dev libp11-kit-dev p11-kit p1
 libjansson-dev libcmocka-dev softhsm2 opensc gnutls-bin openssl
 libengine-pkcs11-openssl valgrind python3 python3-minimal python3.11-minimal hyperfine clang nginx procps
 pebble libcurl4-openssl-dev curl lego uacme man-db groff-base
-debhelper dpkg-dev fakeroot lintian"
+debhelper dpkg-dev fakeroot lintian git"
 
 missing=""
 for p in $PKGS; do

@@ -58,7 +58,8 @@ TEST_CFLAGS = -Itests/common -Wno-missing-prototypes
 
 .PHONY: all demo remote-demo check check-sanitized check-unit check-token check-cli check-remote check-layering \
         check-secrets check-crash check-faults check-programs deps valgrind install uninstall clean token \
-        tests bench bench-remote acme-demo bench-acme man completion check-docs
+        tests bench bench-remote acme-demo bench-acme man completion check-docs \
+        deb check-deb
 
 all: $(BIN) man completion
 
@@ -136,6 +137,7 @@ check: deps
 	@$(MAKE) --no-print-directory tests
 	@$(MAKE) --no-print-directory check-unit check-token check-cli check-remote
 	@$(MAKE) --no-print-directory check-docs
+	@$(MAKE) --no-print-directory check-deb
 
 # what .ci/run runs under ASan/UBSan: every C path of unit, token and CLI
 # tests once (the p11-kit client run and the docs tests exercise no other
@@ -227,12 +229,14 @@ $(COMPLETION): $(B)/man/options.tsv docs/gen-completion.sh
 
 # the man pages against the tables, the completion driven in bash,
 # make install/uninstall into a temporary DESTDIR, the systemd units
-# through systemd-analyze verify
+# through systemd-analyze verify, the links of the Markdown files and the
+# options of docs/'s command lines
 check-docs: $(BIN) $(MANPAGES) $(COMPLETION)
 	@tests/docs/check-man.sh $(B)
 	@tests/docs/check-completion.sh $(B)
 	@tests/docs/check-install.sh $(B)
 	@tests/docs/check-systemd.sh $(B)
+	@tests/docs/check-links.sh $(B)
 
 # --- install: see README "Install". The configuration is installed only
 # where none exists; uninstall removes it only while it is still the
@@ -243,6 +247,14 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 LIBEXECDIR ?= $(PREFIX)/lib/hsmcert
 CONFDIR   = $(DESTDIR)$(SYSCONFDIR)/hsmcert
 NGINX_HELPER = conf/nginx/hsmcert-nginx-reload
+# examples: the nginx site and its OpenSSL engine configuration, a plan
+EXAMPLEDIR ?= $(DATADIR)/hsmcert/examples
+EXAMPLES  = conf/nginx/openssl-pkcs11.cnf conf/nginx/hsmcert-site.conf conf/plan.example
+# the renewal units, whichever conf/systemd holds; never enabled here
+# (systemctl enable --now hsmcert-renew.timer). Their hsmcert path is
+# rewritten to $(BINDIR).
+SYSTEMDUNITDIR ?= /lib/systemd/system
+UNITS     = $(wildcard conf/systemd/*.service conf/systemd/*.timer)
 
 install: $(BIN) $(MANPAGES) $(COMPLETION)
 	install -d $(DESTDIR)$(BINDIR) $(CONFDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -254,6 +266,15 @@ install: $(BIN) $(MANPAGES) $(COMPLETION)
 	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/hsmcert
 	install -m 0755 $(NGINX_HELPER) $(DESTDIR)$(LIBEXECDIR)/hsmcert-nginx-reload
 	install -m 0644 conf/hsmcert.conf.example $(CONFDIR)/hsmcert.conf.example
+	install -d $(DESTDIR)$(EXAMPLEDIR)
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(EXAMPLEDIR)/
+	@set -e; for u in $(UNITS); do \
+		install -d $(DESTDIR)$(SYSTEMDUNITDIR); \
+		echo "install -m 0644 $$u $(DESTDIR)$(SYSTEMDUNITDIR)/"; \
+		sed 's|/usr/\(local/\)\{0,1\}bin/hsmcert|$(BINDIR)/hsmcert|g' $$u \
+			>$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}; \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}; \
+	done
 	@if [ -e $(CONFDIR)/hsmcert.conf ] || [ -L $(CONFDIR)/hsmcert.conf ]; then \
 		echo "install: $(CONFDIR)/hsmcert.conf exists: kept"; \
 	else \
@@ -267,6 +288,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/hsmcert
 	rm -f $(DESTDIR)$(LIBEXECDIR)/hsmcert-nginx-reload
 	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
+	rm -f $(addprefix $(DESTDIR)$(EXAMPLEDIR)/,$(notdir $(EXAMPLES)))
+	rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DATADIR)/hsmcert 2>/dev/null || true
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
 	@if [ -f $(CONFDIR)/hsmcert.conf ] && [ ! -L $(CONFDIR)/hsmcert.conf ] && \
 	    [ -f $(CONFDIR)/hsmcert.conf.example ] && \
 	    cmp -s $(CONFDIR)/hsmcert.conf $(CONFDIR)/hsmcert.conf.example; then \
@@ -276,6 +300,26 @@ uninstall:
 	fi
 	rm -f $(CONFDIR)/hsmcert.conf.example
 	rmdir $(CONFDIR) 2>/dev/null || true
+
+# --- make deb: debian/ (debhelper 13) run on a copy of the tree (the files
+# git tracks or would track, as they are now) in build/deb/hsmcert-VERSION,
+# so the source tree gets no debian/.debhelper, debian/files or ../*.deb:
+# the .deb, .buildinfo and .changes land in build/deb/. Then lintian.
+# make check-deb installs it with dpkg (root only) and purges it again.
+DEBDIR = $(B)/deb
+deb:
+	@rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/hsmcert-$(VERSION)
+	@git ls-files -co --exclude-standard | while IFS= read -r f; do \
+		[ -f "$$f" ] && printf '%s\n' "$$f"; done | sort -u | \
+		tar -cf - --verbatim-files-from -T - | tar -xf - -C $(DEBDIR)/hsmcert-$(VERSION)
+	cd $(DEBDIR)/hsmcert-$(VERSION) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	@rm -rf $(DEBDIR)/hsmcert-$(VERSION)
+	@ls $(DEBDIR)/*.deb
+	lintian --fail-on error --info $(DEBDIR)/hsmcert_$(VERSION)_*.changes
+
+check-deb:
+	@tests/docs/check-deb.sh $(B)
 
 clean:
 	rm -rf build build-san

@@ -7,7 +7,8 @@ set -eu
 PKGS="build-essential pkg-config libssl-dev libp11-dev libp11-kit-dev p11-kit p11-kit-modules
 libjansson-dev libcmocka-dev softhsm2 opensc gnutls-bin openssl
 libengine-pkcs11-openssl valgrind python3 python3-minimal python3.11-minimal hyperfine clang nginx procps
-pebble libcurl4-openssl-dev curl lego uacme man-db groff-base systemd"
+pebble libcurl4-openssl-dev curl lego uacme man-db groff-base systemd
+debhelper dpkg-dev fakeroot lintian git"
 
 # `hsm/deps.sh docs`: also what docs/make-screenshot.sh runs (headless
 # Chromium renders the HTML report into docs/*.png); no test needs it

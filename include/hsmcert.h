@@ -165,6 +165,22 @@ HC_API size_t hc_ctx_warning_count(const hc_ctx *ctx);
 /** Warning i. borrowed: valid until hc_ctx_free(). */
 HC_API const char *hc_ctx_warning(const hc_ctx *ctx, size_t i);
 
+/** What the PKCS#11 module says of itself (C_GetInfo), as `pkcs11-tool -I`. */
+typedef struct hc_module_info {
+	char path[512];			/**< the module loaded (--module or config) */
+	char description[33];		/**< libraryDescription, padding removed */
+	char manufacturer[33];		/**< manufacturerID */
+	char library_version[8];	/**< libraryVersion, "2.6" */
+	char cryptoki_version[8];	/**< cryptokiVersion, "2.40" */
+} hc_module_info;
+
+/**
+ * Load the context's PKCS#11 module (no token, no login) and read
+ * C_GetInfo. info->path is set even on failure. Returns 0, or -1:
+ * HC_E_USAGE (the module cannot be loaded), HC_E_FAIL.
+ */
+HC_API int hc_ctx_module_info(hc_ctx *ctx, hc_module_info *info, hc_err *err);
+
 /* ------------------------------------------------------------------ */
 /* Entries: what list and show return                                   */
 

@@ -176,6 +176,13 @@ int cli_refuse(struct cli *g, const char *fmt, ...)
 hc_ctx *cli_ctx_new(struct cli *g, hc_err *err);
 
 /**
+ * hsmcert --version (version.c): hsmcert, OpenSSL, and what the PKCS#11
+ * module of --module or the configuration says of itself (C_GetInfo), or
+ * why it could not be loaded. Returns 0 either way.
+ */
+int cli_version(int argc, char **argv);
+
+/**
  * Print the collected warnings and the error, if any, free the context
  * and what cli_parse kept, and return the exit status.
  */

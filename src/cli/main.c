@@ -154,10 +154,7 @@ main(int argc, char **argv)
 	if (cmdpos < 0) {
 		for (i = 1; i < argc; i++) {
 			if (strcmp(argv[i], "--version") == 0) {
-				printf("hsmcert %s\n", HC_VERSION);
-				/* the OpenSSL it runs with, as OpenSSL names it */
-				printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
-				exit(0);
+				exit(cli_version(argc, argv));
 			}
 			if (strcmp(argv[i], "--dump-options") == 0)
 				exit(dump_options());

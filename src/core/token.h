@@ -97,6 +97,14 @@ int hc_token_open(const char *module, const char *selector,
  */
 const char *hc_token_open_problem(const struct hc_token *t, int *attempts);
 
+/**
+ * Load the module at path, C_Initialize it and read C_GetInfo into info
+ * (path is not touched), then C_Finalize; no slot, session or login. Returns
+ * 0, or -1: HC_E_USAGE (cannot be loaded, not a PKCS#11 module), HC_E_FAIL.
+ */
+int hc_token_module_info(const char *module, hc_module_info *info,
+			 hc_err *err);
+
 /** Close sessions, unload the module. NULL-safe. */
 void hc_token_free(struct hc_token *t);
 

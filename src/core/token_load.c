@@ -259,6 +259,45 @@ out:
 	return ret;
 }
 
+int
+hc_token_module_info(const char *module, hc_module_info *info, hc_err *err)
+{
+	struct hc_token t;
+	CK_INFO ci;
+	CK_RV rv;
+	int n;
+
+	if (module == NULL || *module == '\0')
+		return hc_err_set(err, HC_E_USAGE,
+				  "no PKCS#11 module configured ([token] module or --module)");
+	memset(&t, 0, sizeof(t));
+	t.dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+	if (t.dl == NULL)
+		return hc_err_set(err, HC_E_USAGE,
+				  "cannot load PKCS#11 module %s: %s", module,
+				  dlerror());
+	if (load_function_list(&t, module, err) != 0)
+		return -1;
+	rv = t.f->C_GetInfo(&ci);
+	if (t.initialized)
+		t.f->C_Finalize(NULL);
+	if (rv != CKR_OK)
+		return hc_err_ckr(err, HC_E_FAIL, rv,
+				  "C_GetInfo of %s failed", module);
+	padded_copy(info->description, sizeof(info->description),
+		    ci.libraryDescription, sizeof(ci.libraryDescription));
+	padded_copy(info->manufacturer, sizeof(info->manufacturer),
+		    ci.manufacturerID, sizeof(ci.manufacturerID));
+	n = snprintf(info->library_version, sizeof(info->library_version),
+		     "%u.%u", ci.libraryVersion.major, ci.libraryVersion.minor);
+	n = snprintf(info->cryptoki_version, sizeof(info->cryptoki_version),
+		     "%u.%u", ci.cryptokiVersion.major,
+		     ci.cryptokiVersion.minor);
+	(void)n;
+	/* not dlclose'd, as hc_token_free explains */
+	return 0;
+}
+
 void
 hc_token_free(struct hc_token *t)
 {

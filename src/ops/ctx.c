@@ -62,6 +62,22 @@ fail:
 	return NULL;
 }
 
+int
+hc_ctx_module_info(hc_ctx *ctx, hc_module_info *info, hc_err *err)
+{
+	int n;
+
+	memset(info, 0, sizeof(*info));
+	n = snprintf(info->path, sizeof(info->path), "%s",
+		     ctx->module != NULL ? ctx->module : "");
+	(void)n;
+	/* as hc_ctx_token: SoftHSM2's C_Initialize reads SOFTHSM2_CONF */
+	if (ctx->cfg.softhsm2_conf != NULL && getenv("SOFTHSM2_CONF") == NULL &&
+	    setenv("SOFTHSM2_CONF", ctx->cfg.softhsm2_conf, 1) != 0)
+		return hc_err_set(err, HC_E_FAIL, "cannot set SOFTHSM2_CONF");
+	return hc_token_module_info(ctx->module, info, err);
+}
+
 void
 hc_ctx_free(hc_ctx *ctx)
 {

@@ -2,9 +2,11 @@
 # tests/docs/check-install.sh BUILD - make install into a temporary
 # DESTDIR, twice (the second keeps the configuration an administrator
 # changed), then make uninstall; lists what each step leaves.
-#  - install puts the binary, hsmcert.1.gz and hsmcert.conf.5.gz (gzip -9n,
-#    man -l reads them), the completion, the nginx helper, the example and
-#    hsmcert.conf (a copy of the example);
+#  - install puts exactly the expected files: the binary, hsmcert.1.gz and
+#    hsmcert.conf.5.gz (gzip -9n, man -l reads them), the completion, the
+#    nginx helper, the examples (nginx site, OpenSSL engine configuration,
+#    a plan), the systemd units that conf/systemd holds (ExecStart pointing
+#    at the installed binary), the example and hsmcert.conf (a copy of it);
 #  - a second install never overwrites hsmcert.conf;
 #  - uninstall removes all of it but an hsmcert.conf that differs from the
 #    example; with an unchanged one nothing at all remains.
@@ -24,16 +26,36 @@ files() { (cd "$D" 2>/dev/null && find . ! -type d | sort); }
 
 $M install >"$T/log1" 2>&1 || { fail "make install:"; cat "$T/log1"; }
 echo "# after make install:"; files | sed 's/^/#   /'
-cat >"$T/want" <<'W'
+{
+	cat <<'W'
 ./etc/hsmcert/hsmcert.conf
 ./etc/hsmcert/hsmcert.conf.example
 ./usr/local/bin/hsmcert
 ./usr/local/lib/hsmcert/hsmcert-nginx-reload
 ./usr/local/share/bash-completion/completions/hsmcert
+./usr/local/share/hsmcert/examples/hsmcert-site.conf
+./usr/local/share/hsmcert/examples/openssl-pkcs11.cnf
+./usr/local/share/hsmcert/examples/plan.example
 ./usr/local/share/man/man1/hsmcert.1.gz
 ./usr/local/share/man/man5/hsmcert.conf.5.gz
 W
-files | diff "$T/want" - >"$T/d" && ok "install: the 7 files" || { fail "install put:"; cat "$T/d"; }
+	# the systemd units of conf/systemd, whichever exist
+	for u in conf/systemd/*.service conf/systemd/*.timer; do
+		[ -f "$u" ] && echo "./lib/systemd/system/${u##*/}"
+	done
+} | sort >"$T/want"
+files | diff "$T/want" - >"$T/d" && ok "install: the $(wc -l <"$T/want") files expected" || { fail "install put (< expected, > installed):"; cat "$T/d"; }
+for u in "$D"/lib/systemd/system/*; do
+	[ -f "$u" ] || continue
+	if grep -q '^ExecStart=' "$u" && ! grep -q '^ExecStart=/usr/local/bin/hsmcert ' "$u"; then
+		fail "${u##*/}: ExecStart does not run the installed /usr/local/bin/hsmcert: $(grep '^ExecStart=' "$u")"
+	else
+		ok "${u##*/} installed, $(grep '^ExecStart=' "$u" || echo 'no ExecStart'), mode $(stat -c %a "$u")"
+	fi
+done
+[ "$(stat -c %a "$D/usr/local/lib/hsmcert/hsmcert-nginx-reload")" = 755 ] &&
+	[ "$(stat -c %a "$D/usr/local/share/hsmcert/examples/openssl-pkcs11.cnf")" = 644 ] &&
+	ok "the nginx helper is executable, the examples are 0644" || fail "modes of the nginx helper or examples"
 cmp -s "$D/etc/hsmcert/hsmcert.conf" conf/hsmcert.conf.example && ok "hsmcert.conf is the example" || fail "hsmcert.conf is not the example"
 v=$("$D/usr/local/bin/hsmcert" --version)
 echo "$v" | sed 's/^/#   /'
@@ -63,6 +85,10 @@ $M install >/dev/null 2>&1 && $M uninstall >/dev/null 2>&1
 left=$(cd "$D" && find . -mindepth 1 ! -type d)
 [ -z "$left" ] && ok "install + uninstall with the example configuration: no file remains" ||
 	fail "left: $left"
+# and no directory of hsmcert's own (shared ones such as bin/ and man1/ stay)
+left=$(cd "$D" && find . -mindepth 1 -type d -name '*hsmcert*')
+[ -z "$left" ] && ok "no hsmcert directory remains (etc/hsmcert, lib/hsmcert, share/hsmcert)" ||
+	fail "directories left: $left"
 
 echo "docs-install: $fails failed"
 [ "$fails" -eq 0 ]

@@ -98,8 +98,7 @@ for line in open(sys.argv[2]):
     opts.setdefault(f[0], set()).add(f[1])
     takes[(f[0], f[1])] = f[2] != ""
 glob = opts["*"] | {"--version", "--dump-options"}
-# SPEC section 9 options being built (renew --due): documented ahead
-pending = {"renew": {"--due", "--dry-run"}}
+pending = {}
 cmds = set(opts) - {"*"}
 bad = 0
 nlines = 0

@@ -69,9 +69,8 @@ fi
 # every --option named anywhere in the page is one of the dump
 cut -f2 "$T/dump-opts" | sort -u >"$T/all-opts"
 sed 's/\\-/-/g' "$M1" | grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u >"$T/named"
-# besides hsmcert's own: systemctl's --now (FILES, the timer), and renew
-# --due of SPEC 9, named in FILES while its option table is being built
-extra=$(comm -13 "$T/all-opts" "$T/named" | grep -vx -- '--version\|--dump-options\|--now\|--due')
+# besides hsmcert's own: systemctl's --now (FILES, the timer)
+extra=$(comm -13 "$T/all-opts" "$T/named" | grep -vx -- '--version\|--dump-options\|--now')
 if [ -z "$extra" ]; then ok "hsmcert.1 names no option the dump lacks"
 else fail "hsmcert.1 names options that no command has: $extra"; fi
 
@@ -93,16 +92,6 @@ awk '
 	/^\.TP/ { tag = 1; next }
 	tag { tag = 0; if (s != "" && $1 == ".B") print s " " $2 }
 ' "$M5" | sort >"$T/man-keys"
-# keys of SPEC section 9 documented while the parser's table gains them
-# (the renewal work): page-only is fine for these, and said
-PENDING="service_NAME check
-service_NAME check-name"
-echo "$PENDING" | while read -r k; do
-	grep -qx "$k" "$T/src-keys" && echo "# note: '$k' is in the parser now: drop it from PENDING in $0"
-done
-echo "$PENDING" | sort | comm -23 - "$T/src-keys" >"$T/pending"
-sort -u "$T/src-keys" "$T/pending" -o "$T/src-keys"
-[ -s "$T/pending" ] && echo "# documented ahead of the parser (SPEC 9):" $(tr '\n' ' ' <"$T/pending")
 if [ -s "$T/src-keys" ] && diff "$T/src-keys" "$T/man-keys" >"$T/d"; then
 	ok "hsmcert.conf.5: the $(wc -l <"$T/src-keys") keys of the parser"
 else

@@ -90,15 +90,17 @@ plan_of(hc_ctx *ctx, struct hc_store *s, struct hc_store_item *it,
 	p->by_kind = HC_KIND_ORPHAN;
 	for (k = 0; p->by[0] != '\0' && k < s->nitems; k++) {
 		const struct hc_store_item *n = &s->items[k];
-		time_t nna = 0;
+		time_t nnb = 0, nna = 0;
 
 		if (strcmp(n->ident, p->by) != 0)
 			continue;
-		/* a renewal certificate must outlive the old one: a link to
-		 * an older or equal certificate supersedes nothing */
+		/* a renewal certificate is not older than the old one (made
+		 * in the same second it has the same dates): a link to an
+		 * older certificate supersedes nothing */
 		if (n->kind == HC_KIND_CERT &&
-		    (hc_x509_time(X509_get0_notAfter(n->x509), &nna) != 0 ||
-		     nna <= ta))
+		    (hc_x509_time(X509_get0_notBefore(n->x509), &nnb) != 0 ||
+		     hc_x509_time(X509_get0_notAfter(n->x509), &nna) != 0 ||
+		     nnb < tb || nna < ta))
 			continue;
 		if (n->kind == HC_KIND_CERT || n->kind == HC_KIND_REQUEST)
 			p->by_kind = n->kind;

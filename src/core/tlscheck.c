@@ -387,6 +387,7 @@ hc_tlscheck_wait(const char *target, const char *sni, const char *expect,
 	long deadline = now_ms() + secs * 1000L, t0;
 	hc_err last = { 0 };
 	char seen[41];
+	int good = 0;
 
 	served[0] = '\0';
 	for (;;) {
@@ -397,15 +398,29 @@ hc_tlscheck_wait(const char *target, const char *sni, const char *expect,
 		if (hc_tlscheck_probe(target, sni, deadline - t0, seen,
 				      &last) == 0) {
 			memcpy(served, seen, sizeof(seen));
-			if (strcmp(seen, expect) == 0)
+			/*
+			 * A graceful reload (nginx, Postfix) leaves the old
+			 * workers accepting for a moment after the first new
+			 * one answers: the new leaf must be served on
+			 * HC_TLSCHECK_CONFIRM handshakes in a row.
+			 */
+			good = strcmp(seen, expect) == 0 ? good + 1 : 0;
+			if (good >= HC_TLSCHECK_CONFIRM)
 				return 0;
 		} else if (last.code == HC_E_USAGE) {
 			return hc_err_set(err, last.code, "%s", last.msg);
+		} else {
+			good = 0;
 		}
-		if (t0 + HC_TLSCHECK_INTERVAL_MS >= deadline)
+		if (t0 + (good ? HC_TLSCHECK_CONFIRM_MS :
+			  HC_TLSCHECK_INTERVAL_MS) >= deadline)
 			break;
-		sleep_until(t0 + HC_TLSCHECK_INTERVAL_MS);
+		sleep_until(t0 + (good ? HC_TLSCHECK_CONFIRM_MS :
+				  HC_TLSCHECK_INTERVAL_MS));
 	}
+	/* the time ran out while confirming: the last answers were right */
+	if (good > 0)
+		return 0;
 	if (last.code != HC_OK)
 		return hc_err_set(err, HC_E_FAIL, "%.440s (tried for %d s)",
 				  last.msg, secs);

@@ -19,6 +19,9 @@
 
 /** Between two tries, in milliseconds. */
 #define HC_TLSCHECK_INTERVAL_MS 500
+/** handshakes in a row that must see the new leaf, this far apart */
+#define HC_TLSCHECK_CONFIRM 3
+#define HC_TLSCHECK_CONFIRM_MS 150
 
 /** HOST:PORT split: host without brackets, port as digits. */
 struct hc_tls_target {
@@ -81,7 +84,9 @@ int hc_tlscheck_probe(const char *target, const char *sni, long timeout_ms,
 /**
  * Try every HC_TLSCHECK_INTERVAL_MS for up to hc_tlscheck_timeout()
  * seconds until target serves the certificate whose thumbprint is expect
- * (a reload may land after its command returned). Returns 0 when it does.
+ * (a reload may land after its command returned) on HC_TLSCHECK_CONFIRM
+ * handshakes in a row (a graceful reload's old workers may still accept
+ * for a moment). Returns 0 when it does.
  * Else -1 with HC_E_FAIL naming the last answer: "HOST:PORT serves OTHER,
  * not EXPECT (after N s)", or the error of the last try followed by
  * "(after N s)". served gets the last thumbprint seen ("" when none).

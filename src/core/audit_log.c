@@ -12,36 +12,21 @@
 #include "core/audit.h"
 #include "core/audit_int.h"
 #include "core/error.h"
+#include "core/fileio.h"
 
 /* ------------------------------------------------------------------ */
 /* The log file: never through a link, always a regular file            */
 
+/* the directories above the log, made as fileio makes state directories */
 static int
 mkparent(const char *path, hc_err *err)
 {
-	char *copy = strdup(path), *dir, *s;
-	int ret = -1;
+	char *copy = strdup(path);
+	int ret;
 
 	if (copy == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	dir = dirname(copy);
-	for (s = dir + 1; ; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			hc_err_set(err, HC_E_FAIL, "cannot create %s: %s", dir,
-				   strerror(errno));
-			goto out;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	ret = 0;
-out:
+	ret = hc_mkdirs(dirname(copy), err);
 	free(copy);
 	return ret;
 }

@@ -544,23 +544,3 @@ out:
 	ERR_clear_error();
 	return ret;
 }
-
-int
-hc_file_read(const char *path, unsigned char **buf, size_t *len, hc_err *err)
-{
-	int e;
-
-	if (path == NULL || buf == NULL || len == NULL)
-		return hc_err_set(err, HC_E_FAIL,
-				  "internal: hc_file_read argument is NULL");
-	e = hc_file_load(path, HC_BUNDLE_MAX_SIZE, buf, len);
-	if (e == EFBIG)
-		return hc_err_set(err, HC_E_USAGE, "%s is larger than 16 MiB",
-				  path);
-	if (e == ENOMEM)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	if (e != 0)
-		return hc_err_set(err, HC_E_USAGE, "cannot read %s: %s", path,
-				  strerror(e));
-	return 0;
-}

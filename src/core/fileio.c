@@ -357,9 +357,8 @@ hc_file_restore(const char *path, const void *data, size_t len,
 /* ------------------------------------------------------------------ */
 /* State files                                                          */
 
-/* mkdir -p, 0700 for what hsmcert makes */
-static int
-mkdirs(const char *path, hc_err *err)
+int
+hc_mkdirs(const char *path, hc_err *err)
 {
 	char *p = strdup(path), *s;
 	int ret = -1;
@@ -405,7 +404,7 @@ hc_state_dir_open(const char *dir, unsigned flags, int *dirfd, hc_err *err)
 	struct stat st;
 	int fd, e;
 
-	if ((flags & HC_STATE_CREATE) && mkdirs(dir, err) != 0)
+	if ((flags & HC_STATE_CREATE) && hc_mkdirs(dir, err) != 0)
 		return -1;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 		  ((flags & HC_STATE_FOLLOW) ? 0 : O_NOFOLLOW));

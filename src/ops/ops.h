@@ -218,9 +218,6 @@ int hc_store_open(hc_ctx *ctx, struct hc_token *tok, const char *arg,
 int hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s,
 		  hc_err *err);
 
-/** mkdir -p, mode 0700. */
-int hc_mkdirs(const char *path, hc_err *err);
-
 /** SPEC section 1 KeyProvenance of a private key object. */
 const char *hc_key_provenance(const struct hc_tobj *k);
 

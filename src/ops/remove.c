@@ -18,19 +18,6 @@
 #include "core/x509.h"
 #include "ops/ops.h"
 
-/* mkdir -p with mode 0700 for what hsmcert creates. */
-int
-hc_mkdirs(const char *path, hc_err *err)
-{
-	int fd = -1;
-
-	if (hc_state_dir_open(path, HC_STATE_CREATE | HC_STATE_FOLLOW, &fd,
-			      err) != 0)
-		return -1;
-	close(fd);
-	return 0;
-}
-
 static void
 who(char *user, size_t ulen)
 {

@@ -32,7 +32,9 @@ hc_acme_open(const char *url, const char *ca_file, struct hc_acme **out,
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return hc_err_set(err, HC_E_FAIL, "libcurl cannot start");
 	a = calloc(1, sizeof(*a));
-	if (a == NULL || (a->c = curl_easy_init()) == NULL) {
+	if (a != NULL)
+		a->c = curl_easy_init();
+	if (a == NULL || a->c == NULL) {
 		free(a);
 		curl_global_cleanup();
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
@@ -410,7 +412,9 @@ hc_acme_order(struct hc_acme *a, const struct hc_acme_order_req *req,
 		goto oom;
 	if (hc_acme_jws_post_json(a, a->new_order, payload, 0, &r, &o, err) != 0)
 		goto out;
-	if (r.location == NULL || (ourl = strdup(r.location)) == NULL) {
+	if (r.location != NULL)
+		ourl = strdup(r.location);
+	if (ourl == NULL) {
 		hc_err_set(err, HC_E_FAIL, "ACME newOrder gave no order URL");
 		goto out;
 	}

@@ -57,7 +57,9 @@ eab_jws(struct hc_acme *a, const char *eab_kid, const unsigned char *hmac,
 	unsigned int mlen = sizeof(mac);
 	size_t n;
 
-	if (ph == NULL || (prot = json_dumps(ph, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+	if (ph != NULL)
+		prot = json_dumps(ph, JSON_COMPACT | JSON_SORT_KEYS);
+	if (prot == NULL)
 		goto oom;
 	pb = hc_b64url((const unsigned char *)prot, strlen(prot));
 	yb = hc_b64url((const unsigned char *)a->jwk, strlen(a->jwk));

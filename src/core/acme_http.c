@@ -295,8 +295,11 @@ hc_acme_webroot_put(struct hc_acme_webroot *w, const char *root,
 	int fd = -1, ret = -1;
 	ssize_t wr;
 
-	if (w->root == NULL && (w->root = strdup(root)) == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (w->root == NULL) {
+		w->root = strdup(root);
+		if (w->root == NULL)
+			return hc_err_set(err, HC_E_FAIL, "out of memory");
+	}
 	wk = join3(root, "/", ".well-known");
 	ac = join3(root, "/", ".well-known/acme-challenge");
 	f = ac != NULL ? join3(ac, "/", token) : NULL;
@@ -349,11 +352,14 @@ hc_acme_webroot_clean(struct hc_acme_webroot *w)
 	}
 	free(w->files);
 	if (w->root != NULL) {
-		if (w->made_ac && (p = join3(w->root, "/", ".well-known/acme-challenge")) != NULL) {
+		p = w->made_ac ? join3(w->root, "/",
+				       ".well-known/acme-challenge") : NULL;
+		if (p != NULL) {
 			rmdir(p);
 			free(p);
 		}
-		if (w->made_wk && (p = join3(w->root, "/", ".well-known")) != NULL) {
+		p = w->made_wk ? join3(w->root, "/", ".well-known") : NULL;
+		if (p != NULL) {
 			rmdir(p);
 			free(p);
 		}

@@ -112,7 +112,9 @@ hc_acme_set_key(struct hc_acme *a, EVP_PKEY *key, const char *kid,
 
 	len = i2d_PUBKEY(key, &der);
 	p = der;
-	if (len <= 0 || (pub = d2i_PUBKEY(NULL, &p, len)) == NULL) {
+	if (len > 0)
+		pub = d2i_PUBKEY(NULL, &p, len);
+	if (pub == NULL) {
 		hc_err_set(err, HC_E_FAIL, "the account key's public half cannot be read");
 		goto out;
 	}

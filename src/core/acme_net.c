@@ -75,16 +75,26 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 	char *v;
 
-	if ((v = header_value(p, n, "Replay-Nonce")) != NULL) {
+	v = header_value(p, n, "Replay-Nonce");
+	if (v != NULL) {
 		free(r->nonce);
 		r->nonce = v;
-	} else if ((v = header_value(p, n, "Location")) != NULL) {
+		return n;
+	}
+	v = header_value(p, n, "Location");
+	if (v != NULL) {
 		free(r->location);
 		r->location = v;
-	} else if ((v = header_value(p, n, "Content-Type")) != NULL) {
+		return n;
+	}
+	v = header_value(p, n, "Content-Type");
+	if (v != NULL) {
 		free(r->ctype);
 		r->ctype = v;
-	} else if ((v = header_value(p, n, "Retry-After")) != NULL) {
+		return n;
+	}
+	v = header_value(p, n, "Retry-After");
+	if (v != NULL) {
 		char *end;
 		long s = strtol(v, &end, 10);
 

@@ -120,8 +120,8 @@ hc_audit_parse_line(const char *line, size_t len, hc_audit_record *out,
 		hc_err_set(err, HC_E_VERIFY, "it is not a JSON object");
 		goto out;
 	}
-	if (!json_is_integer(json_object_get(o, "seq")) ||
-	    (seq = json_integer_value(json_object_get(o, "seq"))) < 1 ||
+	seq = json_integer_value(json_object_get(o, "seq"));	/* 0: none */
+	if (!json_is_integer(json_object_get(o, "seq")) || seq < 1 ||
 	    !json_is_string(json_object_get(o, "prev")) ||
 	    strlen(json_string_value(json_object_get(o, "prev"))) != 64 ||
 	    !json_is_string(json_object_get(o, "time")) ||

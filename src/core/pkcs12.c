@@ -43,7 +43,9 @@ hc_pkcs12_make(EVP_PKEY *key, X509 *leaf, STACK_OF(X509) *chain,
 		goto out;
 	}
 	n = i2d_PKCS12(p12, NULL);
-	if (n <= 0 || (buf = OPENSSL_malloc((size_t)n)) == NULL) {
+	if (n > 0)
+		buf = OPENSSL_malloc((size_t)n);
+	if (buf == NULL) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot encode the PKCS#12");
 		goto out;
 	}

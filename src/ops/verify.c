@@ -71,7 +71,7 @@ pairing(struct hc_token *tok, struct hc_store_item *it, X509 *x, char *why,
 	EVP_PKEY *signer;
 	EVP_MD_CTX *md = NULL;
 	hc_err e = { 0 };
-	int ok = 0, n;
+	int ok = 0, n, signed_ok;
 
 	signer = hc_token_get_signer(tok, it->id, it->id_len, &e);
 	if (signer == NULL) {
@@ -80,11 +80,18 @@ pairing(struct hc_token *tok, struct hc_store_item *it, X509 *x, char *why,
 		return 0;
 	}
 	md = EVP_MD_CTX_new();
-	if (RAND_bytes(nonce, sizeof(nonce)) != 1 || md == NULL ||
-	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, signer) != 1 ||
-	    EVP_DigestSign(md, NULL, &siglen, nonce, sizeof(nonce)) != 1 ||
-	    (sig = OPENSSL_malloc(siglen)) == NULL ||
-	    EVP_DigestSign(md, sig, &siglen, nonce, sizeof(nonce)) != 1) {
+	signed_ok = RAND_bytes(nonce, sizeof(nonce)) == 1 && md != NULL &&
+		    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL,
+				       signer) == 1 &&
+		    EVP_DigestSign(md, NULL, &siglen, nonce,
+				   sizeof(nonce)) == 1;
+	if (signed_ok) {
+		sig = OPENSSL_malloc(siglen);
+		signed_ok = sig != NULL &&
+			    EVP_DigestSign(md, sig, &siglen, nonce,
+					   sizeof(nonce)) == 1;
+	}
+	if (!signed_ok) {
 		char nbuf[32];
 		unsigned long rv = hc_token_take_sign_rv(tok);
 

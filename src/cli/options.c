@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/range.h"
 
 static int
 set_format(void *target, const char *arg)
@@ -107,10 +108,11 @@ unknown_option(const char *cmd, const struct cli_opt *globals,
 		}
 	if (matches > 0)
 		return cli_usage_error(cmd, "unknown option '%.*s' (options are not abbreviated: %s%s?)",
-				       (int)len, arg,
+				       hc_range_clamp_int(len), arg,
 				       matches == 1 ? "did you mean " : "one of ",
 				       hint);
-	return cli_usage_error(cmd, "unknown option '%.*s'", (int)len, arg);
+	return cli_usage_error(cmd, "unknown option '%.*s'",
+			       hc_range_clamp_int(len), arg);
 }
 
 /*
@@ -274,7 +276,7 @@ synopsis_word(FILE *f, const char *w, size_t indent, size_t *col)
 	size_t len = strlen(w);
 
 	if (*col + 1 + len > 79 && *col > indent) {
-		fprintf(f, "\n%*s", (int)indent, "");
+		fprintf(f, "\n%*s", hc_range_clamp_int(indent), "");
 		*col = indent;
 	}
 	fprintf(f, " %s", w);

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "core/range.h"
 #include "core/secret.h"
 
 /* the longest secret and "\r\n": a line not ended within this is too long */
@@ -183,7 +184,7 @@ prompt_confirm(void *arg, const char *question, hc_err *err)
 
 	(void)arg;
 	if (!isatty(STDIN_FILENO)) {
-		int qlen = (int)strcspn(question, "\n");
+		int qlen = hc_range_clamp_int(strcspn(question, "\n"));
 
 		return set_err(err, HC_E_CANCEL,
 			       "confirmation needed and there is no terminal (%.*s); nothing changed: pass --yes to answer yes",

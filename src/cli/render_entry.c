@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "core/range.h"
 
 /* Exchange's flag string: I P U W S, '.' where not bound, '+' for custom. */
 static void
@@ -242,10 +243,10 @@ print_table(const hc_entry_list *l)
 			w = s;
 	}
 	printf("%-40s  %-8s  %-*s  %-20s  %-*s%s\n", "Thumbprint", "Services",
-	       (int)w, "Subject", "NotAfter", sw, "Status",
+	       hc_range_clamp_int(w), "Subject", "NotAfter", sw, "Status",
 	       hosts ? "  Hosts" : "");
 	printf("%-40s  %-8s  %-*s  %-20s  %-*s%s\n", "----------", "--------",
-	       (int)w, "-------", "--------", sw, "------",
+	       hc_range_clamp_int(w), "-------", "--------", sw, "------",
 	       hosts ? "  -----" : "");
 	for (i = 0; i < l->n; i++) {
 		const hc_entry *e = &l->v[i];

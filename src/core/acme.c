@@ -152,7 +152,7 @@ now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 /* how long to wait before the next poll: Retry-After, else backing off */

@@ -14,6 +14,7 @@
 
 #include "core/acme_int.h"
 #include "core/error.h"
+#include "core/range.h"
 #include "core/secret.h"
 
 void
@@ -56,6 +57,7 @@ eab_jws(struct hc_acme *a, const char *eab_kid, const unsigned char *hmac,
 	unsigned char mac[32];
 	unsigned int mlen = sizeof(mac);
 	size_t n;
+	int hlen;
 
 	if (ph != NULL)
 		prot = json_dumps(ph, JSON_COMPACT | JSON_SORT_KEYS);
@@ -70,7 +72,9 @@ eab_jws(struct hc_acme *a, const char *eab_kid, const unsigned char *hmac,
 	if (input == NULL)
 		goto oom;
 	snprintf(input, n, "%s.%s", pb, yb);
-	if (HMAC(EVP_sha256(), hmac, (int)hmac_len, (unsigned char *)input,
+	if (hc_range_int(hmac_len, &hlen, err) != 0)
+		goto out;
+	if (HMAC(EVP_sha256(), hmac, hlen, (unsigned char *)input,
 		 strlen(input), mac, &mlen) == NULL) {
 		hc_err_set(err, HC_E_FAIL, "HMAC-SHA256 for the external account binding failed");
 		goto out;

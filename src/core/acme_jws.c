@@ -23,6 +23,7 @@
 
 #include "core/acme_int.h"
 #include "core/error.h"
+#include "core/range.h"
 
 char *
 hc_b64url(const unsigned char *buf, size_t len)
@@ -35,7 +36,8 @@ hc_b64url(const unsigned char *buf, size_t len)
 	s = malloc(cap);
 	if (s == NULL)
 		return NULL;
-	n = (size_t)EVP_EncodeBlock((unsigned char *)s, buf, (int)len);
+	n = (size_t)EVP_EncodeBlock((unsigned char *)s, buf,
+				    hc_range_clamp_int(len));
 	while (n > 0 && s[n - 1] == '=')
 		n--;
 	s[n] = '\0';
@@ -54,7 +56,7 @@ hc_b64url_decode(const char *s, unsigned char **out, size_t *len)
 	size_t n = 0, i, cap = strlen(s) + 4;
 	char *t = malloc(cap);
 	unsigned char *buf = NULL;
-	int dl;
+	int dl, tl;
 
 	*out = NULL;
 	*len = 0;
@@ -81,7 +83,9 @@ hc_b64url_decode(const char *s, unsigned char **out, size_t *len)
 	buf = malloc(n / 4 * 3 + 1);
 	if (buf == NULL)
 		goto bad;
-	dl = EVP_DecodeBlock(buf, (unsigned char *)t, (int)n);
+	if (hc_range_int(n, &tl, NULL) != 0)
+		goto bad;
+	dl = EVP_DecodeBlock(buf, (unsigned char *)t, tl);
 	if (dl < 0)
 		goto bad;
 	/* EVP_DecodeBlock counts the padding as zero bytes */
@@ -178,7 +182,7 @@ es256(struct hc_acme *a, const char *in, unsigned char sig[64], hc_err *err)
 		goto out;
 	}
 	a->sigs++;
-	es = d2i_ECDSA_SIG(NULL, &p, (long)dlen);
+	es = d2i_ECDSA_SIG(NULL, &p, hc_range_clamp_long(dlen));
 	if (es == NULL) {
 		hc_err_set(err, HC_E_FAIL, "the token's ECDSA signature does not parse");
 		goto out;

@@ -16,6 +16,7 @@
 
 #include "core/acme_int.h"
 #include "core/error.h"
+#include "core/range.h"
 
 #define ACME_BODY_MAX (1024 * 1024)
 
@@ -135,7 +136,8 @@ hc_acme_net_http(struct hc_acme *a, const char *method, const char *url,
 		curl_easy_setopt(a->c, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(method, "POST") == 0) {
 		curl_easy_setopt(a->c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(a->c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		curl_easy_setopt(a->c, CURLOPT_POSTFIELDSIZE,
+				 hc_range_clamp_long(strlen(body)));
 		nh = curl_slist_append(h, "Content-Type: application/jose+json");
 		if (nh == NULL)
 			goto oom;

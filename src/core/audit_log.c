@@ -13,6 +13,7 @@
 #include "core/audit_int.h"
 #include "core/error.h"
 #include "core/fileio.h"
+#include "core/range.h"
 
 /* ------------------------------------------------------------------ */
 /* The log file: never through a link, always a regular file            */
@@ -203,7 +204,9 @@ last_line(int fd, const char *path, unsigned long long *seq, char hash[65],
 			;
 		if (nl < buf)
 			nl = NULL;
-		*partial = (long)(nl != NULL ? len - (size_t)(nl - buf) - 1 : len);
+		*partial = hc_range_clamp_long(nl != NULL ?
+					       len - (size_t)(nl - buf) - 1 :
+					       len);
 		if (nl == NULL) {
 			if (start == 0) {
 				ret = 0;	/* nothing complete in the file */

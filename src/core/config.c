@@ -18,6 +18,7 @@
 
 #include "core/config_int.h"
 #include "core/fileio.h"
+#include "core/range.h"
 #include "core/secret.h"
 
 #define CONFIG_MAX_SIZE ((size_t)1024 * 1024)
@@ -199,7 +200,8 @@ hc_config_list(struct cfg_parser *ps, const char *value,
 		comma = strchr(item, ',');
 		n = comma != NULL ? (size_t)(comma - item) : strlen(item);
 		trim_span(&item, &n);
-		if (n > 0 && hc_strlist_pushf(&l, &ps->err, "%.*s", (int)n,
+		if (n > 0 && hc_strlist_pushf(&l, &ps->err, "%.*s",
+					      hc_range_clamp_int(n),
 					      item) != 0) {
 			hc_strlist_release(&l);
 			return hc_config_fail_set(ps);
@@ -344,7 +346,8 @@ cfg_section(struct cfg_parser *ps, const char *raw, size_t n)
 		trim_span(&name, &nlen);
 		return hc_config_service_begin(ps, name, nlen);
 	}
-	return hc_config_fail(ps, HC_E_USAGE, "unknown section [%.*s]", (int)n,
+	return hc_config_fail(ps, HC_E_USAGE, "unknown section [%.*s]",
+			      hc_range_clamp_int(n),
 			      raw);
 }
 

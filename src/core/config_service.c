@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/config_int.h"
+#include "core/range.h"
 
 static int
 service_name_ok(const char *s, size_t n)
@@ -33,7 +34,8 @@ hc_config_service_begin(struct cfg_parser *ps, const char *name, size_t n)
 	if (!service_name_ok(name, n))
 		return hc_config_fail(ps, HC_E_USAGE,
 				      "invalid service name '%.*s': use 1 to %d of a-z, 0-9, '_' and '-'",
-				      (int)n, name, HC_SERVICE_NAME_MAX);
+				      hc_range_clamp_int(n), name,
+				      HC_SERVICE_NAME_MAX);
 	/* SPEC: iis is another name for https */
 	if (hc_config_span_eq(name, n, "iis")) {
 		name = "https";

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/pkcs12.h"
+#include "core/range.h"
 #include "core/secret.h"
 
 #define PFX_ITER 10000
@@ -82,7 +83,7 @@ hc_pkcs12_open(const unsigned char *der, size_t len, const char *origin,
 		hc_err_set(err, HC_E_USAGE, "%s is too large", origin);
 		return -1;
 	}
-	p12 = d2i_PKCS12(NULL, &p, (long)len);
+	p12 = d2i_PKCS12(NULL, &p, hc_range_clamp_long(len));
 	if (p12 == NULL) {
 		hc_err_ossl(err, HC_E_USAGE, "%s is not a PKCS#12 file", origin);
 		goto out;

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/policy.h"
+#include "core/range.h"
 #include "core/util.h"
 
 #define POLICY_DEFAULT_DAYS 1825
@@ -64,7 +65,7 @@ hc_keyspec_parse(const char *s, struct hc_keyspec *out, hc_err *err)
 					  "invalid key '%s': RSA bits must be %d to %d",
 					  s, HC_RSA_BITS_MIN, HC_RSA_BITS_MAX);
 		out->kind = HC_KEY_RSA;
-		out->bits = (int)bits;
+		out->bits = hc_range_clamp_int_long(bits);
 		return 0;
 	}
 	rest = skip_prefix_ci(s, "ec:");
@@ -253,7 +254,7 @@ hc_policy_set(struct hc_policy *p, const char *key, const char *value,
 		if (hc_parse_long(value, HC_RSA_BITS_MIN, HC_RSA_BITS_MAX, name,
 				  &v, err) != 0)
 			return -1;
-		p->min_rsa_bits = (int)v;
+		p->min_rsa_bits = hc_range_clamp_int_long(v);
 		return 0;
 	case PK_KEY_TYPES:
 		return set_key_types(p, value, err);
@@ -274,7 +275,7 @@ hc_policy_set(struct hc_policy *p, const char *key, const char *value,
 		if (hc_parse_long(value, 0, POLICY_MAX_PASSWORD_LENGTH, name,
 				  &v, err) != 0)
 			return -1;
-		p->min_password_length = (int)v;
+		p->min_password_length = hc_range_clamp_int_long(v);
 		return 0;
 	case PK_DIGEST:
 		if (hc_strcaseeq(value, "sha256"))

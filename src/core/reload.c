@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/range.h"
 #include "core/reload.h"
 
 extern char **environ;
@@ -75,7 +76,7 @@ hc_reload_timeout(void)
 	t = strtol(v, &end, 10);
 	if (errno != 0 || *end != '\0' || t < 1 || t > HC_RELOAD_TIMEOUT)
 		return HC_RELOAD_TIMEOUT;
-	return (int)t;
+	return hc_range_clamp_int_long(t);
 }
 
 static void

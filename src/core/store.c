@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include "core/error.h"
+#include "core/range.h"
 #include "core/store.h"
 #include "core/util.h"
 #include "core/x509.h"
@@ -272,7 +273,7 @@ attach_requests(struct hc_store *s)
 
 		if (o->value == NULL || o->value_len > 0x7fffffff)
 			continue;
-		req = d2i_X509_REQ(NULL, &p, (long)o->value_len);
+		req = d2i_X509_REQ(NULL, &p, hc_range_clamp_long(o->value_len));
 		pk = req != NULL ? X509_REQ_get0_pubkey(req) : NULL;
 		if (pk == NULL || hc_x509_cert_key_id(NULL, req, id, NULL) != 0) {
 			X509_REQ_free(req);

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/error.h"
+#include "core/range.h"
 #include "core/x509.h"
 
 int
@@ -346,7 +347,8 @@ hc_x509_self_signed(const struct hc_cert_params *p, EVP_PKEY *signer,
 	    !X509_set_subject_name(x, p->name) ||
 	    !X509_set_issuer_name(x, p->name) ||
 	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(x), (int)p->days, 0, NULL) == NULL ||
+	    X509_time_adj_ex(X509_getm_notAfter(x),
+			     hc_range_clamp_int_long(p->days), 0, NULL) == NULL ||
 	    !X509_set_pubkey(x, p->pubkey))
 		goto fail;
 	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
@@ -622,7 +624,7 @@ hc_x509_from_der(const unsigned char *der, size_t len, hc_err *err)
 		hc_err_set(err, HC_E_USAGE, "certificate too large");
 		return NULL;
 	}
-	x = d2i_X509(NULL, &p, (long)len);
+	x = d2i_X509(NULL, &p, hc_range_clamp_long(len));
 	if (x == NULL)
 		hc_err_ossl(err, HC_E_USAGE, "not a DER certificate");
 	return x;

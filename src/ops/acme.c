@@ -21,6 +21,7 @@
 #include "core/acme.h"
 #include "core/acme_http.h"
 #include "core/error.h"
+#include "core/range.h"
 #include "core/store.h"
 #include "core/x509.h"
 #include "core/reload.h"
@@ -652,7 +653,7 @@ store_issuance(struct hc_token *tok, const struct record *rec,
 	       const char *key_id, const char *order, const char *pem,
 	       size_t pem_len, unsigned long *h, hc_err *err)
 {
-	BIO *b = BIO_new_mem_buf(pem, (int)pem_len);
+	BIO *b = BIO_new_mem_buf(pem, hc_range_clamp_int(pem_len));
 	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
 	json_t *j = NULL;
 	char *val = NULL, thumb[41];

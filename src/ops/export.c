@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/fileio.h"
 #include "core/pkcs12.h"
+#include "core/range.h"
 #include "core/x509.h"
 #include "ops/new.h"
 #include "ops/ops.h"
@@ -174,7 +175,7 @@ export_pfx(hc_ctx *ctx, const hc_export_req *req, struct hc_token *tok,
 				 err) != 0)
 		goto out;
 	p = pkcs8;
-	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)p8len);
+	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, hc_range_clamp_long(p8len));
 	key = p8 != NULL ? EVP_PKCS82PKEY(p8) : NULL;
 	if (key == NULL) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot read the exported key");

@@ -10,6 +10,7 @@
 #include "core/bundle.h"
 #include "core/error.h"
 #include "core/pkcs12.h"
+#include "core/range.h"
 #include "core/x509.h"
 #include "ops/new.h"
 #include "ops/ops.h"
@@ -77,7 +78,8 @@ find_request(struct hc_token *tok, const unsigned char *id,
 
 		if (p == NULL || reqs->v[i].value_len > 0x7fffffff)
 			continue;
-		r = d2i_X509_REQ(NULL, &p, (long)reqs->v[i].value_len);
+		r = d2i_X509_REQ(NULL, &p,
+				 hc_range_clamp_long(reqs->v[i].value_len));
 		pk = r != NULL ? X509_REQ_get0_pubkey(r) : NULL;
 		if (pk != NULL && hc_x509_key_id(pk, rid, NULL) == 0 &&
 		    memcmp(rid, id, sizeof(rid)) == 0)
@@ -174,7 +176,8 @@ check_names(const hc_import_req *req, X509 *x, const struct hc_tobj *pending,
 	int ret = -1;
 
 	if (p != NULL && pending->value_len <= 0x7fffffff)
-		r = d2i_X509_REQ(NULL, &p, (long)pending->value_len);
+		r = d2i_X509_REQ(NULL, &p,
+				 hc_range_clamp_long(pending->value_len));
 	if (r == NULL) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot read the pending request");
 		goto out;

@@ -15,6 +15,7 @@
 #include "core/dnsname.h"
 #include "core/error.h"
 #include "core/plan.h"
+#include "core/range.h"
 #include "core/x509.h"
 #include "ops/ops.h"
 
@@ -127,7 +128,8 @@ static const char *
 subject_cn(X509 *x, char *buf, size_t len)
 {
 	int n = X509_NAME_get_text_by_NID(X509_get_subject_name(x),
-					  NID_commonName, buf, (int)len);
+					  NID_commonName, buf,
+					  hc_range_clamp_int(len));
 
 	return n > 0 ? buf : NULL;
 }

@@ -24,3 +24,10 @@ f(const char *p, size_t n)
 	/* see https://example.org/a/very/long/address/that/cannot/be/split/at/all/x */
 	return c + (n > 0) + sizeof(int);
 }
+
+static void
+g(void)
+{
+	printf("a message that is kept whole so that grep finds it, however long it is: %d\n",
+	       1);
+}

@@ -8,9 +8,10 @@
 #
 # Rules (tests/style/README.md says why each one, and what it allows):
 #   LONGLINE     over 80 columns, tabs at 8. Allowed: a line that holds
-#                nothing but a string literal (and the , ) ; after it),
-#                or a call whose first argument is that string
-#                (printf("...",), so a message stays whole for grep, as
+#                nothing but a string literal and the punctuation around
+#                it (, ; ) } : ? and a macro's backslash), or a call whose
+#                first argument is that string (printf("...",), or a
+#                #define of it, so a message stays whole for grep, as
 #                checkpatch allows; a comment line made long by a URL.
 #   TRAILSPACE   space or tab at the end of a line
 #   SPACETAB     a space before a tab
@@ -200,10 +201,11 @@ for my $file (@files) {
 		}
 		if (width($raw) > 80) {
 			my $ok = 0;
-			# only a string literal (and what closes the
-			# statement), or a call whose first argument is one:
-			# printf("...",
-			$ok = 1 if $raw =~ /^\s*(\w+\()?\s*("(?:[^"\\]|\\.)*"\s*)+[,;)]*\s*$/;
+			# only a string literal, with the punctuation around
+			# it (, ; ) } of what it closes, a ternary's ? or :,
+			# a macro's \), or as the first argument of a call
+			# (printf("...",) or the value of a #define
+			$ok = 1 if $raw =~ /^\s*(\w+\(|\?|\#\s*define\s+\w+)?\s*("(?:[^"\\]|\\.)*"\s*)+[,;:)}\s\\]*$/;
 			# a comment made long by a URL
 			$ok = 1 if $incomment->[$n] && $raw =~ m{[a-z]+://\S+};
 			report($file, $ln, 'LONGLINE', width($raw) . ' columns (80 at most)')

@@ -31,3 +31,13 @@ g(void)
 	printf("a message that is kept whole so that grep finds it, however long it is: %d\n",
 	       1);
 }
+
+#define LONG_MESSAGE "a message that is kept whole so that grep finds it, however long"
+
+static const char *
+h(int x)
+{
+	return x ?
+	       "a message that is kept whole so that grep finds it, however long" :
+	       "a message that is kept whole so that grep finds it, however long it is";
+}

@@ -11,7 +11,8 @@ cmd_renew(int argc, char **argv)
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
 	const struct cli_opt opts[] = {
-		OPT_OPERAND("ID", "thumbprint prefix of the certificate to renew"),
+		OPT_OPERAND("ID",
+			    "thumbprint prefix of the certificate to renew"),
 		OPT_FLAG("request", &req.request,
 			 "make a pending request even for a self-signed certificate"),
 		OPT_NUMBER("days", "N", &req.days, NULL, 1, 36500,

@@ -21,7 +21,8 @@ set_format(void *target, const char *arg)
 			g->format_arg = arg;
 			return 0;
 		}
-	cli_usage_error(NULL, "--format: unknown format '%s' (table, list, json, text, html)",
+	cli_usage_error(NULL,
+			"--format: unknown format '%s' (table, list, json, text, html)",
 			arg);
 	return -1;
 }
@@ -107,10 +108,11 @@ unknown_option(const char *cmd, const struct cli_opt *globals,
 			used += (size_t)n;
 		}
 	if (matches > 0)
-		return cli_usage_error(cmd, "unknown option '%.*s' (options are not abbreviated: %s%s?)",
+		return cli_usage_error(cmd,
+				       "unknown option '%.*s' (options are not abbreviated: %s%s?)",
 				       hc_range_clamp_int(len), arg,
-				       matches == 1 ? "did you mean " : "one of ",
-				       hint);
+				       matches == 1 ? "did you mean " :
+				       "one of ", hint);
 	return cli_usage_error(cmd, "unknown option '%.*s'",
 			       hc_range_clamp_int(len), arg);
 }

@@ -194,8 +194,9 @@ prompt_confirm(void *arg, const char *question, hc_err *err)
 	fflush(stderr);
 	if (read_line_fd(STDIN_FILENO, answer, sizeof(answer), &len) != 0)
 		len = 0;
-	if (len > 0 && (strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 ||
-			strcmp(answer, "yes") == 0 || strcmp(answer, "YES") == 0))
+	if (len > 0 &&
+	    (strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 ||
+	     strcmp(answer, "yes") == 0 || strcmp(answer, "YES") == 0))
 		return 1;
 	return set_err(err, HC_E_CANCEL, "cancelled at the confirmation");
 }

@@ -20,6 +20,10 @@
 #include "core/acme_int.h"
 #include "core/error.h"
 
+/* what a challenge token may hold: base64url (RFC 8555 8.1) */
+#define B64URL_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 int
 hc_acme_open(const char *url, const char *ca_file, struct hc_acme **out,
 	     hc_err *err)
@@ -45,7 +49,8 @@ hc_acme_open(const char *url, const char *ca_file, struct hc_acme **out,
 		hc_err_set(err, HC_E_FAIL, "out of memory");
 		goto fail;
 	}
-	if (hc_acme_net_http(a, "GET", url, NULL, "application/json", &r, err) != 0)
+	if (hc_acme_net_http(a, "GET", url, NULL, "application/json", &r,
+			     err) != 0)
 		goto fail;
 	if (r.status != 200) {
 		hc_acme_net_problem_err(&r, url, err);
@@ -205,7 +210,8 @@ authz_error(const json_t *az)
 	size_t i;
 
 	for (i = 0; json_is_array(cs) && i < json_array_size(cs); i++) {
-		const json_t *e = json_object_get(json_array_get(cs, i), "error");
+		const json_t *e =
+			json_object_get(json_array_get(cs, i), "error");
 
 		if (json_is_object(e))
 			return e;
@@ -235,7 +241,9 @@ authz_prepare(struct hc_acme *a, const char *url,
 	id = json_object_get(az, "identifier");
 	domain = jstr(id, "value");
 	if (st == NULL || domain == NULL) {
-		hc_err_set(err, HC_E_FAIL, "ACME authorization %s lacks status or identifier", url);
+		hc_err_set(err, HC_E_FAIL,
+			   "ACME authorization %s lacks status or identifier",
+			   url);
 		goto out;
 	}
 	if (strcmp(st, "valid") == 0) {
@@ -248,8 +256,9 @@ authz_prepare(struct hc_acme *a, const char *url,
 
 		if (e != NULL)
 			hc_acme_net_problem_text(e, text, sizeof(text));
-		hc_err_set(err, HC_E_FAIL, "ACME authorization for %s is %s%s%s",
-			   domain, st, e != NULL ? ": " : "", e != NULL ? text : "");
+		hc_err_set(err, HC_E_FAIL,
+			   "ACME authorization for %s is %s%s%s", domain, st,
+			   e != NULL ? ": " : "", e != NULL ? text : "");
 		goto out;
 	}
 	cs = json_object_get(az, "challenges");
@@ -267,9 +276,10 @@ authz_prepare(struct hc_acme *a, const char *url,
 	}
 	token = jstr(ch, "token");
 	if (token == NULL || jstr(ch, "url") == NULL ||
-	    strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
-	    strlen(token) || strlen(token) == 0 || strlen(token) > 256) {
-		hc_err_set(err, HC_E_FAIL, "ACME %s challenge for %s has a bad token or no URL",
+	    strspn(token, B64URL_CHARS) != strlen(token) ||
+	    strlen(token) == 0 || strlen(token) > 256) {
+		hc_err_set(err, HC_E_FAIL,
+			   "ACME %s challenge for %s has a bad token or no URL",
 			   sv->type, domain);
 		goto out;
 	}
@@ -321,7 +331,8 @@ authz_wait(struct hc_acme *a, const struct pending_chal *pc, long deadline,
 	for (;;) {
 		json_decref(az);
 		az = NULL;
-		if (hc_acme_jws_post_json(a, pc->authz, NULL, 0, &r, &az, err) != 0)
+		if (hc_acme_jws_post_json(a, pc->authz, NULL, 0, &r, &az,
+					  err) != 0)
 			goto out;
 		st = jstr(az, "status");
 		if (st != NULL && strcmp(st, "valid") == 0) {
@@ -341,7 +352,8 @@ authz_wait(struct hc_acme *a, const struct pending_chal *pc, long deadline,
 			} else {
 				hc_err_set(err, HC_E_FAIL,
 					   "ACME authorization for %s is %s",
-					   pc->domain, st != NULL ? st : "(no status)");
+					   pc->domain,
+					   st != NULL ? st : "(no status)");
 			}
 			goto out;
 		}
@@ -367,10 +379,12 @@ order_failed(const json_t *o, hc_err *err)
 
 	if (json_is_object(e)) {
 		hc_acme_net_problem_text(e, text, sizeof(text));
-		return hc_err_set(err, HC_E_FAIL, "ACME order failed: %s", text);
+		return hc_err_set(err, HC_E_FAIL, "ACME order failed: %s",
+				  text);
 	}
 	return hc_err_set(err, HC_E_FAIL, "ACME order is %s",
-			  jstr(o, "status") != NULL ? jstr(o, "status") : "(no status)");
+			  jstr(o, "status") != NULL ? jstr(o, "status") :
+						      "(no status)");
 }
 
 int
@@ -410,7 +424,8 @@ hc_acme_order(struct hc_acme *a, const struct hc_acme_order_req *req,
 	payload = json_dumps(p, JSON_COMPACT);
 	if (payload == NULL)
 		goto oom;
-	if (hc_acme_jws_post_json(a, a->new_order, payload, 0, &r, &o, err) != 0)
+	if (hc_acme_jws_post_json(a, a->new_order, payload, 0, &r, &o,
+				  err) != 0)
 		goto out;
 	if (r.location != NULL)
 		ourl = strdup(r.location);
@@ -421,7 +436,9 @@ hc_acme_order(struct hc_acme *a, const struct hc_acme_order_req *req,
 	finalize = dup_or_null(jstr(o, "finalize"));
 	azs = json_object_get(o, "authorizations");
 	if (finalize == NULL || !json_is_array(azs)) {
-		hc_err_set(err, HC_E_FAIL, "ACME order %s lacks finalize or authorizations", ourl);
+		hc_err_set(err, HC_E_FAIL,
+			   "ACME order %s lacks finalize or authorizations",
+			   ourl);
 		goto out;
 	}
 	naz = json_array_size(azs);
@@ -432,10 +449,13 @@ hc_acme_order(struct hc_acme *a, const struct hc_acme_order_req *req,
 		const char *u = json_string_value(json_array_get(azs, i));
 
 		if (u == NULL) {
-			hc_err_set(err, HC_E_FAIL, "ACME order %s: bad authorization URL", ourl);
+			hc_err_set(err, HC_E_FAIL,
+				   "ACME order %s: bad authorization URL",
+				   ourl);
 			goto out;
 		}
-		if (authz_prepare(a, u, req->solver, &pcs[npc], &need, err) != 0) {
+		if (authz_prepare(a, u, req->solver, &pcs[npc], &need,
+				  err) != 0) {
 			npc++;		/* its strings are freed below */
 			goto out;
 		}
@@ -448,7 +468,8 @@ hc_acme_order(struct hc_acme *a, const struct hc_acme_order_req *req,
 	for (i = 0; i < npc; i++) {
 		json_t *cj = NULL;
 
-		if (hc_acme_jws_post_json(a, pcs[i].url, "{}", 0, &r, &cj, err) != 0)
+		if (hc_acme_jws_post_json(a, pcs[i].url, "{}", 0, &r, &cj,
+					  err) != 0)
 			goto out;
 		json_decref(cj);
 	}
@@ -481,8 +502,9 @@ hc_acme_order(struct hc_acme *a, const struct hc_acme_order_req *req,
 			goto out;
 		}
 		if (now_ms() > deadline) {
-			hc_err_set(err, HC_E_FAIL, "ACME order %s still %s after %d s",
-				   ourl, st, HC_ACME_MAX_WAIT);
+			hc_err_set(err, HC_E_FAIL,
+				   "ACME order %s still %s after %d s", ourl,
+				   st, HC_ACME_MAX_WAIT);
 			goto out;
 		}
 		sleep_ms(next_wait(&r, &backoff));
@@ -493,15 +515,18 @@ hc_acme_order(struct hc_acme *a, const struct hc_acme_order_req *req,
 	}
 	cert = dup_or_null(jstr(o, "certificate"));
 	if (cert == NULL) {
-		hc_err_set(err, HC_E_FAIL, "ACME order %s is valid but names no certificate", ourl);
+		hc_err_set(err, HC_E_FAIL,
+			   "ACME order %s is valid but names no certificate",
+			   ourl);
 		goto out;
 	}
-	if (hc_acme_jws_post(a, cert, NULL, 0, "application/pem-certificate-chain", &r,
-		 err) != 0)
+	if (hc_acme_jws_post(a, cert, NULL, 0,
+			     "application/pem-certificate-chain", &r, err) != 0)
 		goto out;
 	if (r.status != 200 || r.body == NULL ||
 	    strstr(r.body, "-----BEGIN CERTIFICATE-----") == NULL) {
-		hc_err_set(err, HC_E_FAIL, "ACME certificate %s: not a PEM chain (HTTP %ld)",
+		hc_err_set(err, HC_E_FAIL,
+			   "ACME certificate %s: not a PEM chain (HTTP %ld)",
 			   cert, r.status);
 		goto out;
 	}

@@ -76,7 +76,8 @@ eab_jws(struct hc_acme *a, const char *eab_kid, const unsigned char *hmac,
 		goto out;
 	if (HMAC(EVP_sha256(), hmac, hlen, (unsigned char *)input,
 		 strlen(input), mac, &mlen) == NULL) {
-		hc_err_set(err, HC_E_FAIL, "HMAC-SHA256 for the external account binding failed");
+		hc_err_set(err, HC_E_FAIL,
+			   "HMAC-SHA256 for the external account binding failed");
 		goto out;
 	}
 	sb = hc_b64url(mac, mlen);
@@ -149,10 +150,12 @@ hc_acme_new_account(struct hc_acme *a, const struct hc_strlist *contact,
 	payload = json_dumps(p, JSON_COMPACT);
 	if (payload == NULL)
 		goto oom;
-	if (hc_acme_jws_post_json(a, a->new_account, payload, 1, &r, &j, err) != 0)
+	if (hc_acme_jws_post_json(a, a->new_account, payload, 1, &r, &j,
+				  err) != 0)
 		goto out;
 	if (r.location == NULL) {
-		hc_err_set(err, HC_E_FAIL, "ACME newAccount gave no account URL (Location)");
+		hc_err_set(err, HC_E_FAIL,
+			   "ACME newAccount gave no account URL (Location)");
 		goto out;
 	}
 	out->url = strdup(r.location);

@@ -119,14 +119,16 @@ hc_acme_set_key(struct hc_acme *a, EVP_PKEY *key, const char *kid,
 	if (len > 0)
 		pub = d2i_PUBKEY(NULL, &p, len);
 	if (pub == NULL) {
-		hc_err_set(err, HC_E_FAIL, "the account key's public half cannot be read");
+		hc_err_set(err, HC_E_FAIL,
+			   "the account key's public half cannot be read");
 		goto out;
 	}
 	if (!EVP_PKEY_is_a(pub, "EC") || EVP_PKEY_get_bits(pub) != 256 ||
 	    EVP_PKEY_get_octet_string_param(pub, OSSL_PKEY_PARAM_PUB_KEY, pt,
 					    sizeof(pt), &ptlen) != 1 ||
 	    ptlen != 65 || pt[0] != 0x04) {
-		hc_err_set(err, HC_E_FAIL, "the account key is not an EC P-256 key");
+		hc_err_set(err, HC_E_FAIL,
+			   "the account key is not an EC P-256 key");
 		goto out;
 	}
 	x = hc_b64url(pt + 1, 32);
@@ -134,12 +136,15 @@ hc_acme_set_key(struct hc_acme *a, EVP_PKEY *key, const char *kid,
 	if (x == NULL || y == NULL)
 		goto oom;
 	free(a->jwk);
-	n = snprintf(NULL, 0, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", x, y);
+	n = snprintf(NULL, 0,
+		     "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
+		     x, y);
 	a->jwk = malloc((size_t)n + 1);
 	if (a->jwk == NULL)
 		goto oom;
 	snprintf(a->jwk, (size_t)n + 1,
-		 "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", x, y);
+		 "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
+		 x, y);
 	SHA256((const unsigned char *)a->jwk, strlen(a->jwk), dg);
 	free(a->thumb);
 	a->thumb = hc_b64url(dg, sizeof(dg));
@@ -184,12 +189,15 @@ es256(struct hc_acme *a, const char *in, unsigned char sig[64], hc_err *err)
 	a->sigs++;
 	es = d2i_ECDSA_SIG(NULL, &p, hc_range_clamp_long(dlen));
 	if (es == NULL) {
-		hc_err_set(err, HC_E_FAIL, "the token's ECDSA signature does not parse");
+		hc_err_set(err, HC_E_FAIL,
+			   "the token's ECDSA signature does not parse");
 		goto out;
 	}
 	ECDSA_SIG_get0(es, &r, &s);
-	if (BN_bn2binpad(r, sig, 32) != 32 || BN_bn2binpad(s, sig + 32, 32) != 32) {
-		hc_err_set(err, HC_E_FAIL, "the token's ECDSA signature is not P-256 sized");
+	if (BN_bn2binpad(r, sig, 32) != 32 ||
+	    BN_bn2binpad(s, sig + 32, 32) != 32) {
+		hc_err_set(err, HC_E_FAIL,
+			   "the token's ECDSA signature is not P-256 sized");
 		goto out;
 	}
 	ret = 0;
@@ -222,7 +230,8 @@ get_nonce(struct hc_acme *a, hc_err *err)
 	if (hc_acme_net_http(a, "HEAD", a->new_nonce, NULL, NULL, &r, err) != 0)
 		goto out;
 	if (a->nonce == NULL) {
-		hc_err_set(err, HC_E_FAIL, "ACME server %s gave no Replay-Nonce (HTTP %ld)",
+		hc_err_set(err, HC_E_FAIL,
+			   "ACME server %s gave no Replay-Nonce (HTTP %ld)",
 			   a->new_nonce, r.status);
 		goto out;
 	}
@@ -239,8 +248,9 @@ out:
  * problem is an error; *r holds the answer.
  */
 int
-hc_acme_jws_post(struct hc_acme *a, const char *url, const char *payload, int use_jwk,
-     const char *accept, struct hc_acme_resp *r, hc_err *err)
+hc_acme_jws_post(struct hc_acme *a, const char *url, const char *payload,
+		 int use_jwk, const char *accept, struct hc_acme_resp *r,
+		 hc_err *err)
 {
 	char *prot = NULL, *prot_b64 = NULL, *pay_b64 = NULL, *sig_b64 = NULL;
 	char *input = NULL, *body = NULL;
@@ -250,7 +260,8 @@ hc_acme_jws_post(struct hc_acme *a, const char *url, const char *payload, int us
 	size_t n;
 
 	if (!use_jwk && a->kid == NULL)
-		return hc_err_set(err, HC_E_FAIL, "internal: no ACME account URL");
+		return hc_err_set(err, HC_E_FAIL,
+				  "internal: no ACME account URL");
 	pay_b64 = payload != NULL ?
 		hc_b64url((const unsigned char *)payload, strlen(payload)) :
 		strdup("");
@@ -260,17 +271,19 @@ hc_acme_jws_post(struct hc_acme *a, const char *url, const char *payload, int us
 		if (get_nonce(a, err) != 0)
 			goto out;
 		json_decref(ph);
-		ph = json_pack("{s:s,s:s,s:s}", "alg", "ES256", "nonce", a->nonce,
-			       "url", url);
+		ph = json_pack("{s:s,s:s,s:s}", "alg", "ES256", "nonce",
+			       a->nonce, "url", url);
 		if (ph == NULL)
 			goto oom;
 		if (use_jwk) {
 			json_error_t je;
 
 			jwk = json_loads(a->jwk, 0, &je);
-			if (jwk == NULL || json_object_set_new(ph, "jwk", jwk) != 0)
+			if (jwk == NULL ||
+			    json_object_set_new(ph, "jwk", jwk) != 0)
 				goto oom;
-		} else if (json_object_set_new(ph, "kid", json_string(a->kid)) != 0) {
+		} else if (json_object_set_new(ph, "kid",
+					       json_string(a->kid)) != 0) {
 			goto oom;
 		}
 		/* a nonce is used once */

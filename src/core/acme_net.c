@@ -138,7 +138,8 @@ hc_acme_net_http(struct hc_acme *a, const char *method, const char *url,
 		curl_easy_setopt(a->c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(a->c, CURLOPT_POSTFIELDSIZE,
 				 hc_range_clamp_long(strlen(body)));
-		nh = curl_slist_append(h, "Content-Type: application/jose+json");
+		nh = curl_slist_append(h,
+				       "Content-Type: application/jose+json");
 		if (nh == NULL)
 			goto oom;
 		h = nh;
@@ -188,8 +189,9 @@ hc_acme_net_json(const struct hc_acme_resp *r, const char *url, hc_err *err)
 	json_t *j;
 
 	if (r->body == NULL) {
-		hc_err_set(err, HC_E_FAIL, "ACME server %s: empty answer (HTTP %ld)",
-			   url, r->status);
+		hc_err_set(err, HC_E_FAIL,
+			   "ACME server %s: empty answer (HTTP %ld)", url,
+			   r->status);
 		return NULL;
 	}
 	j = json_loadb(r->body, r->len, 0, &je);
@@ -215,7 +217,8 @@ hc_acme_net_problem_text(const json_t *p, char *buf, size_t len)
 	if (json_is_array(sub) && json_array_size(sub) > 0) {
 		const json_t *s0 = json_array_get(sub, 0);
 		const char *st = jstr(s0, "type"), *sd = jstr(s0, "detail");
-		const char *iv = jstr(json_object_get(s0, "identifier"), "value");
+		const char *iv =
+			jstr(json_object_get(s0, "identifier"), "value");
 
 		n = strlen(buf);
 		snprintf(buf + n, len - n, " (%s: %s: %s)", iv ? iv : "?",
@@ -243,7 +246,8 @@ hc_acme_net_is_problem(const struct hc_acme_resp *r, json_t **out)
 }
 
 int
-hc_acme_net_problem_err(const struct hc_acme_resp *r, const char *url, hc_err *err)
+hc_acme_net_problem_err(const struct hc_acme_resp *r, const char *url,
+			hc_err *err)
 {
 	char text[400];
 	json_t *p = NULL;

@@ -46,8 +46,10 @@ hc_config_service_begin(struct cfg_parser *ps, const char *name, size_t n)
 			return hc_config_fail(ps, HC_E_USAGE,
 					      "duplicate section [%s] (first at line %ld%s)",
 					      ps->sec_name, ps->svc_first[i],
-					      n == 5 && memcmp(name, "https", 5) == 0 ?
-					      "; iis and https are the same service" : "");
+					      n == 5 &&
+					      memcmp(name, "https", 5) == 0 ?
+					      "; iis and https are the same service" :
+					      "");
 
 	nsvc = realloc(cfg->services, (cfg->nservices + 1) * sizeof(*nsvc));
 	if (nsvc == NULL)

@@ -151,8 +151,8 @@ write_at(int dirfd, const char *path, const char *base, const void *data,
 
 	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISREG(st.st_mode) && !o->in_place)
-			return refuse_file(err, o->refuse_code, path, st.st_mode,
-					   o->hint);
+			return refuse_file(err, o->refuse_code, path,
+					   st.st_mode, o->hint);
 		if (!o->overwrite)
 			return hc_err_set(err, ecode, o->state ?
 					  "%s exists already" :
@@ -192,7 +192,8 @@ write_at(int dirfd, const char *path, const char *base, const void *data,
 
 		/* where this process may: an unprivileged one keeps its own */
 		if (fstat(fd, &now) == 0 &&
-		    (now.st_uid != o->owner->uid || now.st_gid != o->owner->gid) &&
+		    (now.st_uid != o->owner->uid ||
+		     now.st_gid != o->owner->gid) &&
 		    fchown(fd, o->owner->uid, o->owner->gid) != 0 &&
 		    fchown(fd, (uid_t)-1, o->owner->gid) != 0) {
 			/* best effort: the mode is still restored */
@@ -230,13 +231,14 @@ write_at(int dirfd, const char *path, const char *base, const void *data,
 					   "%s exists; use --force to overwrite it",
 					   path);
 			else
-				hc_err_set(err, HC_E_FAIL, "cannot write %s: %s",
-					   path, strerror(e));
+				hc_err_set(err, HC_E_FAIL,
+					   "cannot write %s: %s", path,
+					   strerror(e));
 			goto out;
 		}
 	}
 	if (fsync(dirfd) != 0) {
-		/* the data is written; a directory fsync failure is not fatal */
+		/* the data is written: a failed directory fsync is not fatal */
 	}
 	ret = 0;
 out:

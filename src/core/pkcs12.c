@@ -85,7 +85,8 @@ hc_pkcs12_open(const unsigned char *der, size_t len, const char *origin,
 	}
 	p12 = d2i_PKCS12(NULL, &p, hc_range_clamp_long(len));
 	if (p12 == NULL) {
-		hc_err_ossl(err, HC_E_USAGE, "%s is not a PKCS#12 file", origin);
+		hc_err_ossl(err, HC_E_USAGE, "%s is not a PKCS#12 file",
+			    origin);
 		goto out;
 	}
 	if (PKCS12_mac_present(p12) &&
@@ -111,7 +112,8 @@ hc_pkcs12_open(const unsigned char *der, size_t len, const char *origin,
 	}
 	if (k == NULL || x == NULL) {
 		hc_err_set(err, HC_E_USAGE,
-			   "%s holds no private key with its certificate", origin);
+			   "%s holds no private key with its certificate",
+			   origin);
 		goto out;
 	}
 	*key = k;

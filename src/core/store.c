@@ -125,8 +125,9 @@ build_items(struct hc_token *t, struct hc_store *s, hc_err *err)
 		 * listed (as an orphan key) so that remove can delete it.
 		 */
 		if (t != NULL) {
-			EVP_PKEY *pk = hc_token_read_pubkey(t, s->pubs.v[i].handle,
-							    NULL);
+			EVP_PKEY *pk =
+				hc_token_read_pubkey(t, s->pubs.v[i].handle,
+						     NULL);
 			unsigned char real[20];
 
 			it = NULL;
@@ -275,7 +276,8 @@ attach_requests(struct hc_store *s)
 			continue;
 		req = d2i_X509_REQ(NULL, &p, hc_range_clamp_long(o->value_len));
 		pk = req != NULL ? X509_REQ_get0_pubkey(req) : NULL;
-		if (pk == NULL || hc_x509_cert_key_id(NULL, req, id, NULL) != 0) {
+		if (pk == NULL ||
+		    hc_x509_cert_key_id(NULL, req, id, NULL) != 0) {
 			X509_REQ_free(req);
 			ERR_clear_error();
 			continue;
@@ -390,7 +392,8 @@ hc_store_load_id(struct hc_token *t, const unsigned char *id, size_t len,
 		}
 		cas.n = k;
 	}
-	if (tobj_append(&s->certs, &cas, err) != 0 || store_join(t, s, err) != 0)
+	if (tobj_append(&s->certs, &cas, err) != 0 ||
+	    store_join(t, s, err) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -27,6 +27,12 @@
 #include "core/reload.h"
 #include "ops/ops.h"
 
+/* a dns-01 name, and a TXT value (base64url), as hooks are given them */
+#define DNS_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-."
+#define B64URL_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
+
 void
 hc_acme_info_release(hc_acme_info *i)
 {
@@ -85,8 +91,10 @@ find_record(struct hc_token *tok, const char *directory, struct record *out,
 		json_t *j = l.v[i].value != NULL ?
 			    json_loadb((const char *)l.v[i].value,
 				       l.v[i].value_len, 0, &je) : NULL;
-		const char *d = json_string_value(json_object_get(j, "Directory"));
-		const char *a = json_string_value(json_object_get(j, "Account"));
+		const char *d =
+			json_string_value(json_object_get(j, "Directory"));
+		const char *a =
+			json_string_value(json_object_get(j, "Account"));
 		const char *k = json_string_value(json_object_get(j, "KeyId"));
 
 		if (d != NULL && a != NULL && k != NULL &&
@@ -175,7 +183,8 @@ read_eab(hc_ctx *ctx, hc_secret **out, hc_err *err)
 		return hc_err_set(err, HC_E_USAGE,
 				  "eab-kid is set but eab-hmac-source is not");
 	if (ctx->secret_cb == NULL)
-		return hc_err_set(err, HC_E_USAGE, "no way to read eab-hmac-source");
+		return hc_err_set(err, HC_E_USAGE,
+				  "no way to read eab-hmac-source");
 	return ctx->secret_cb(ctx->secret_arg, "EAB HMAC key",
 			      ctx->cfg.acme.eab_hmac_source, out, err);
 }
@@ -222,15 +231,18 @@ do_register(hc_ctx *ctx, const hc_acme_register_req *req, hc_acme_info *out,
 	}
 	for (i = 0; i < req->ncontacts; i++)
 		if (strncmp(req->contacts[i], "mailto:", 7) != 0) {
-			hc_err_set(err, HC_E_USAGE, "--contact '%s' is not a mailto: URI",
+			hc_err_set(err, HC_E_USAGE,
+				   "--contact '%s' is not a mailto: URI",
 				   req->contacts[i]);
 			goto out;
-		} else if (hc_strlist_push(&contacts, req->contacts[i], err) != 0) {
+		} else if (hc_strlist_push(&contacts, req->contacts[i],
+					   err) != 0) {
 			goto out;
 		}
 	if (req->ncontacts == 0)
 		for (i = 0; i < ctx->cfg.acme.contact.n; i++)
-			if (hc_strlist_push(&contacts, ctx->cfg.acme.contact.v[i],
+			if (hc_strlist_push(&contacts,
+					    ctx->cfg.acme.contact.v[i],
 					    err) != 0)
 				goto out;
 	if (hc_acme_open(dir, ctx->cfg.acme.ca_file, &a, err) != 0)
@@ -251,7 +263,8 @@ do_register(hc_ctx *ctx, const hc_acme_register_req *req, hc_acme_info *out,
 	if (hc_token_generate_keypair(tok, &ks, HC_ACME_ACCOUNT_APP, 0, &kp,
 				      err) != 0)
 		goto out;
-	if (hc_txn_add(&tx, kp.priv, err) != 0 || hc_txn_add(&tx, kp.pub, err) != 0)
+	if (hc_txn_add(&tx, kp.priv, err) != 0 ||
+	    hc_txn_add(&tx, kp.pub, err) != 0)
 		goto out;
 	key = hc_token_signer_for(tok, kp.priv, kp.pubkey, err);
 	if (key == NULL || hc_acme_set_key(a, key, NULL, err) != 0)
@@ -408,9 +421,12 @@ hc_acme_accounts(struct hc_token *tok, struct hc_acme_account_rec **out,
 		json_t *j = l.v[i].value != NULL ?
 			    json_loadb((const char *)l.v[i].value,
 				       l.v[i].value_len, 0, &je) : NULL;
-		const char *d = json_string_value(json_object_get(j, "Directory"));
-		const char *a = json_string_value(json_object_get(j, "Account"));
-		const char *kid = json_string_value(json_object_get(j, "KeyId"));
+		const char *d =
+			json_string_value(json_object_get(j, "Directory"));
+		const char *a =
+			json_string_value(json_object_get(j, "Account"));
+		const char *kid =
+			json_string_value(json_object_get(j, "KeyId"));
 		int bad;
 
 		if (d == NULL || a == NULL || kid == NULL ||
@@ -494,8 +510,8 @@ present_dns(struct solver_state *st, const struct hc_acme_chal *c, hc_err *err)
 	const char *d = c->domain;
 
 	if (*d == '\0' || strlen(d) > 253 || d[0] == '-' || d[0] == '.' ||
-	    strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != strlen(d) ||
-	    strspn(c->value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(c->value))
+	    strspn(d, DNS_CHARS) != strlen(d) ||
+	    strspn(c->value, B64URL_CHARS) != strlen(c->value))
 		return hc_err_set(err, HC_E_FAIL,
 				  "the ACME server asks dns-01 for '%s', which is not a DNS name",
 				  d);
@@ -515,8 +531,8 @@ dns_cleanup(struct solver_state *st)
 		hc_err e = { 0 };
 
 		if (dns_hook(st->ctx, "del", st->dns.v[i], &e) != 0)
-			hc_ctx_warn(st->ctx, "dns-hook del %s: %s", st->dns.v[i],
-				    e.msg);
+			hc_ctx_warn(st->ctx, "dns-hook del %s: %s",
+				    st->dns.v[i], e.msg);
 	}
 	hc_strlist_release(&st->dns);
 }
@@ -558,9 +574,11 @@ request_names(X509_REQ *req, struct hc_strlist *out, hc_err *err)
 			const ASN1_OCTET_STRING *s = g->d.iPAddress;
 
 			if ((s->length == 4 &&
-			     inet_ntop(AF_INET, s->data, buf, sizeof(buf)) == NULL) ||
+			     inet_ntop(AF_INET, s->data, buf,
+				       sizeof(buf)) == NULL) ||
 			    (s->length == 16 &&
-			     inet_ntop(AF_INET6, s->data, buf, sizeof(buf)) == NULL))
+			     inet_ntop(AF_INET6, s->data, buf,
+				       sizeof(buf)) == NULL))
 				continue;
 			if ((s->length == 4 || s->length == 16) &&
 			    hc_strlist_push(out, buf, err) != 0)
@@ -570,15 +588,18 @@ request_names(X509_REQ *req, struct hc_strlist *out, hc_err *err)
 	if (out->n == 0) {
 		X509_NAME *n = X509_REQ_get_subject_name(req);
 		int k = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
-		ASN1_STRING *cn = k >= 0 ?
-			X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, k)) : NULL;
+		X509_NAME_ENTRY *ne = k >= 0 ? X509_NAME_get_entry(n, k) : NULL;
+		ASN1_STRING *cn = ne != NULL ? X509_NAME_ENTRY_get_data(ne) :
+				  NULL;
 
 		if (cn == NULL) {
-			hc_err_set(err, HC_E_USAGE, "the request names no DNS name to order");
+			hc_err_set(err, HC_E_USAGE,
+				   "the request names no DNS name to order");
 			goto out;
 		}
 		if (hc_strlist_pushf(out, err, "%.*s", ASN1_STRING_length(cn),
-				     (const char *)ASN1_STRING_get0_data(cn)) != 0)
+				     (const char *)ASN1_STRING_get0_data(cn)) !=
+		    0)
 			goto out;
 	}
 	ret = 0;
@@ -615,7 +636,8 @@ do_order(hc_ctx *ctx, struct hc_token *tok, const struct record *rec,
 		return -1;
 	}
 	if (it->req == NULL || it->req->value == NULL || it->x509_req == NULL) {
-		hc_err_set(err, HC_E_FAIL, "the pending request cannot be read");
+		hc_err_set(err, HC_E_FAIL,
+			   "the pending request cannot be read");
 		return -1;
 	}
 	if (request_names(it->x509_req, &names, err) != 0)
@@ -741,7 +763,8 @@ hc_acme_complete(hc_ctx *ctx, const char *id, int force,
 	if (ret != 0)
 		hc_token_destroy(tok, mark, NULL);
 out:
-	if (ret != 0 && !audited && err->code != HC_E_USAGE && target[0] != '\0')
+	if (ret != 0 && !audited && err->code != HC_E_USAGE &&
+	    target[0] != '\0')
 		hc_audit_op(ctx, "complete", target, err, NULL);
 	hc_store_release(&s);
 	record_release(&rec);

@@ -116,7 +116,8 @@ typedef struct hc_ctx hc_ctx;
 
 /** Global options; NULL fields take the configuration's values. */
 typedef struct hc_ctx_opts {
-	const char *config;	/**< --config, else $HSMCERT_CONFIG, else /etc */
+	/** --config, else $HSMCERT_CONFIG, else /etc */
+	const char *config;
 	const char *module;	/**< --module */
 	const char *token;	/**< --token: a label or a pkcs11: URI */
 	const char *pin_source;	/**< --pin-source */
@@ -187,7 +188,8 @@ HC_API int hc_ctx_module_info(hc_ctx *ctx, hc_module_info *info, hc_err *err);
 enum hc_kind {
 	HC_KIND_CERT,		/**< a certificate with its key on the token */
 	HC_KIND_REQUEST,	/**< a pending request */
-	HC_KIND_ORPHAN,		/**< a key with neither certificate nor request */
+	/** a key with neither certificate nor request */
+	HC_KIND_ORPHAN,
 	HC_KIND_CA,		/**< a stored CA certificate (list --ca) */
 };
 
@@ -315,11 +317,13 @@ HC_API const char *hc_root_type_name(enum hc_root_type r);
 /** new (and, later, request): what to create. */
 typedef struct hc_new_req {
 	const char *subject;		/**< the DN, required */
-	const char *const *domains;	/**< --domain values, each may hold commas */
+	/** --domain values, each may hold commas */
+	const char *const *domains;
 	size_t ndomains;
 	int include_autodiscover;
 	int include_accepted;
-	const char *key;		/**< "rsa:2048" etc., NULL for the default */
+	/** "rsa:2048" etc., NULL for the default */
+	const char *key;
 	const char *friendly_name;	/**< NULL: the subject CN */
 	int exportable;
 	long days;			/**< 0: the default */
@@ -425,9 +429,11 @@ HC_API int hc_verify(hc_ctx *ctx, const hc_verify_req *req, hc_entry *entry,
 /** renew: what to change. */
 typedef struct hc_renew_req {
 	const char *id;
-	int request;			/**< a pending request, even if self-signed */
+	/** a pending request, even if self-signed */
+	int request;
 	long days;			/**< 0: the policy default */
-	const char *key;		/**< NULL: the old key's type and size */
+	/** NULL: the old key's type and size */
+	const char *key;
 	const char *out;		/**< request: write the PKCS#10 here */
 	int der;
 	int force;			/**< overwrite --out */
@@ -497,7 +503,8 @@ HC_API int hc_renew_due(hc_ctx *ctx, int dry_run, hc_due_result *out,
 /** import / complete: what to read. */
 typedef struct hc_import_req {
 	const char *path;
-	const char *password_source;	/**< PKCS#12: env:, file:, fd:, prompt */
+	/** PKCS#12: env:, file:, fd:, prompt */
+	const char *password_source;
 	int exportable;			/**< PKCS#12: the key may leave again */
 	const char *friendly_name;	/**< PKCS#12: the label */
 	int complete_only;		/**< complete: fail unless a pending
@@ -512,11 +519,13 @@ typedef struct hc_import_req {
 /** What an import did. */
 typedef struct hc_import_result {
 	int completed;			/**< a pending request was completed */
-	int leaf_stored;		/**< a certificate with its key stored */
+	/** a certificate with its key stored */
+	int leaf_stored;
 	size_t ca_added;		/**< CA certificates stored */
 	size_t ca_present;		/**< CA certificates already there */
 	int nothing_changed;		/**< everything was already present */
-	int key_imported;		/**< a PFX's key was created on the token */
+	/** a PFX's key was created on the token */
+	int key_imported;
 	hc_entry entry;			/**< the leaf, when one was stored or
 					     found (kind != 0 or thumbprint) */
 	int has_entry;
@@ -548,7 +557,8 @@ typedef struct hc_export_req {
 	const char *out;		/**< required for a PFX */
 	const char *password_source;	/**< PFX password source */
 	int der;			/**< DER (request, --cert-only leaf) */
-	int legacy;			/**< PFX with PBE-SHA1-3DES and a SHA-1 MAC */
+	/** PFX with PBE-SHA1-3DES and a SHA-1 MAC */
+	int legacy;
 	int cert_only;			/**< the chain alone, no key */
 	int force;			/**< overwrite out */
 } hc_export_req;
@@ -701,12 +711,14 @@ typedef struct hc_report {
 	char hw_version[8];
 	char fw_version[8];
 	int pin_count_low, pin_final_try, pin_locked, pin_to_be_changed;
-	hc_entry_list entries;		/**< certificates, requests, orphan keys */
+	/** certificates, requests, orphan keys */
+	hc_entry_list entries;
 	hc_entry_list cas;		/**< CA certificates kept for chains */
 	hc_strings policy;		/**< "key = value" lines in force */
 	hc_audit_status audit;
 	size_t bindings;		/**< service bindings on this host */
-	struct hc_acme_account_rec *acme;	/**< ACME accounts on the token */
+	/** ACME accounts on the token */
+	struct hc_acme_account_rec *acme;
 	size_t nacme;
 } hc_report;
 

@@ -7,7 +7,14 @@
 
 #include "hsmcert.h"
 
-enum cli_format { FMT_DEFAULT, FMT_TABLE, FMT_LIST, FMT_JSON, FMT_TEXT, FMT_HTML };
+enum cli_format {
+	FMT_DEFAULT,
+	FMT_TABLE,
+	FMT_LIST,
+	FMT_JSON,
+	FMT_TEXT,
+	FMT_HTML
+};
 
 /** The most repeatable options (OPT_LIST) one command has. */
 #define CLI_MAX_LISTS 4

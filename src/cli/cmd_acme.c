@@ -16,14 +16,16 @@ render_acme(const struct cli *g, const hc_acme_info *i, int registered)
 	if (g->format == FMT_JSON) {
 		c = json_array();
 		for (k = 0; c != NULL && k < i->contact.n; k++)
-			json_array_append_new(c, render_json_str(i->contact.v[k]));
+			json_array_append_new(c,
+					      render_json_str(i->contact.v[k]));
 		j = json_object();
 		if (j == NULL || c == NULL) {
 			json_decref(j);
 			json_decref(c);
 			return HC_E_FAIL;
 		}
-		json_object_set_new(j, "Directory", render_json_str(i->directory));
+		json_object_set_new(j, "Directory",
+				    render_json_str(i->directory));
 		json_object_set_new(j, "Account", render_json_str(i->account));
 		json_object_set_new(j, "Status", render_json_str(i->status));
 		json_object_set_new(j, "Contact", c);
@@ -62,8 +64,10 @@ cmd_acme(int argc, char **argv)
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
 	const struct cli_opt opts[] = {
-		OPT_OPERAND("register", "create the ACME account (key pair on the token) for [acme] directory"),
-		OPT_OPERAND("show", "the account: directory, URL, status, contacts, key"),
+		OPT_OPERAND("register",
+			    "create the ACME account (key pair on the token) for [acme] directory"),
+		OPT_OPERAND("show",
+			    "the account: directory, URL, status, contacts, key"),
 		OPT_FLAG("agree-tos", &req.agree_tos,
 			 "register: agree to the CA's terms of service"),
 		OPT_LIST("contact", "URI", &req.contacts, &req.ncontacts,
@@ -78,10 +82,12 @@ cmd_acme(int argc, char **argv)
 	sub = g.args[0];
 	reg = strcmp(sub, "register") == 0;
 	if (!reg && strcmp(sub, "show") != 0)
-		return cli_refuse(&g, "unknown subcommand '%s': use register or show",
+		return cli_refuse(&g,
+				  "unknown subcommand '%s': use register or show",
 				  sub);
 	if (!reg && (req.agree_tos || req.ncontacts > 0))
-		return cli_refuse(&g, "--agree-tos and --contact go with register");
+		return cli_refuse(&g,
+				  "--agree-tos and --contact go with register");
 	ctx = cli_ctx_new(&g, &err);
 	if (ctx != NULL) {
 		hc_ctx_set_command(ctx, reg ? "acme-register" : "acme-show");

@@ -13,9 +13,12 @@ cmd_audit(int argc, char **argv)
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
 	const struct cli_opt opts[] = {
-		OPT_OPERAND("show", "print the log (the chain is checked on the way)"),
-		OPT_OPERAND("verify", "check every line's hash, the chain and the head on the token"),
-		OPT_OPERAND("reset", "start a truncated, replaced or deleted log again after the head (PIN; asks unless --yes)"),
+		OPT_OPERAND("show",
+			    "print the log (the chain is checked on the way)"),
+		OPT_OPERAND("verify",
+			    "check every line's hash, the chain and the head on the token"),
+		OPT_OPERAND("reset",
+			    "start a truncated, replaced or deleted log again after the head (PIN; asks unless --yes)"),
 		OPT_STRING("since", "DATE", &since,
 			   "show: from YYYY-MM-DD or an RFC 3339 time"),
 		OPT_NOTE("format", "table (default) or json"),
@@ -29,7 +32,8 @@ cmd_audit(int argc, char **argv)
 	sub = g.args[0];
 	if (strcmp(sub, "show") != 0 && strcmp(sub, "verify") != 0 &&
 	    strcmp(sub, "reset") != 0)
-		return cli_refuse(&g, "unknown audit command '%s' (show, verify, reset)",
+		return cli_refuse(&g,
+				  "unknown audit command '%s' (show, verify, reset)",
 				  sub);
 	if (strcmp(sub, "show") != 0 && since != NULL)
 		return cli_refuse(&g, "--since is for audit show");

@@ -13,7 +13,8 @@ import_or_complete(int argc, char **argv, int complete)
 	hc_ctx *ctx = NULL;
 	int acme = 0;
 	const struct cli_opt opts[] = {
-		OPT_OPERAND("FILE", "PEM or DER certificate, PEM bundle, PKCS#7 (.p7b), PKCS#12 (.pfx)"),
+		OPT_OPERAND("FILE",
+			    "PEM or DER certificate, PEM bundle, PKCS#7 (.p7b), PKCS#12 (.pfx)"),
 		OPT_STRING("password-source", "SRC", &req.password_source,
 			   "PFX password: env:VAR, file:PATH, fd:N or prompt"),
 		OPT_FLAG("exportable", &req.exportable,

@@ -1,5 +1,6 @@
 /* cmd_list.c - hsmcert list: one line per certificate, request, orphan key */
 #include "cli/cli.h"
+#include "core/range.h"
 
 int
 cmd_list(int argc, char **argv)
@@ -32,7 +33,7 @@ cmd_list(int argc, char **argv)
 
 	if (cli_parse(&g, opts, argc, argv) != 0)
 		return g.status;
-	f.expiring = (int)days;
+	f.expiring = hc_range_clamp_int_long(days);
 	ctx = cli_ctx_new(&g, &err);
 	if (ctx != NULL && hc_list(ctx, &f, &l, &err) == 0) {
 		r = render_entries(&g, &l);

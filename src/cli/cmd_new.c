@@ -18,7 +18,8 @@ cmd_new(int argc, char **argv)
 		OPT_STRING("services", "LIST", &req.services,
 			   "bind at once, as enable does (https, smtp, imap, pop, um, [service NAME])"),
 		OPT_NOTE("yes", "answer yes when a binding would be replaced"),
-		OPT_NOTE("format", "list (default) or json for the new certificate"),
+		OPT_NOTE("format",
+			 "list (default) or json for the new certificate"),
 		OPT_END,
 	};
 	int r;

@@ -10,7 +10,8 @@ cmd_remove(int argc, char **argv)
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
 	const struct cli_opt opts[] = {
-		OPT_OPERAND("ID...", "thumbprints, or key ids of pending requests or orphan keys"),
+		OPT_OPERAND("ID...",
+			    "thumbprints, or key ids of pending requests or orphan keys"),
 		OPT_FLAG("self-signed", &req.self_signed,
 			 "every self-signed certificate"),
 		OPT_FLAG("expired", &req.expired, "every expired certificate"),

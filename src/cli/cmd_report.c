@@ -9,7 +9,8 @@ cmd_report(int argc, char **argv)
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
 	const struct cli_opt opts[] = {
-		OPT_NOTE("format", "text (default), json, or html (one self-contained file)"),
+		OPT_NOTE("format",
+			 "text (default), json, or html (one self-contained file)"),
 		OPT_END,
 	};
 	int rc;

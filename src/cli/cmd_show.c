@@ -9,7 +9,8 @@ cmd_show(int argc, char **argv)
 	hc_err err = { 0 };
 	hc_ctx *ctx = NULL;
 	const struct cli_opt opts[] = {
-		OPT_OPERAND("ID", "thumbprint or key id, at least 6 hex digits, ':' allowed"),
+		OPT_OPERAND("ID",
+			    "thumbprint or key id, at least 6 hex digits, ':' allowed"),
 		OPT_NOTE("format", "list (default), table or json"),
 		OPT_END,
 	};

@@ -17,7 +17,8 @@ cmd_verify(int argc, char **argv)
 		OPT_STRING("at", "DATE", &req.at,
 			   "check validity at YYYY-MM-DD or an RFC 3339 time"),
 		OPT_NUMBER("warn-days", "N", &req.warn_days, &req.has_warn_days,
-			   0, 36500, "warn when expiring within N days (default 30)"),
+			   0, 36500,
+			   "warn when expiring within N days (default 30)"),
 		OPT_NOTE("format", "text (default) or json"),
 		OPT_END,
 	};

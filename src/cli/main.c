@@ -17,23 +17,37 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "new", cmd_new, "Generate a key pair on the token and a self-signed certificate" },
-	{ "request", cmd_request, "Generate a key pair on the token and a certificate request" },
-	{ "import", cmd_import, "Import a CA's answer, CA certificates or a PFX" },
-	{ "complete", cmd_complete, "Complete a pending request with the CA's answer" },
-	{ "list", cmd_list, "List certificates, pending requests and orphan keys" },
-	{ "show", cmd_show, "Show every field of one certificate, request or key" },
+	{ "new", cmd_new,
+	  "Generate a key pair on the token and a self-signed certificate" },
+	{ "request", cmd_request,
+	  "Generate a key pair on the token and a certificate request" },
+	{ "import", cmd_import,
+	  "Import a CA's answer, CA certificates or a PFX" },
+	{ "complete", cmd_complete,
+	  "Complete a pending request with the CA's answer" },
+	{ "list", cmd_list,
+	  "List certificates, pending requests and orphan keys" },
+	{ "show", cmd_show,
+	  "Show every field of one certificate, request or key" },
 	{ "enable", cmd_enable, "Bind a certificate to services on this host" },
 	{ "disable", cmd_disable, "Unbind a certificate from services" },
-	{ "export", cmd_export, "Export a PFX (exportable keys only), a chain or a request" },
-	{ "remove", cmd_remove, "Archive and delete certificates, requests and keys" },
-	{ "renew", cmd_renew, "A new key and certificate (or request) with the old one's properties" },
-	{ "verify", cmd_verify, "Check a certificate before and after a change window" },
-	{ "names", cmd_names, "Print and lint the name list a request would carry" },
-	{ "lock", cmd_lock, "Make an exportable key permanently non-exportable" },
+	{ "export", cmd_export,
+	  "Export a PFX (exportable keys only), a chain or a request" },
+	{ "remove", cmd_remove,
+	  "Archive and delete certificates, requests and keys" },
+	{ "renew", cmd_renew,
+	  "A new key and certificate (or request) with the old one's properties" },
+	{ "verify", cmd_verify,
+	  "Check a certificate before and after a change window" },
+	{ "names", cmd_names,
+	  "Print and lint the name list a request would carry" },
+	{ "lock", cmd_lock,
+	  "Make an exportable key permanently non-exportable" },
 	{ "audit", cmd_audit, "Show or verify the tamper-evident audit log" },
-	{ "report", cmd_report, "Compliance report of every key and certificate" },
-	{ "acme", cmd_acme, "ACME account: register or show (request --acme orders)" },
+	{ "report", cmd_report,
+	  "Compliance report of every key and certificate" },
+	{ "acme", cmd_acme,
+	  "ACME account: register or show (request --acme orders)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -82,8 +96,9 @@ main_usage(FILE *f)
 	fprintf(f, "  %-10s %s\n", "help", "Show the usage of a command");
 	fprintf(f, "\nGlobal options (before or after the command):\n");
 	cli_help_globals(f);
-	fprintf(f, "\nExit codes: 0 ok, 1 failure, 2 usage/input, 3 not found, 4 denied,\n"
-		   "5 verification failed, 6 PIN error, 7 cancelled.\n");
+	fprintf(f,
+		"\nExit codes: 0 ok, 1 failure, 2 usage/input, 3 not found, 4 denied,\n"
+		"5 verification failed, 6 PIN error, 7 cancelled.\n");
 }
 
 /*
@@ -174,19 +189,22 @@ main(int argc, char **argv)
 		}
 		cmd = find_command(argv[cmdpos + 1]);
 		if (cmd == NULL) {
-			fprintf(stderr, "hsmcert: error: unknown command '%s'\n",
+			fprintf(stderr,
+				"hsmcert: error: unknown command '%s'\n",
 				argv[cmdpos + 1]);
 			exit(HC_E_USAGE);
 		}
 		{
-			char *hargv[] = { (char *)cmd->name, (char *)"--help", NULL };
+			char *hargv[] = { (char *)cmd->name, (char *)"--help",
+					  NULL };
 
 			exit(cmd->fn(2, hargv));
 		}
 	}
 	cmd = find_command(argv[cmdpos]);
 	if (cmd == NULL) {
-		fprintf(stderr, "hsmcert: error: unknown command '%s' (see hsmcert --help)\n",
+		fprintf(stderr,
+			"hsmcert: error: unknown command '%s' (see hsmcert --help)\n",
 			argv[cmdpos]);
 		exit(HC_E_USAGE);
 	}

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/range.h"
 
 static int
 set_format(void *target, const char *arg)
@@ -20,7 +21,8 @@ set_format(void *target, const char *arg)
 			g->format_arg = arg;
 			return 0;
 		}
-	cli_usage_error(NULL, "--format: unknown format '%s' (table, list, json, text, html)",
+	cli_usage_error(NULL,
+			"--format: unknown format '%s' (table, list, json, text, html)",
 			arg);
 	return -1;
 }
@@ -106,11 +108,13 @@ unknown_option(const char *cmd, const struct cli_opt *globals,
 			used += (size_t)n;
 		}
 	if (matches > 0)
-		return cli_usage_error(cmd, "unknown option '%.*s' (options are not abbreviated: %s%s?)",
-				       (int)len, arg,
-				       matches == 1 ? "did you mean " : "one of ",
-				       hint);
-	return cli_usage_error(cmd, "unknown option '%.*s'", (int)len, arg);
+		return cli_usage_error(cmd,
+				       "unknown option '%.*s' (options are not abbreviated: %s%s?)",
+				       hc_range_clamp_int(len), arg,
+				       matches == 1 ? "did you mean " :
+				       "one of ", hint);
+	return cli_usage_error(cmd, "unknown option '%.*s'",
+			       hc_range_clamp_int(len), arg);
 }
 
 /*
@@ -274,7 +278,7 @@ synopsis_word(FILE *f, const char *w, size_t indent, size_t *col)
 	size_t len = strlen(w);
 
 	if (*col + 1 + len > 79 && *col > indent) {
-		fprintf(f, "\n%*s", (int)indent, "");
+		fprintf(f, "\n%*s", hc_range_clamp_int(indent), "");
 		*col = indent;
 	}
 	fprintf(f, " %s", w);

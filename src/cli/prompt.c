@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "core/range.h"
 #include "core/secret.h"
 
 /* the longest secret and "\r\n": a line not ended within this is too long */
@@ -183,7 +184,7 @@ prompt_confirm(void *arg, const char *question, hc_err *err)
 
 	(void)arg;
 	if (!isatty(STDIN_FILENO)) {
-		int qlen = (int)strcspn(question, "\n");
+		int qlen = hc_range_clamp_int(strcspn(question, "\n"));
 
 		return set_err(err, HC_E_CANCEL,
 			       "confirmation needed and there is no terminal (%.*s); nothing changed: pass --yes to answer yes",
@@ -193,8 +194,9 @@ prompt_confirm(void *arg, const char *question, hc_err *err)
 	fflush(stderr);
 	if (read_line_fd(STDIN_FILENO, answer, sizeof(answer), &len) != 0)
 		len = 0;
-	if (len > 0 && (strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 ||
-			strcmp(answer, "yes") == 0 || strcmp(answer, "YES") == 0))
+	if (len > 0 &&
+	    (strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 ||
+	     strcmp(answer, "yes") == 0 || strcmp(answer, "YES") == 0))
 		return 1;
 	return set_err(err, HC_E_CANCEL, "cancelled at the confirmation");
 }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "core/range.h"
 
 /* Exchange's flag string: I P U W S, '.' where not bound, '+' for custom. */
 static void
@@ -104,7 +105,8 @@ json_t *
 render_entry_json(const hc_entry *e)
 {
 	json_t *o = json_object();
-	json_t *doms = json_array(), *svcs = json_array(), *chain = json_array();
+	json_t *doms = json_array(), *svcs = json_array(),
+	       *chain = json_array();
 	size_t i;
 
 	for (i = 0; i < e->ndomains; i++)
@@ -126,25 +128,31 @@ render_entry_json(const hc_entry *e)
 	json_object_set_new(o, "NotBefore", jdate(e, e->not_before));
 	json_object_set_new(o, "NotAfter", jdate(e, e->not_after));
 	json_object_set_new(o, "IsSelfSigned", jtri(e->is_self_signed));
-	json_object_set_new(o, "RootCAType", jstr(hc_root_type_name(e->root_ca_type)));
-	json_object_set_new(o, "Status", json_string(hc_status_name(e->status)));
+	json_object_set_new(o, "RootCAType",
+			    jstr(hc_root_type_name(e->root_ca_type)));
+	json_object_set_new(o, "Status",
+			    json_string(hc_status_name(e->status)));
 	json_object_set_new(o, "Services", svcs);
 	json_object_set_new(o, "Thumbprint", json_string(e->thumbprint));
 	json_object_set_new(o, "Sha256Fingerprint",
-			    e->sha256[0] ? json_string(e->sha256) : json_null());
+			    e->sha256[0] ? json_string(e->sha256) :
+					   json_null());
 	json_object_set_new(o, "SerialNumber", jstr(e->serial));
 	json_object_set_new(o, "KeyId", json_string(e->key_id));
 	json_object_set_new(o, "KeyAlgorithm", jstr(e->key_algorithm));
 	json_object_set_new(o, "KeySize",
-			    e->key_size > 0 ? json_integer(e->key_size) : json_null());
-	json_object_set_new(o, "HasPrivateKey", json_boolean(e->has_private_key));
+			    e->key_size > 0 ? json_integer(e->key_size) :
+					      json_null());
+	json_object_set_new(o, "HasPrivateKey",
+			    json_boolean(e->has_private_key));
 	json_object_set_new(o, "PrivateKeyExportable", jtri(e->exportable));
 	json_object_set_new(o, "KeyProvenance", jstr(e->key_provenance));
 	json_object_set_new(o, "KeyUri", jstr(e->key_uri));
 	json_object_set_new(o, "CertUri", jstr(e->cert_uri));
 	json_object_set_new(o, "Chain", chain);
 	if (e->enrollment != NULL)
-		json_object_set_new(o, "Enrollment", json_string(e->enrollment));
+		json_object_set_new(o, "Enrollment",
+				    json_string(e->enrollment));
 	if (e->acme_directory != NULL)
 		json_object_set_new(o, "AcmeDirectory", jstr(e->acme_directory));
 	if (e->has_renew_after) {
@@ -175,9 +183,19 @@ render_list_entry(const hc_entry *e)
 	flags_text(e->services, flags);
 	date_text(e, e->not_before, nb);
 	date_text(e, e->not_after, na);
-#define F(name, ...) do { printf("%-21s: ", name); printf(__VA_ARGS__); putchar('\n'); } while (0)
+#define F(name, ...)                     \
+	do {                             \
+		printf("%-21s: ", name); \
+		printf(__VA_ARGS__);     \
+		putchar('\n');           \
+	} while (0)
 	/* T: text from the token, a file or the user, shown escaped */
-#define T(name, s) do { printf("%-21s: ", name); render_text(stdout, s); putchar('\n'); } while (0)
+#define T(name, s)                       \
+	do {                             \
+		printf("%-21s: ", name); \
+		render_text(stdout, s);  \
+		putchar('\n');           \
+	} while (0)
 	T("FriendlyName", e->friendly_name);
 	T("Subject", e->subject);
 	T("Issuer", e->issuer);
@@ -262,10 +280,10 @@ print_table(const hc_entry_list *l)
 			w = s;
 	}
 	printf("%-40s  %-8s  %-*s  %-20s  %-*s%s\n", "Thumbprint", "Services",
-	       (int)w, "Subject", "NotAfter", sw, "Status",
+	       hc_range_clamp_int(w), "Subject", "NotAfter", sw, "Status",
 	       hosts ? "  Hosts" : "");
 	printf("%-40s  %-8s  %-*s  %-20s  %-*s%s\n", "----------", "--------",
-	       (int)w, "-------", "--------", sw, "------",
+	       hc_range_clamp_int(w), "-------", "--------", sw, "------",
 	       hosts ? "  -----" : "");
 	for (i = 0; i < l->n; i++) {
 		const hc_entry *e = &l->v[i];

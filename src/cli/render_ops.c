@@ -48,10 +48,10 @@ render_checks(const struct cli *g, const hc_entry *e, const hc_check_list *l)
 
 		for (i = 0; i < l->n; i++) {
 			json_t *c = json_object();
+			const char *word = check_word(l->v[i].result);
 
 			json_object_set_new(c, "Check", jstr(l->v[i].name));
-			json_object_set_new(c, "Result",
-					    json_string(check_word(l->v[i].result)));
+			json_object_set_new(c, "Result", json_string(word));
 			json_object_set_new(c, "Reason", jstr(l->v[i].reason));
 			json_array_append_new(a, c);
 		}
@@ -193,7 +193,8 @@ render_audit(const struct cli *g, const hc_audit_records *l)
 			const hc_audit_record *r = &l->v[i];
 			json_t *o = json_object();
 
-			json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
+			json_object_set_new(o, "seq",
+					    json_integer((json_int_t)r->seq));
 			json_object_set_new(o, "time", jstr(r->time));
 			json_object_set_new(o, "user", jstr(r->user));
 			json_object_set_new(o, "host", jstr(r->host));
@@ -236,24 +237,31 @@ render_audit_status(const struct cli *g, const hc_audit_status *st)
 
 		json_object_set_new(o, "Log", jstr(st->path));
 		json_object_set_new(o, "Valid", json_boolean(st->ok));
-		json_object_set_new(o, "Lines", json_integer((json_int_t)st->lines));
-		json_object_set_new(o, "LastSeq", json_integer((json_int_t)st->last_seq));
-		json_object_set_new(o, "TokenHeadSeq", json_integer((json_int_t)st->head_seq));
+		json_object_set_new(o, "Lines",
+				    json_integer((json_int_t)st->lines));
+		json_object_set_new(o, "LastSeq",
+				    json_integer((json_int_t)st->last_seq));
+		json_object_set_new(o, "TokenHeadSeq",
+				    json_integer((json_int_t)st->head_seq));
 		json_object_set_new(o, "FirstBadLine", st->ok ? json_null() :
 				    json_integer((json_int_t)st->bad_line));
 		json_object_set_new(o, "Problem", st->ok ? json_null() :
 				    jstr(st->problem));
 		if (st->reset_seq > 0) {
 			json_t *r = json_object();
+			json_int_t seq = (json_int_t)st->reset_seq;
+			json_int_t from = (json_int_t)st->gap_from;
+			json_int_t to = (json_int_t)st->gap_to;
 
-			json_object_set_new(r, "Seq", json_integer((json_int_t)st->reset_seq));
+			json_object_set_new(r, "Seq", json_integer(seq));
 			json_object_set_new(r, "Time", jstr(st->reset_time));
 			json_object_set_new(r, "User", jstr(st->reset_user));
 			json_object_set_new(r, "GapFrom", st->gap_from ?
-					    json_integer((json_int_t)st->gap_from) : json_null());
+					    json_integer(from) : json_null());
 			json_object_set_new(r, "GapTo", st->gap_from ?
-					    json_integer((json_int_t)st->gap_to) : json_null());
-			json_object_set_new(r, "Detail", jstr(st->reset_detail));
+					    json_integer(to) : json_null());
+			json_object_set_new(r, "Detail",
+					    jstr(st->reset_detail));
 			json_object_set_new(o, "Reset", r);
 		} else {
 			json_object_set_new(o, "Reset", json_null());
@@ -271,8 +279,8 @@ render_audit_status(const struct cli *g, const hc_audit_status *st)
 		       st->last_seq, st->head_seq);
 	} else if (st->ok) {
 		printf(": %zu line%s, chain intact, last seq %llu matches the head kept on the token (seq %llu)\n",
-		       st->lines, st->lines == 1 ? "" : "s",
-		       st->last_seq, st->head_seq);
+		       st->lines, st->lines == 1 ? "" : "s", st->last_seq,
+		       st->head_seq);
 	} else {
 		printf(": FAILED at line %zu: ", st->bad_line);
 		render_text(stdout, st->problem);

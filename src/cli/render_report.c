@@ -88,8 +88,13 @@ audit_reset_json(const hc_audit_status *a)
 	json_object_set_new(r, "Seq", json_integer((json_int_t)a->reset_seq));
 	json_object_set_new(r, "Time", jstr(a->reset_time));
 	json_object_set_new(r, "User", jstr(a->reset_user));
-	json_object_set_new(r, "GapFrom", a->gap_from ? json_integer((json_int_t)a->gap_from) : json_null());
-	json_object_set_new(r, "GapTo", a->gap_from ? json_integer((json_int_t)a->gap_to) : json_null());
+	json_object_set_new(r, "GapFrom",
+			    a->gap_from ?
+				    json_integer((json_int_t)a->gap_from) :
+				    json_null());
+	json_object_set_new(r, "GapTo",
+			    a->gap_from ? json_integer((json_int_t)a->gap_to) :
+					  json_null());
 	json_object_set_new(r, "Detail", jstr(a->reset_detail));
 	return r;
 }
@@ -134,24 +139,36 @@ report_json(const hc_report *r, time_t now)
 	json_object_set_new(tok, "PinCountLow", json_boolean(r->pin_count_low));
 	json_object_set_new(tok, "PinFinalTry", json_boolean(r->pin_final_try));
 	json_object_set_new(tok, "PinLocked", json_boolean(r->pin_locked));
-	json_object_set_new(tok, "PinToBeChanged", json_boolean(r->pin_to_be_changed));
+	json_object_set_new(tok, "PinToBeChanged",
+			    json_boolean(r->pin_to_be_changed));
 	json_object_set_new(o, "Token", tok);
 	for (i = 0; i < r->entries.n; i++) {
 		const hc_entry *e = &r->entries.v[i];
 		json_t *x = json_object(), *svc = json_array();
+		const char *band;
 		char d[21];
 		size_t k;
 
 		json_object_set_new(x, "Kind", json_string(kind_name(e)));
 		json_object_set_new(x, "Thumbprint", jstr(e->thumbprint));
 		json_object_set_new(x, "KeyId", jstr(e->key_id));
-		json_object_set_new(x, "FriendlyName", jstr(e->friendly_name ? e->friendly_name : ""));
+		json_object_set_new(x, "FriendlyName",
+				    jstr(e->friendly_name ? e->friendly_name :
+							    ""));
 		json_object_set_new(x, "Subject", jstr(e->subject));
-		json_object_set_new(x, "Status", json_string(hc_status_name(e->status)));
+		json_object_set_new(x, "Status",
+				    json_string(hc_status_name(e->status)));
 		json_object_set_new(x, "KeyAlgorithm", jstr(e->key_algorithm));
-		json_object_set_new(x, "KeySize", e->key_size ? json_integer(e->key_size) : json_null());
-		json_object_set_new(x, "KeyProvenance", jstr(e->key_provenance));
-		json_object_set_new(x, "PrivateKeyExportable", e->exportable == HC_NA ? json_null() : json_boolean(e->exportable == HC_TRUE));
+		json_object_set_new(x, "KeySize",
+				    e->key_size ? json_integer(e->key_size) :
+						  json_null());
+		json_object_set_new(x, "KeyProvenance",
+				    jstr(e->key_provenance));
+		json_object_set_new(x, "PrivateKeyExportable",
+				    e->exportable == HC_NA ?
+					    json_null() :
+					    json_boolean(e->exportable ==
+							 HC_TRUE));
 		if (e->has_dates) {
 			hc_rfc3339((long long)e->not_after, d);
 			json_object_set_new(x, "NotAfter", json_string(d));
@@ -171,7 +188,7 @@ report_json(const hc_report *r, time_t now)
 		if (e->renewed_by[0] != '\0')
 			json_object_set_new(x, "RenewedBy", json_string(e->renewed_by));
 		json_object_set_new(x, "ExpiryBand", e->has_dates ?
-				    json_string(hc_band_name(hc_expiry_band(e, now))) : json_null());
+				    json_string(band) : json_null());
 		for (k = 0; k < e->nservices; k++)
 			json_array_append_new(svc, jstr(e->service_names[k]));
 		json_object_set_new(x, "Services", svc);
@@ -184,7 +201,8 @@ report_json(const hc_report *r, time_t now)
 		char d[21];
 
 		json_object_set_new(x, "Thumbprint", jstr(e->thumbprint));
-		json_object_set_new(x, "Subject", jstr(e->subject ? e->subject : ""));
+		json_object_set_new(x, "Subject",
+				    jstr(e->subject ? e->subject : ""));
 		hc_rfc3339((long long)e->not_after, d);
 		json_object_set_new(x, "NotAfter", json_string(d));
 		json_array_append_new(cas, x);
@@ -203,13 +221,18 @@ report_json(const hc_report *r, time_t now)
 		json_object_set_new(pol, key, jstr(eq + 3));
 	}
 	json_object_set_new(o, "Policy", pol);
-	json_object_set_new(o, "Bindings", json_integer((json_int_t)r->bindings));
+	json_object_set_new(o, "Bindings",
+			    json_integer((json_int_t)r->bindings));
 	json_object_set_new(aud, "Log", jstr(r->audit.path));
 	json_object_set_new(aud, "Valid", json_boolean(r->audit.ok));
-	json_object_set_new(aud, "Lines", json_integer((json_int_t)r->audit.lines));
-	json_object_set_new(aud, "LastSeq", json_integer((json_int_t)r->audit.last_seq));
-	json_object_set_new(aud, "TokenHeadSeq", json_integer((json_int_t)r->audit.head_seq));
-	json_object_set_new(aud, "Problem", r->audit.ok ? json_null() : jstr(r->audit.problem));
+	json_object_set_new(aud, "Lines",
+			    json_integer((json_int_t)r->audit.lines));
+	json_object_set_new(aud, "LastSeq",
+			    json_integer((json_int_t)r->audit.last_seq));
+	json_object_set_new(aud, "TokenHeadSeq",
+			    json_integer((json_int_t)r->audit.head_seq));
+	json_object_set_new(aud, "Problem",
+			    r->audit.ok ? json_null() : jstr(r->audit.problem));
 	json_object_set_new(aud, "Reset", audit_reset_json(&r->audit));
 	json_object_set_new(o, "Audit", aud);
 	return o;
@@ -398,7 +421,8 @@ report_html(const hc_report *r, time_t now)
 		printf("</td><td>%s</td><td>", kind_name(e));
 		h(e->subject);
 		printf("</td><td>%s</td><td class=\"nw\">%s</td><td class=\"%s nw\">%s</td><td class=\"nw\">",
-		       hc_status_name(e->status), d, band_class(b), hc_band_name(b));
+		       hc_status_name(e->status), d, band_class(b),
+		       hc_band_name(b));
 		h(e->key_algorithm);
 		printf(" %d</td><td>", e->key_size);
 		h(e->key_provenance ? e->key_provenance : "no private key");
@@ -420,7 +444,8 @@ report_html(const hc_report *r, time_t now)
 	printf("<h2>Timeline</h2>\n");
 	render_timeline_svg(r, now);
 	printf("<h2>CA certificates kept for chains (%zu)</h2>\n<table><thead><tr><th>Thumbprint</th>"
-	       "<th>Subject</th></tr></thead><tbody>\n", r->cas.n);
+	       "<th>Subject</th></tr></thead><tbody>\n",
+	       r->cas.n);
 	for (i = 0; i < r->cas.n; i++) {
 		printf("<tr><td class=\"mono\">");
 		h(r->cas.v[i].thumbprint);
@@ -454,13 +479,16 @@ report_html(const hc_report *r, time_t now)
 	printf("</p>\n<p>");
 	if (r->audit.ok)
 		printf("<span class=\"good\">Verified</span>: %zu lines, hash chain intact, "
-		       "head on the token at seq %llu.", r->audit.lines, r->audit.head_seq);
+		       "head on the token at seq %llu.",
+		       r->audit.lines, r->audit.head_seq);
 	else {
-		printf("<span class=\"bad\">FAILED</span> at line %zu: ", r->audit.bad_line);
+		printf("<span class=\"bad\">FAILED</span> at line %zu: ",
+		       r->audit.bad_line);
 		h(r->audit.problem);
 	}
 	if (r->audit.reset_seq > 0) {
-		printf("</p>\n<p>Started again by audit reset at seq %llu (", r->audit.reset_seq);
+		printf("</p>\n<p>Started again by audit reset at seq %llu (",
+		       r->audit.reset_seq);
 		h(r->audit.reset_time);
 		printf(" by ");
 		h(r->audit.reset_user);

@@ -61,8 +61,9 @@ void hc_acme_account_release(struct hc_acme_account *acc);
 /**
  * newAccount: contact (may be empty), termsOfServiceAgreed when agree, an
  * external account binding when eab_kid (HS256 over the account JWK with
- * the key eab_hmac holds as base64url; decoded here and wiped). only_existing asks onlyReturnExisting. On success
- * the client signs with kid = the account URL from now on.
+ * the key eab_hmac holds as base64url; decoded here and wiped).
+ * only_existing asks onlyReturnExisting. On success the client signs with
+ * kid = the account URL from now on.
  */
 int hc_acme_new_account(struct hc_acme *a, const struct hc_strlist *contact,
 			int agree, const char *eab_kid,

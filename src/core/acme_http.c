@@ -65,7 +65,8 @@ serve_one(struct hc_acme_http *h, int c)
 			return;
 		len += (size_t)r;
 		buf[len] = '\0';
-		if (strstr(buf, "\r\n\r\n") != NULL || strstr(buf, "\n\n") != NULL)
+		if (strstr(buf, "\r\n\r\n") != NULL ||
+		    strstr(buf, "\n\n") != NULL)
 			break;
 	}
 	buf[len] = '\0';
@@ -137,14 +138,18 @@ hc_acme_http_start(const char *listen_on, struct hc_acme_http **out,
 
 	*out = NULL;
 	if (colon == NULL || colon == listen_on)
-		return hc_err_set(err, HC_E_USAGE, "http-listen '%s' is not ADDR:PORT", listen_on);
+		return hc_err_set(err, HC_E_USAGE,
+				  "http-listen '%s' is not ADDR:PORT",
+				  listen_on);
 	hl = (size_t)(colon - listen_on);
 	if (listen_on[0] == '[' && hl >= 2 && listen_on[hl - 1] == ']') {
 		listen_on++;
 		hl -= 2;
 	}
 	if (hl >= sizeof(host))
-		return hc_err_set(err, HC_E_USAGE, "http-listen '%s': address too long", listen_on);
+		return hc_err_set(err, HC_E_USAGE,
+				  "http-listen '%s': address too long",
+				  listen_on);
 	memcpy(host, listen_on, hl);
 	host[hl] = '\0';
 	port = colon + 1;
@@ -153,8 +158,8 @@ hc_acme_http_start(const char *listen_on, struct hc_acme_http **out,
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	rc = getaddrinfo(host, port, &hints, &ai);
 	if (rc != 0)
-		return hc_err_set(err, HC_E_USAGE, "http-listen %s:%s: %s", host, port,
-				  gai_strerror(rc));
+		return hc_err_set(err, HC_E_USAGE, "http-listen %s:%s: %s",
+				  host, port, gai_strerror(rc));
 	h = calloc(1, sizeof(*h));
 	if (h == NULL) {
 		freeaddrinfo(ai);
@@ -164,7 +169,8 @@ hc_acme_http_start(const char *listen_on, struct hc_acme_http **out,
 	pthread_mutex_init(&h->mu, NULL);
 	h->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (h->fd < 0 ||
-	    setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) !=
+		    0 ||
 	    bind(h->fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
 	    listen(h->fd, 16) != 0) {
 		hc_err_set(err, HC_E_FAIL, "http-listen %s:%s: %s", host, port,
@@ -179,7 +185,8 @@ hc_acme_http_start(const char *listen_on, struct hc_acme_http **out,
 	fcntl(h->stop[1], F_SETFD, FD_CLOEXEC);
 	rc = pthread_create(&h->th, NULL, serve, h);
 	if (rc != 0) {
-		hc_err_set(err, HC_E_FAIL, "http-listen: thread: %s", strerror(rc));
+		hc_err_set(err, HC_E_FAIL, "http-listen: thread: %s",
+			   strerror(rc));
 		goto fail;
 	}
 	h->running = 1;
@@ -200,7 +207,8 @@ hc_acme_http_add(struct hc_acme_http *h, const char *token,
 
 	pthread_mutex_lock(&h->mu);
 	if (h->n >= MAX_TOKENS) {
-		ret = hc_err_set(err, HC_E_FAIL, "too many challenges in one order");
+		ret = hc_err_set(err, HC_E_FAIL,
+				 "too many challenges in one order");
 	} else {
 		h->tokens[h->n] = strdup(token);
 		h->auths[h->n] = strdup(key_auth);
@@ -295,8 +303,11 @@ hc_acme_webroot_put(struct hc_acme_webroot *w, const char *root,
 	int fd = -1, ret = -1;
 	ssize_t wr;
 
-	if (w->root == NULL && (w->root = strdup(root)) == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (w->root == NULL) {
+		w->root = strdup(root);
+		if (w->root == NULL)
+			return hc_err_set(err, HC_E_FAIL, "out of memory");
+	}
 	wk = join3(root, "/", ".well-known");
 	ac = join3(root, "/", ".well-known/acme-challenge");
 	f = ac != NULL ? join3(ac, "/", token) : NULL;
@@ -313,7 +324,8 @@ hc_acme_webroot_put(struct hc_acme_webroot *w, const char *root,
 		goto out;
 	}
 	w->files = nf;
-	fd = open(f, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open(f, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
 	if (fd < 0) {
 		hc_err_set(err, HC_E_FAIL, "http-root: cannot write %s: %s", f,
 			   strerror(errno));
@@ -349,11 +361,14 @@ hc_acme_webroot_clean(struct hc_acme_webroot *w)
 	}
 	free(w->files);
 	if (w->root != NULL) {
-		if (w->made_ac && (p = join3(w->root, "/", ".well-known/acme-challenge")) != NULL) {
+		p = w->made_ac ? join3(w->root, "/",
+				       ".well-known/acme-challenge") : NULL;
+		if (p != NULL) {
 			rmdir(p);
 			free(p);
 		}
-		if (w->made_wk && (p = join3(w->root, "/", ".well-known")) != NULL) {
+		p = w->made_wk ? join3(w->root, "/", ".well-known") : NULL;
+		if (p != NULL) {
 			rmdir(p);
 			free(p);
 		}

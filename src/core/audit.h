@@ -32,9 +32,12 @@ struct hc_audit_rec {
 
 /** Where the log's end stands against this host's head on the token. */
 enum hc_audit_fit {
-	HC_AUDIT_FITS,		/* it holds the head's line, or there is no head */
-	HC_AUDIT_BEHIND,	/* it ends before the head: truncated or deleted */
-	HC_AUDIT_REPLACED,	/* it lacks the head's line or has another there */
+	/* it holds the head's line, or there is no head */
+	HC_AUDIT_FITS,
+	/* it ends before the head: truncated or deleted */
+	HC_AUDIT_BEHIND,
+	/* it lacks the head's line or has another there */
+	HC_AUDIT_REPLACED,
 	HC_AUDIT_DAMAGED,	/* its last complete line does not parse */
 };
 

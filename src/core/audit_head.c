@@ -40,7 +40,8 @@ hc_audit_head(struct hc_token *tok, const char *host, unsigned long long *seq,
 
 	*seq = 0;
 	memcpy(hash, hc_audit_zero_hash, 65);
-	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &l, err) != 0)
+	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &l,
+			  err) != 0)
 		return -1;
 	for (i = 0; i < l.n; i++) {
 		unsigned long long s;
@@ -72,7 +73,8 @@ hc_audit_head_set(struct hc_token *tok, const char *host,
 	n = snprintf(label, sizeof(label), "seq=%llu sha256=%s host=%s", seq,
 		     hash, host);
 	(void)n;
-	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &l, err) != 0)
+	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &l,
+			  err) != 0)
 		return -1;
 	/* the head only ever moves to a higher seq (SPEC section 10) */
 	for (i = 0; i < l.n; i++)

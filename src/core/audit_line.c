@@ -36,7 +36,8 @@ hc_audit_line_hex64(const char *s)
 	int i;
 
 	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
 }
@@ -120,13 +121,14 @@ hc_audit_parse_line(const char *line, size_t len, hc_audit_record *out,
 		hc_err_set(err, HC_E_VERIFY, "it is not a JSON object");
 		goto out;
 	}
-	if (!json_is_integer(json_object_get(o, "seq")) ||
-	    (seq = json_integer_value(json_object_get(o, "seq"))) < 1 ||
+	seq = json_integer_value(json_object_get(o, "seq"));	/* 0: none */
+	if (!json_is_integer(json_object_get(o, "seq")) || seq < 1 ||
 	    !json_is_string(json_object_get(o, "prev")) ||
 	    strlen(json_string_value(json_object_get(o, "prev"))) != 64 ||
 	    !json_is_string(json_object_get(o, "time")) ||
 	    !json_is_string(json_object_get(o, "result"))) {
-		hc_err_set(err, HC_E_VERIFY, "a field (seq, time, result, prev) is missing or malformed");
+		hc_err_set(err, HC_E_VERIFY,
+			   "a field (seq, time, result, prev) is missing or malformed");
 		goto out;
 	}
 	memcpy(prev, json_string_value(json_object_get(o, "prev")), 65);
@@ -196,9 +198,11 @@ hc_audit_line_make(unsigned long long seq, const char *host,
 	    json_object_set_new(o, "user", json_string(user)) ||
 	    json_object_set_new(o, "host", json_string(host)) ||
 	    json_object_set_new(o, "command", json_string(command)) ||
-	    json_object_set_new(o, "target", json_string(target ? target : "")) ||
+	    json_object_set_new(o, "target",
+				json_string(target ? target : "")) ||
 	    json_object_set_new(o, "result", json_string(result)) ||
-	    json_object_set_new(o, "detail", json_string(detail ? detail : "")) ||
+	    json_object_set_new(o, "detail",
+				json_string(detail ? detail : "")) ||
 	    json_object_set_new(o, "prev", json_string(prev))) {
 		hc_err_set(err, HC_E_FAIL, "cannot build the audit record");
 		goto out;

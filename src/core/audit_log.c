@@ -12,36 +12,22 @@
 #include "core/audit.h"
 #include "core/audit_int.h"
 #include "core/error.h"
+#include "core/fileio.h"
+#include "core/range.h"
 
 /* ------------------------------------------------------------------ */
 /* The log file: never through a link, always a regular file            */
 
+/* the directories above the log, made as fileio makes state directories */
 static int
 mkparent(const char *path, hc_err *err)
 {
-	char *copy = strdup(path), *dir, *s;
-	int ret = -1;
+	char *copy = strdup(path);
+	int ret;
 
 	if (copy == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	dir = dirname(copy);
-	for (s = dir + 1; ; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			hc_err_set(err, HC_E_FAIL, "cannot create %s: %s", dir,
-				   strerror(errno));
-			goto out;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	ret = 0;
-out:
+	ret = hc_mkdirs(dirname(copy), err);
 	free(copy);
 	return ret;
 }
@@ -120,8 +106,8 @@ hc_audit_log_lock(const char *path, int *lockfd, hc_err *err)
 		return -1;
 	while (flock(fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
-			hc_err_set(err, HC_E_FAIL, "cannot lock %s: %s", lockpath,
-				   strerror(errno));
+			hc_err_set(err, HC_E_FAIL, "cannot lock %s: %s",
+				   lockpath, strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -146,13 +132,15 @@ hc_audit_log_read(int fd, const char *path, unsigned char **buf,
 			if (cap >= ((size_t)1 << 30)) {
 				free(data);
 				return hc_err_set(err, HC_E_FAIL,
-						  "%s is larger than 1 GiB", path);
+						  "%s is larger than 1 GiB",
+						  path);
 			}
 			cap = cap == 0 ? 64 * 1024 : cap * 2;
 			nd = realloc(data, cap + 1);
 			if (nd == NULL) {
 				free(data);
-				return hc_err_set(err, HC_E_FAIL, "out of memory");
+				return hc_err_set(err, HC_E_FAIL,
+						  "out of memory");
 			}
 			data = nd;
 		}
@@ -218,10 +206,13 @@ last_line(int fd, const char *path, unsigned long long *seq, char hash[65],
 			;
 		if (nl < buf)
 			nl = NULL;
-		*partial = (long)(nl != NULL ? len - (size_t)(nl - buf) - 1 : len);
+		*partial = hc_range_clamp_long(nl != NULL ?
+					       len - (size_t)(nl - buf) - 1 :
+					       len);
 		if (nl == NULL) {
 			if (start == 0) {
-				ret = 0;	/* nothing complete in the file */
+				/* nothing complete in the file */
+				ret = 0;
 				goto out;
 			}
 			n = snprintf(damage, damagelen,
@@ -240,7 +231,8 @@ last_line(int fd, const char *path, unsigned long long *seq, char hash[65],
 	line = nl;
 	nl = line > buf ? line - 1 : NULL;
 	if (nl == NULL && start > 0) {
-		n = snprintf(damage, damagelen, "its last line is longer than 8 KiB");
+		n = snprintf(damage, damagelen,
+			     "its last line is longer than 8 KiB");
 		(void)n;
 		ret = 0;
 		goto out;
@@ -254,7 +246,8 @@ last_line(int fd, const char *path, unsigned long long *seq, char hash[65],
 		if (hc_audit_parse_line(line, (size_t)(buf + len - 1 - line),
 					&al, hash, prev, &e) != 0) {
 			if (e.code == HC_E_FAIL) {
-				hc_err_set(err, HC_E_FAIL, "%s: %s", path, e.msg);
+				hc_err_set(err, HC_E_FAIL, "%s: %s", path,
+					   e.msg);
 				goto out;
 			}
 			memcpy(hash, hc_audit_zero_hash, 65);
@@ -344,7 +337,8 @@ hc_audit_log_locate_fd(int fd, const char *path, struct hc_token *tok,
 	    hc_audit_head(tok, host, &pos->head_seq, pos->head_hash,
 			  head_err != NULL ? head_err : err) != 0) {
 		if (head_err == NULL) {
-			hc_err_prefix(err, "cannot read the audit head kept on the token: ");
+			hc_err_prefix(err,
+				      "cannot read the audit head kept on the token: ");
 			return -1;
 		}
 		pos->head_seq = 0;
@@ -404,7 +398,8 @@ hc_audit_refuse(const char *path, const struct hc_audit_pos *p, hc_err *err)
 
 	switch (p->fit) {
 	case HC_AUDIT_FITS:
-		return hc_err_set(err, HC_E_FAIL, "internal: hc_audit_refuse of a log that fits");
+		return hc_err_set(err, HC_E_FAIL,
+				  "internal: hc_audit_refuse of a log that fits");
 	case HC_AUDIT_BEHIND:
 		if (p->last_seq + 1 == p->head_seq)
 			n = snprintf(missing, sizeof(missing), "seq %llu is",
@@ -417,11 +412,13 @@ hc_audit_refuse(const char *path, const struct hc_audit_pos *p, hc_err *err)
 		if (!p->exists || p->last_seq == 0)
 			return hc_err_set(err, HC_E_VERIFY,
 					  "the audit log %s %s, but this host's head on the token is at seq %llu: %s missing (the log was deleted or emptied); %s",
-					  path, p->exists ? "is empty" : "does not exist",
-					  p->head_seq, missing, tail);
+					  path, p->exists ? "is empty" :
+					  "does not exist", p->head_seq,
+					  missing, tail);
 		return hc_err_set(err, HC_E_VERIFY,
 				  "the audit log %s ends at seq %llu but this host's head on the token is at seq %llu: %s missing (the log was truncated or replaced); %s",
-				  path, p->last_seq, p->head_seq, missing, tail);
+				  path, p->last_seq, p->head_seq, missing,
+				  tail);
 	case HC_AUDIT_REPLACED:
 		if (p->last_seq == p->head_seq)
 			return hc_err_set(err, HC_E_VERIFY,
@@ -486,7 +483,9 @@ hc_audit_append(const char *path, struct hc_token *tok, const char *host,
 	n = snprintf(detail, sizeof(detail), "%s%s%s",
 		     rec->detail ? rec->detail : "",
 		     partial ? (rec->detail ? "; " : "") : "",
-		     partial ? "an interrupted earlier write left an incomplete last line, removed" : "");
+		     partial ?
+			     "an interrupted earlier write left an incomplete last line, removed" :
+			     "");
 	(void)n;
 	if (hc_audit_line_make(pos.last_seq + 1, host, rec->command,
 			       rec->target, rec->result, detail, pos.last_hash,
@@ -498,13 +497,15 @@ hc_audit_append(const char *path, struct hc_token *tok, const char *host,
 		goto out;
 	}
 	if (head_err.code != HC_OK) {
-		hc_err_set(err, head_err.code, "the audit line %llu was written, but the head kept on the token could not be moved (it could not be read: %s): audit verify reports the line as not anchored until the next change",
+		hc_err_set(err, head_err.code,
+			   "the audit line %llu was written, but the head kept on the token could not be moved (it could not be read: %s): audit verify reports the line as not anchored until the next change",
 			   pos.last_seq + 1, head_err.msg);
 		goto out;
 	}
 	if (tok != NULL &&
 	    hc_audit_head_set(tok, host, pos.last_seq + 1, hash, err) != 0) {
-		hc_err_prefix(err, "the audit line %llu was written, but the head kept on the token could not be moved (audit verify reports the line as not anchored until the next change): ",
+		hc_err_prefix(err,
+			      "the audit line %llu was written, but the head kept on the token could not be moved (audit verify reports the line as not anchored until the next change): ",
 			      pos.last_seq + 1);
 		goto out;
 	}

@@ -26,12 +26,14 @@ keep_aside(const char *path, char *kept, size_t keptlen, hc_err *err)
 		return hc_err_set(err, HC_E_FAIL, "cannot format the time");
 	for (i = 1; i < 100; i++) {
 		if (i == 1)
-			n = snprintf(kept, keptlen, "%s.%s.damaged", path, stamp);
+			n = snprintf(kept, keptlen, "%s.%s.damaged", path,
+				     stamp);
 		else
 			n = snprintf(kept, keptlen, "%s.%s-%d.damaged", path,
 				     stamp, i);
 		if (n < 0 || (size_t)n >= keptlen)
-			return hc_err_set(err, HC_E_FAIL, "audit-log path too long");
+			return hc_err_set(err, HC_E_FAIL,
+					  "audit-log path too long");
 		/* link, not rename: an existing name is never replaced */
 		if (link(path, kept) == 0)
 			break;
@@ -45,10 +47,12 @@ keep_aside(const char *path, char *kept, size_t keptlen, hc_err *err)
 				  "cannot keep the old audit log: too many %s.%s*.damaged files",
 				  path, stamp);
 	if (unlink(path) != 0) {
-		hc_err_set(err, HC_E_FAIL, "cannot move the old audit log %s aside: %s",
-			   path, strerror(errno));
+		hc_err_set(err, HC_E_FAIL,
+			   "cannot move the old audit log %s aside: %s", path,
+			   strerror(errno));
 		if (unlink(kept) != 0)
-			hc_err_suffix(err, " (%s is left as a second name of it)",
+			hc_err_suffix(err,
+				      " (%s is left as a second name of it)",
 				      kept);
 		return -1;
 	}
@@ -67,7 +71,8 @@ sync_dir(const char *path)
 	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (fsync(fd) != 0)
-			errno = 0;	/* best effort: the file itself is synced */
+			/* best effort: the file itself is synced */
+			errno = 0;
 		close(fd);
 	}
 	free(copy);
@@ -145,10 +150,12 @@ hc_audit_restart(const char *path, struct hc_token *tok, const char *host,
 	int lockfd = -1, fd = -1, missing = 0, ret = -1, made = 0;
 
 	if (keptlen == 0)
-		return hc_err_set(err, HC_E_FAIL, "internal: hc_audit_restart keptlen");
+		return hc_err_set(err, HC_E_FAIL,
+				  "internal: hc_audit_restart keptlen");
 	kept[0] = '\0';
 	if (tok == NULL)
-		return hc_err_set(err, HC_E_FAIL, "internal: hc_audit_restart without a token");
+		return hc_err_set(err, HC_E_FAIL,
+				  "internal: hc_audit_restart without a token");
 	if (hc_audit_log_lock(path, &lockfd, err) != 0)
 		return -1;
 	fd = hc_audit_log_open(path, O_RDONLY, &missing, err);
@@ -179,8 +186,9 @@ hc_audit_restart(const char *path, struct hc_token *tok, const char *host,
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW |
 		  O_CLOEXEC, 0600);
 	if (fd < 0) {
-		hc_err_set(err, HC_E_FAIL, "cannot create the new audit log %s: %s",
-			   path, strerror(errno));
+		hc_err_set(err, HC_E_FAIL,
+			   "cannot create the new audit log %s: %s", path,
+			   strerror(errno));
 		goto undo;
 	}
 	made = 1;
@@ -191,7 +199,8 @@ hc_audit_restart(const char *path, struct hc_token *tok, const char *host,
 	}
 	sync_dir(path);
 	if (hc_audit_head_set(tok, host, pos.head_seq + 1, hash, err) != 0) {
-		hc_err_prefix(err, "the new audit log %s was started, but the head kept on the token could not be moved to its first line (run hsmcert audit reset --yes again): ",
+		hc_err_prefix(err,
+			      "the new audit log %s was started, but the head kept on the token could not be moved to its first line (run hsmcert audit reset --yes again): ",
 			      path);
 		goto out;
 	}
@@ -203,7 +212,8 @@ undo:
 		close(fd);
 	fd = -1;
 	if (made && unlink(path) != 0)
-		hc_err_suffix(err, "; the new log %s could not be removed", path);
+		hc_err_suffix(err, "; the new log %s could not be removed",
+			      path);
 	if (kept[0] != '\0' && link(kept, path) == 0 && unlink(kept) == 0)
 		kept[0] = '\0';
 out:

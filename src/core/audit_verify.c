@@ -89,7 +89,8 @@ hc_audit_verify(const char *path, struct hc_token *tok, const char *host,
 		goto out;
 	while (pos < len) {
 		unsigned char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t llen = nl != NULL ? (size_t)(nl - (buf + pos)) : len - pos;
+		size_t llen =
+			nl != NULL ? (size_t)(nl - (buf + pos)) : len - pos;
 		hc_audit_record al;
 		char hash[65], prev[65];
 		hc_err le = { 0 };
@@ -101,8 +102,8 @@ hc_audit_verify(const char *path, struct hc_token *tok, const char *host,
 				lineno);
 			break;
 		}
-		if (hc_audit_parse_line((const char *)buf + pos, llen, &al, hash,
-					prev, &le) != 0) {
+		if (hc_audit_parse_line((const char *)buf + pos, llen, &al,
+					hash, prev, &le) != 0) {
 			if (le.code == HC_E_FAIL) {
 				hc_err_set(err, HC_E_FAIL, "%s", le.msg);
 				goto out;
@@ -110,7 +111,8 @@ hc_audit_verify(const char *path, struct hc_token *tok, const char *host,
 			problem(c, lineno, "line %zu: %s", lineno, le.msg);
 			break;
 		}
-		if (lineno == 1 && strcmp(al.command, HC_AUDIT_RESET_CMD) == 0) {
+		if (lineno == 1 &&
+		    strcmp(al.command, HC_AUDIT_RESET_CMD) == 0) {
 			/* a log started again: the chain begins here */
 			note_reset(c, &al);
 		} else if (al.seq != last_seq + 1) {
@@ -173,7 +175,7 @@ hc_audit_verify(const char *path, struct hc_token *tok, const char *host,
 					last_seq, c->head_seq, last_seq + 1,
 					c->head_seq);
 		} else if (c->head_seq > 0 && c->head_seq < first_seq) {
-			/* a forged audit-reset, or one whose head never moved */
+			/* a forged audit-reset, or its head never moved */
 			problem(c, 1,
 				"the log starts at seq %llu but the token's head is at seq %llu: the line the head anchors is not in the log (the log was replaced, or its audit reset did not finish: run hsmcert audit reset --yes)",
 				first_seq, c->head_seq);

@@ -49,7 +49,8 @@ hc_service_canonical(const struct hc_config *cfg, const char *name,
 		name = "https";
 	for (i = 0; i < NBUILTINS; i++)
 		if (hc_strcaseeq(builtins[i].name, name)) {
-			n = snprintf(out, HC_SERVICE_MAX, "%s", builtins[i].name);
+			n = snprintf(out, HC_SERVICE_MAX, "%s",
+				     builtins[i].name);
 			(void)n;
 			return 0;
 		}
@@ -83,11 +84,13 @@ hc_services_parse(const struct hc_config *cfg, const char *list,
 		while (*item == ' ' || *item == '\t')
 			item++;
 		len = strlen(item);
-		while (len > 0 && (item[len - 1] == ' ' || item[len - 1] == '\t'))
+		while (len > 0 &&
+		       (item[len - 1] == ' ' || item[len - 1] == '\t'))
 			item[--len] = '\0';
 		if (len == 0) {
 			hc_err_set(err, HC_E_USAGE,
-				   "--services '%s': an empty service name", list);
+				   "--services '%s': an empty service name",
+				   list);
 			goto out;
 		}
 		if (hc_service_canonical(cfg, item, canon, err) != 0)
@@ -152,8 +155,8 @@ bindings_from_json(json_t *arr, const char *origin, struct hc_bindings *out,
 		    copy_field(x->thumbprint, sizeof(x->thumbprint), o,
 			       "thumbprint")) {
 			hc_bindings_release(&nb);
-			return hc_err_set(err, HC_E_FAIL, "%s: damaged entry %zu",
-					  origin, i);
+			return hc_err_set(err, HC_E_FAIL,
+					  "%s: damaged entry %zu", origin, i);
 		}
 		if (copy_field(x->key_id, sizeof(x->key_id), o, "key_id"))
 			x->key_id[0] = '\0';
@@ -176,11 +179,14 @@ bindings_to_json(const struct hc_bindings *b)
 		json_t *o = json_object();
 
 		if (o == NULL ||
-		    json_object_set_new(o, "service", json_string(b->v[i].service)) ||
+		    json_object_set_new(o, "service",
+					json_string(b->v[i].service)) ||
 		    json_object_set_new(o, "thumbprint",
 					json_string(b->v[i].thumbprint)) ||
-		    json_object_set_new(o, "key_id", json_string(b->v[i].key_id)) ||
-		    json_object_set_new(o, "since", json_string(b->v[i].since)) ||
+		    json_object_set_new(o, "key_id",
+					json_string(b->v[i].key_id)) ||
+		    json_object_set_new(o, "since",
+					json_string(b->v[i].since)) ||
 		    json_array_append_new(arr, o)) {
 			json_decref(arr);
 			return NULL;
@@ -211,8 +217,9 @@ hc_bindings_load(const char *state_dir, struct hc_bindings *b, hc_err *err)
 	root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES,
 			  &jerr);
 	if (root == NULL) {
-		hc_err_set(err, HC_E_FAIL, "%s/%s:%d: damaged bindings file: %s",
-			   state_dir, BINDINGS_FILE, jerr.line, jerr.text);
+		hc_err_set(err, HC_E_FAIL,
+			   "%s/%s:%d: damaged bindings file: %s", state_dir,
+			   BINDINGS_FILE, jerr.line, jerr.text);
 		goto out;
 	}
 	origin = malloc(strlen(state_dir) + sizeof(BINDINGS_FILE) + 1);
@@ -427,7 +434,8 @@ hc_fleet_publish(struct hc_token *tok, const char *host,
 	hc_rfc3339((long long)time(NULL), now);
 	if (json_object_set_new(root, "version", json_integer(1)) ||
 	    json_object_set_new(root, "host", json_string(host)) ||
-	    json_object_set_new(root, "gen", json_integer((json_int_t)gen + 1)) ||
+	    json_object_set_new(root, "gen",
+				json_integer((json_int_t)gen + 1)) ||
 	    json_object_set_new(root, "updated", json_string(now)) ||
 	    json_object_set(root, "bindings", arr)) {
 		hc_err_set(err, HC_E_FAIL, "out of memory");
@@ -446,20 +454,24 @@ hc_fleet_publish(struct hc_token *tok, const char *host,
 	if (hc_token_store_data(tok, HC_FLEET_APP, label,
 				(const unsigned char *)text, strlen(text), &nh,
 				err) != 0) {
-		hc_err_prefix(err, "cannot record this host's bindings on the token: ");
+		hc_err_prefix(err,
+			      "cannot record this host's bindings on the token: ");
 		goto out;
 	}
 	for (i = 0; i < l.n; i++)
 		if (l.v[i].label != NULL && strcmp(l.v[i].label, label) == 0 &&
-		    hc_token_destroy(tok, l.v[i].handle, failed ? NULL : err) != 0)
+		    hc_token_destroy(tok, l.v[i].handle,
+				     failed ? NULL : err) != 0)
 			failed = 1;
 	if (failed) {
 		/* the old summary still stands: take the new one back */
 		if (hc_token_destroy(tok, nh, NULL) != 0)
-			hc_err_prefix(err, "two binding summaries of host %s are left on the token (the newer counts): ",
+			hc_err_prefix(err,
+				      "two binding summaries of host %s are left on the token (the newer counts): ",
 				      host);
 		else
-			hc_err_prefix(err, "cannot replace this host's binding summary on the token: ");
+			hc_err_prefix(err,
+				      "cannot replace this host's binding summary on the token: ");
 		goto out;
 	}
 	ret = 0;

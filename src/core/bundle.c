@@ -22,6 +22,7 @@
 #include "core/bundle.h"
 #include "core/fileio.h"
 #include "core/error.h"
+#include "core/range.h"
 #include "core/utf8.h"
 #include "core/util.h"
 
@@ -229,7 +230,7 @@ bundle_der(const unsigned char *p, size_t n, const char *origin,
 	   enum hc_bundle_kind *kind, struct bundle_acc *acc, hc_err *err)
 {
 	const unsigned char *q;
-	long len = (long)n;
+	long len = hc_range_clamp_long(n);
 	X509 *x = NULL;
 	PKCS7 *p7 = NULL;
 	PKCS12 *p12 = NULL;
@@ -423,7 +424,7 @@ bundle_pem(const unsigned char *p, size_t n, const char *origin,
 	long dlen = 0;
 	int ret = -1;
 
-	bio = BIO_new_mem_buf(p, (int)n);
+	bio = BIO_new_mem_buf(p, hc_range_clamp_int(n));
 	if (bio == NULL) {
 		hc_err_ossl(err, HC_E_FAIL, "out of memory");
 		goto out;
@@ -543,24 +544,4 @@ out:
 	acc_release(&acc);
 	ERR_clear_error();
 	return ret;
-}
-
-int
-hc_file_read(const char *path, unsigned char **buf, size_t *len, hc_err *err)
-{
-	int e;
-
-	if (path == NULL || buf == NULL || len == NULL)
-		return hc_err_set(err, HC_E_FAIL,
-				  "internal: hc_file_read argument is NULL");
-	e = hc_file_load(path, HC_BUNDLE_MAX_SIZE, buf, len);
-	if (e == EFBIG)
-		return hc_err_set(err, HC_E_USAGE, "%s is larger than 16 MiB",
-				  path);
-	if (e == ENOMEM)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	if (e != 0)
-		return hc_err_set(err, HC_E_USAGE, "cannot read %s: %s", path,
-				  strerror(e));
-	return 0;
 }

@@ -7,9 +7,11 @@
 #include <openssl/x509.h>
 
 #include "hsmcert.h"
+/* hc_file_read, the reader of the files parsed here, is in fileio.h */
+#include "core/fileio.h"
 
-/** Largest input hc_bundle_parse and hc_file_read accept: 16 MiB. */
-#define HC_BUNDLE_MAX_SIZE ((size_t)16 << 20)
+/** Largest input hc_bundle_parse accepts: what hc_file_read reads, 16 MiB. */
+#define HC_BUNDLE_MAX_SIZE HC_FILE_READ_MAX
 
 /** Most certificates one input may hold (after de-duplication). */
 #define HC_BUNDLE_MAX_CERTS 1000
@@ -55,15 +57,6 @@ enum hc_bundle_kind { HC_BUNDLE_CERTS = 1, HC_BUNDLE_PKCS12 = 2 };
 int hc_bundle_parse(const unsigned char *buf, size_t len, const char *origin,
 		    enum hc_bundle_kind *kind, STACK_OF(X509) **certs,
 		    hc_err *err);
-
-/**
- * Read a whole file (at most 16 MiB) into a malloc'd buffer (caller frees
- * with free(); never NULL on success, even for an empty file). HC_E_USAGE
- * naming the path with strerror on failure, or "PATH is larger than
- * 16 MiB".
- */
-int hc_file_read(const char *path, unsigned char **buf, size_t *len,
-		 hc_err *err);
 
 /**
  * Sort a stack: leaf (non-CA) certificates first, then each issuer after its

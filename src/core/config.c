@@ -18,7 +18,12 @@
 
 #include "core/config_int.h"
 #include "core/fileio.h"
+#include "core/range.h"
 #include "core/secret.h"
+
+/* what a host name ([hsmcert] host) may hold */
+#define HOST_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_"
 
 #define CONFIG_MAX_SIZE ((size_t)1024 * 1024)
 /* what libinih's 200-byte buffer held */
@@ -31,7 +36,7 @@ hc_host_name_valid(const char *s)
 
 	if (n == 0 || n > HC_HOST_MAX - 1)
 		return 0;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_") == n;
+	return strspn(s, HOST_CHARS) == n;
 }
 
 static const char *const fixed_sections[] = {
@@ -201,7 +206,8 @@ hc_config_list(struct cfg_parser *ps, const char *value,
 		comma = strchr(item, ',');
 		n = comma != NULL ? (size_t)(comma - item) : strlen(item);
 		trim_span(&item, &n);
-		if (n > 0 && hc_strlist_pushf(&l, &ps->err, "%.*s", (int)n,
+		if (n > 0 && hc_strlist_pushf(&l, &ps->err, "%.*s",
+					      hc_range_clamp_int(n),
 					      item) != 0) {
 			hc_strlist_release(&l);
 			return hc_config_fail_set(ps);
@@ -229,8 +235,10 @@ cfg_set(struct cfg_parser *ps, enum cfg_key key, const char *name,
 	switch (key) {
 	case CK_MODULE:
 		/* a bare "libfoo.so" is for the dynamic loader to find */
-		return hc_config_take(ps, &cfg->module, strchr(value, '/') != NULL ?
-				hc_config_path(ps, value) : strdup(value));
+		return hc_config_take(ps, &cfg->module,
+				      strchr(value, '/') != NULL ?
+					      hc_config_path(ps, value) :
+					      strdup(value));
 	case CK_LABEL:
 		return hc_config_take(ps, &cfg->label, strdup(value));
 	case CK_PIN_SOURCE:
@@ -240,19 +248,24 @@ cfg_set(struct cfg_parser *ps, enum cfg_key key, const char *name,
 		return hc_config_take(ps, &cfg->pin_source,
 				      hc_config_source(ps, value));
 	case CK_SOFTHSM2_CONF:
-		return hc_config_take(ps, &cfg->softhsm2_conf, hc_config_path(ps, value));
+		return hc_config_take(ps, &cfg->softhsm2_conf,
+				      hc_config_path(ps, value));
 	case CK_ACCEPTED_DOMAINS:
 		return hc_config_list(ps, value, &cfg->accepted_domains);
 	case CK_STATE_DIR:
-		return hc_config_take(ps, &cfg->state_dir, hc_config_path(ps, value));
+		return hc_config_take(ps, &cfg->state_dir,
+				      hc_config_path(ps, value));
 	case CK_ARCHIVE_DIR:
 		ps->archive_set = 1;
-		return hc_config_take(ps, &cfg->archive_dir, hc_config_path(ps, value));
+		return hc_config_take(ps, &cfg->archive_dir,
+				      hc_config_path(ps, value));
 	case CK_AUDIT_LOG:
 		ps->audit_set = 1;
-		return hc_config_take(ps, &cfg->audit_log, hc_config_path(ps, value));
+		return hc_config_take(ps, &cfg->audit_log,
+				      hc_config_path(ps, value));
 	case CK_TRUST_ANCHORS:
-		return hc_config_take(ps, &cfg->trust_anchors, hc_config_path(ps, value));
+		return hc_config_take(ps, &cfg->trust_anchors,
+				      hc_config_path(ps, value));
 	case CK_HOST_NAME:
 		if (!hc_host_name_valid(value))
 			return hc_config_fail(ps, HC_E_USAGE,
@@ -260,9 +273,11 @@ cfg_set(struct cfg_parser *ps, enum cfg_key key, const char *name,
 					value);
 		return hc_config_take(ps, &cfg->host, strdup(value));
 	case CK_CERT_FILE:
-		return hc_config_take(ps, &svc->cert_file, hc_config_path(ps, value));
+		return hc_config_take(ps, &svc->cert_file,
+				      hc_config_path(ps, value));
 	case CK_KEY_URI_FILE:
-		return hc_config_take(ps, &svc->key_uri_file, hc_config_path(ps, value));
+		return hc_config_take(ps, &svc->key_uri_file,
+				      hc_config_path(ps, value));
 	case CK_RELOAD:
 		return hc_config_take(ps, &svc->reload, strdup(value));
 	case CK_CHECK:
@@ -349,7 +364,8 @@ cfg_section(struct cfg_parser *ps, const char *raw, size_t n)
 		trim_span(&name, &nlen);
 		return hc_config_service_begin(ps, name, nlen);
 	}
-	return hc_config_fail(ps, HC_E_USAGE, "unknown section [%.*s]", (int)n,
+	return hc_config_fail(ps, HC_E_USAGE, "unknown section [%.*s]",
+			      hc_range_clamp_int(n),
 			      raw);
 }
 
@@ -502,7 +518,8 @@ config_parse(const char *text, const char *origin, const char *base_dir,
 	memset(&ps, 0, sizeof(ps));
 	hc_config_init(&tmp);
 	if (text == NULL || cfg == NULL) {
-		hc_err_set(err, HC_E_FAIL, "internal: text == NULL || cfg == NULL");
+		hc_err_set(err, HC_E_FAIL,
+			   "internal: text == NULL || cfg == NULL");
 		goto out;
 	}
 	if (tmp.module == NULL || tmp.state_dir == NULL ||
@@ -594,7 +611,8 @@ hc_config_load(const char *path, struct hc_config *cfg, hc_err *err)
 	int e, ret = -1;
 
 	if (path == NULL || cfg == NULL) {
-		hc_err_set(err, HC_E_FAIL, "internal: path == NULL || cfg == NULL");
+		hc_err_set(err, HC_E_FAIL,
+			   "internal: path == NULL || cfg == NULL");
 		goto out;
 	}
 	e = hc_file_load(path, CONFIG_MAX_SIZE, &text, &len);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/config_int.h"
+#include "core/range.h"
 
 /* [acme] contact: comma-separated mailto: URIs */
 static int
@@ -67,8 +68,8 @@ set_renew_before(struct cfg_parser *ps, const char *value)
 			d = strtol(end + 1, &end, 10);
 			if (*end == '\0' && n > 0 && d > n && d <= 100) {
 				a->renew_before_days = 0;
-				a->renew_num = (int)n;
-				a->renew_den = (int)d;
+				a->renew_num = hc_range_clamp_int_long(n);
+				a->renew_den = hc_range_clamp_int_long(d);
 				return 1;
 			}
 		}
@@ -137,5 +138,5 @@ hc_config_acme_set(struct cfg_parser *ps, enum cfg_key key, const char *value)
 		break;
 	}
 	return hc_config_fail(ps, HC_E_FAIL, "internal: [acme] key %d",
-			      (int)key);
+			      hc_range_clamp_int_long(key));
 }

@@ -34,7 +34,8 @@ hc_config_service_begin(struct cfg_parser *ps, const char *name, size_t n)
 	if (!service_name_ok(name, n))
 		return hc_config_fail(ps, HC_E_USAGE,
 				      "invalid service name '%.*s': use 1 to %d of a-z, 0-9, '_' and '-'",
-				      (int)n, name, HC_SERVICE_NAME_MAX);
+				      hc_range_clamp_int(n), name,
+				      HC_SERVICE_NAME_MAX);
 	/* SPEC: iis is another name for https */
 	if (hc_config_span_eq(name, n, "iis")) {
 		name = "https";
@@ -45,8 +46,10 @@ hc_config_service_begin(struct cfg_parser *ps, const char *name, size_t n)
 			return hc_config_fail(ps, HC_E_USAGE,
 					      "duplicate section [%s] (first at line %ld%s)",
 					      ps->sec_name, ps->svc_first[i],
-					      n == 5 && memcmp(name, "https", 5) == 0 ?
-					      "; iis and https are the same service" : "");
+					      n == 5 &&
+					      memcmp(name, "https", 5) == 0 ?
+					      "; iis and https are the same service" :
+					      "");
 
 	nsvc = realloc(cfg->services, (cfg->nservices + 1) * sizeof(*nsvc));
 	if (nsvc == NULL)

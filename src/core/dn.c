@@ -9,6 +9,7 @@
 #include "error.h"
 #include "utf8.h"
 #include "util.h"
+#include "core/range.h"
 
 #define DN_MAX_ATTRS	64
 #define DN_EXCERPT	60	/* bytes of the DN shown around an error */
@@ -284,7 +285,7 @@ dn_attr(const char *text, size_t *posp, char *val, struct hc_dn *dn,
 	kend = pos;
 	while (kend > kstart && isspace((unsigned char)text[kend - 1]))
 		kend--;
-	klen = kend - kstart > 40 ? 40 : (int)(kend - kstart);
+	klen = hc_range_clamp_int(kend - kstart > 40 ? 40 : kend - kstart);
 	if (text[pos] != '=')
 		return dn_fail(text, pos, "a comma inside a value is written "
 			       "\\, or the value quoted", err,

@@ -151,8 +151,8 @@ write_at(int dirfd, const char *path, const char *base, const void *data,
 
 	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISREG(st.st_mode) && !o->in_place)
-			return refuse_file(err, o->refuse_code, path, st.st_mode,
-					   o->hint);
+			return refuse_file(err, o->refuse_code, path,
+					   st.st_mode, o->hint);
 		if (!o->overwrite)
 			return hc_err_set(err, ecode, o->state ?
 					  "%s exists already" :
@@ -192,7 +192,8 @@ write_at(int dirfd, const char *path, const char *base, const void *data,
 
 		/* where this process may: an unprivileged one keeps its own */
 		if (fstat(fd, &now) == 0 &&
-		    (now.st_uid != o->owner->uid || now.st_gid != o->owner->gid) &&
+		    (now.st_uid != o->owner->uid ||
+		     now.st_gid != o->owner->gid) &&
 		    fchown(fd, o->owner->uid, o->owner->gid) != 0 &&
 		    fchown(fd, (uid_t)-1, o->owner->gid) != 0) {
 			/* best effort: the mode is still restored */
@@ -230,13 +231,14 @@ write_at(int dirfd, const char *path, const char *base, const void *data,
 					   "%s exists; use --force to overwrite it",
 					   path);
 			else
-				hc_err_set(err, HC_E_FAIL, "cannot write %s: %s",
-					   path, strerror(e));
+				hc_err_set(err, HC_E_FAIL,
+					   "cannot write %s: %s", path,
+					   strerror(e));
 			goto out;
 		}
 	}
 	if (fsync(dirfd) != 0) {
-		/* the data is written; a directory fsync failure is not fatal */
+		/* the data is written: a failed directory fsync is not fatal */
 	}
 	ret = 0;
 out:
@@ -357,9 +359,8 @@ hc_file_restore(const char *path, const void *data, size_t len,
 /* ------------------------------------------------------------------ */
 /* State files                                                          */
 
-/* mkdir -p, 0700 for what hsmcert makes */
-static int
-mkdirs(const char *path, hc_err *err)
+int
+hc_mkdirs(const char *path, hc_err *err)
 {
 	char *p = strdup(path), *s;
 	int ret = -1;
@@ -405,7 +406,7 @@ hc_state_dir_open(const char *dir, unsigned flags, int *dirfd, hc_err *err)
 	struct stat st;
 	int fd, e;
 
-	if ((flags & HC_STATE_CREATE) && mkdirs(dir, err) != 0)
+	if ((flags & HC_STATE_CREATE) && hc_mkdirs(dir, err) != 0)
 		return -1;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 		  ((flags & HC_STATE_FOLLOW) ? 0 : O_NOFOLLOW));

@@ -85,6 +85,19 @@ int hc_file_exists(const char *path);
 int hc_file_load(const char *path, size_t max, unsigned char **buf,
 		 size_t *len);
 
+/** Largest file hc_file_read reads: 16 MiB. */
+#define HC_FILE_READ_MAX ((size_t)16 << 20)
+
+/**
+ * hc_file_load of an input file the user named (a CA's answer, a
+ * certificate or key file), with the message worded: at most 16 MiB into
+ * a malloc'd buffer (caller frees with free(); never NULL on success,
+ * even for an empty file). HC_E_USAGE naming the path with strerror on
+ * failure, or "PATH is larger than 16 MiB"; HC_E_FAIL when out of memory.
+ */
+int hc_file_read(const char *path, unsigned char **buf, size_t *len,
+		 hc_err *err);
+
 /** dir + "/" + name, not doubling a trailing slash; NULL when OOM. */
 char *hc_file_path_join(const char *dir, const char *name);
 
@@ -98,6 +111,13 @@ int hc_file_path_dir(const char *path, char **out, hc_err *err);
 
 /* ------------------------------------------------------------------ */
 /* State files                                                          */
+
+/**
+ * mkdir -p: every missing directory of path made, mode 0700 (what hsmcert
+ * makes), following links on the way. 0, or -1 with HC_E_FAIL "cannot
+ * create DIR: reason".
+ */
+int hc_mkdirs(const char *path, hc_err *err);
 
 /** Flags of hc_state_dir_open(). */
 #define HC_STATE_CREATE	0x1	/* make the directory (and parents), 0700 */

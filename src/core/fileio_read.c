@@ -74,6 +74,26 @@ hc_file_load(const char *path, size_t max, unsigned char **buf, size_t *len)
 	return 0;
 }
 
+int
+hc_file_read(const char *path, unsigned char **buf, size_t *len, hc_err *err)
+{
+	int e;
+
+	if (path == NULL || buf == NULL || len == NULL)
+		return hc_err_set(err, HC_E_FAIL,
+				  "internal: hc_file_read argument is NULL");
+	e = hc_file_load(path, HC_FILE_READ_MAX, buf, len);
+	if (e == EFBIG)
+		return hc_err_set(err, HC_E_USAGE, "%s is larger than 16 MiB",
+				  path);
+	if (e == ENOMEM)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (e != 0)
+		return hc_err_set(err, HC_E_USAGE, "cannot read %s: %s", path,
+				  strerror(e));
+	return 0;
+}
+
 char *
 hc_file_path_join(const char *dir, const char *name)
 {

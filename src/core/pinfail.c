@@ -11,7 +11,7 @@
  * file is read and written without following symbolic links; a record
  * that cannot be read refuses the login rather than letting it through.
  */
-/* realpath() is XSI: POSIX 2008 alone (the build's -D_POSIX_C_SOURCE) hides it */
+/* realpath() is XSI: POSIX 2008 alone (-D_POSIX_C_SOURCE) hides it */
 #define _XOPEN_SOURCE 700
 
 #include <errno.h>
@@ -217,8 +217,8 @@ slurp(const char *path, char **out, size_t *len, hc_err *err)
 		goto out;
 	}
 	if (st.st_size > PINFAIL_FILE_MAX) {
-		hc_err_set(err, HC_E_FAIL, "%s is damaged (too long): remove it",
-			   path);
+		hc_err_set(err, HC_E_FAIL,
+			   "%s is damaged (too long): remove it", path);
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -324,8 +324,8 @@ parse_record(char *buf, const char *path, const struct hc_token_info *ti,
 		}
 	}
 	if (!seen_serial) {
-		hc_err_set(err, HC_E_FAIL, "%s is damaged (no serial line): remove it",
-			   path);
+		hc_err_set(err, HC_E_FAIL,
+			   "%s is damaged (no serial line): remove it", path);
 		goto out;
 	}
 	ret = 0;
@@ -365,8 +365,8 @@ hc_pinfail_read(const char *state_dir, const struct hc_token_info *ti,
 		goto out;
 	}
 	if (strlen(buf) != len) {
-		hc_err_set(err, HC_E_FAIL, "%s is damaged (a NUL byte): remove it",
-			   path);
+		hc_err_set(err, HC_E_FAIL,
+			   "%s is damaged (a NUL byte): remove it", path);
 		goto out;
 	}
 	if (parse_record(buf, path, ti, &r, err) != 0)

@@ -28,7 +28,8 @@
 struct hc_pinfail_entry {
 	char *source;		/**< hc_pinfail_source_name form */
 	char time[21];		/**< the last wrong PIN, RFC 3339 UTC */
-	long count;		/**< wrong PINs from it since the record began */
+	/** wrong PINs from it since the record began */
+	long count;
 };
 
 /** A token's record. Zero-initialise; release with hc_pinfail_release. */

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/pkcs12.h"
+#include "core/range.h"
 #include "core/secret.h"
 
 #define PFX_ITER 10000
@@ -43,7 +44,9 @@ hc_pkcs12_make(EVP_PKEY *key, X509 *leaf, STACK_OF(X509) *chain,
 		goto out;
 	}
 	n = i2d_PKCS12(p12, NULL);
-	if (n <= 0 || (buf = OPENSSL_malloc((size_t)n)) == NULL) {
+	if (n > 0)
+		buf = OPENSSL_malloc((size_t)n);
+	if (buf == NULL) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot encode the PKCS#12");
 		goto out;
 	}
@@ -80,9 +83,10 @@ hc_pkcs12_open(const unsigned char *der, size_t len, const char *origin,
 		hc_err_set(err, HC_E_USAGE, "%s is too large", origin);
 		return -1;
 	}
-	p12 = d2i_PKCS12(NULL, &p, (long)len);
+	p12 = d2i_PKCS12(NULL, &p, hc_range_clamp_long(len));
 	if (p12 == NULL) {
-		hc_err_ossl(err, HC_E_USAGE, "%s is not a PKCS#12 file", origin);
+		hc_err_ossl(err, HC_E_USAGE, "%s is not a PKCS#12 file",
+			    origin);
 		goto out;
 	}
 	if (PKCS12_mac_present(p12) &&
@@ -108,7 +112,8 @@ hc_pkcs12_open(const unsigned char *der, size_t len, const char *origin,
 	}
 	if (k == NULL || x == NULL) {
 		hc_err_set(err, HC_E_USAGE,
-			   "%s holds no private key with its certificate", origin);
+			   "%s holds no private key with its certificate",
+			   origin);
 		goto out;
 	}
 	*key = k;

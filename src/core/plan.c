@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "plan.h"
 #include "util.h"
+#include "core/range.h"
 
 #define PLAN_MAX	(1024 * 1024)
 
@@ -68,7 +69,7 @@ hc_plan_distance(const char *a, const char *b)
 	d = p1[lb];
 	if (buf != stack)
 		free(buf);
-	return d > INT_MAX ? INT_MAX : (int)d;
+	return hc_range_clamp_int(d);
 }
 
 int
@@ -201,7 +202,7 @@ hc_plan_check(const struct hc_strlist *plan, const struct hc_strlist *names,
 			}
 			if (d < bestd) {
 				bestd = d;
-				best = (long)j;
+				best = hc_range_clamp_long(j);
 			}
 		}
 		if (best >= 0) {
@@ -230,7 +231,7 @@ hc_plan_check(const struct hc_strlist *plan, const struct hc_strlist *names,
 		hc_strlist_truncate(problems, p0);
 		goto out;
 	}
-	ret = probs.n > INT_MAX ? INT_MAX : (int)probs.n;
+	ret = hc_range_clamp_int(probs.n);
 out:
 	free(typo);
 	hc_strlist_release(&probs);

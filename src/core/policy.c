@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/policy.h"
+#include "core/range.h"
 #include "core/util.h"
 
 #define POLICY_DEFAULT_DAYS 1825
@@ -49,14 +50,16 @@ hc_keyspec_parse(const char *s, struct hc_keyspec *out, hc_err *err)
 	size_t i;
 
 	if (s == NULL || out == NULL)
-		return hc_err_set(err, HC_E_FAIL, "internal: s == NULL || out == NULL");
+		return hc_err_set(err, HC_E_FAIL,
+				  "internal: s == NULL || out == NULL");
 
 	rest = skip_prefix_ci(s, "rsa:");
 	if (rest != NULL) {
 		/* hc_parse_long would take " 2048" and "+2048"; a key spec
 		 * is digits only */
 		if (!isdigit((unsigned char)*rest) ||
-		    hc_parse_long(rest, 0, LONG_MAX, "bits", &bits, &scratch) != 0)
+		    hc_parse_long(rest, 0, LONG_MAX, "bits", &bits,
+				  &scratch) != 0)
 			return hc_err_set(err, HC_E_USAGE,
 					  "invalid key '%s': " KEYSPEC_HINT, s);
 		if (bits < HC_RSA_BITS_MIN || bits > HC_RSA_BITS_MAX)
@@ -64,7 +67,7 @@ hc_keyspec_parse(const char *s, struct hc_keyspec *out, hc_err *err)
 					  "invalid key '%s': RSA bits must be %d to %d",
 					  s, HC_RSA_BITS_MIN, HC_RSA_BITS_MAX);
 		out->kind = HC_KEY_RSA;
-		out->bits = (int)bits;
+		out->bits = hc_range_clamp_int_long(bits);
 		return 0;
 	}
 	rest = skip_prefix_ci(s, "ec:");
@@ -77,7 +80,8 @@ hc_keyspec_parse(const char *s, struct hc_keyspec *out, hc_err *err)
 			}
 		}
 	}
-	return hc_err_set(err, HC_E_USAGE, "invalid key '%s': " KEYSPEC_HINT, s);
+	return hc_err_set(err, HC_E_USAGE, "invalid key '%s': " KEYSPEC_HINT,
+			  s);
 }
 
 void
@@ -191,7 +195,8 @@ set_key_types(struct hc_policy *p, const char *value, hc_err *err)
 		types[n++] = k;
 	}
 	if (n == 0) {
-		hc_err_set(err, HC_E_USAGE, "key-types: the list names no key type");
+		hc_err_set(err, HC_E_USAGE,
+			   "key-types: the list names no key type");
 		goto out;
 	}
 	memcpy(p->key_types, types, n * sizeof(types[0]));
@@ -253,7 +258,7 @@ hc_policy_set(struct hc_policy *p, const char *key, const char *value,
 		if (hc_parse_long(value, HC_RSA_BITS_MIN, HC_RSA_BITS_MAX, name,
 				  &v, err) != 0)
 			return -1;
-		p->min_rsa_bits = (int)v;
+		p->min_rsa_bits = hc_range_clamp_int_long(v);
 		return 0;
 	case PK_KEY_TYPES:
 		return set_key_types(p, value, err);
@@ -274,7 +279,7 @@ hc_policy_set(struct hc_policy *p, const char *key, const char *value,
 		if (hc_parse_long(value, 0, POLICY_MAX_PASSWORD_LENGTH, name,
 				  &v, err) != 0)
 			return -1;
-		p->min_password_length = (int)v;
+		p->min_password_length = hc_range_clamp_int_long(v);
 		return 0;
 	case PK_DIGEST:
 		if (hc_strcaseeq(value, "sha256"))
@@ -322,7 +327,8 @@ hc_policy_check_key(const struct hc_policy *p, const struct hc_keyspec *k,
 	size_t i;
 
 	if (p == NULL || k == NULL)
-		return hc_err_set(err, HC_E_FAIL, "internal: p == NULL || k == NULL");
+		return hc_err_set(err, HC_E_FAIL,
+				  "internal: p == NULL || k == NULL");
 	hc_keyspec_format(k, text, sizeof(text));
 	if (k->kind == HC_KEY_RSA && k->bits < p->min_rsa_bits)
 		return hc_err_set(err, HC_E_DENIED,
@@ -333,7 +339,8 @@ hc_policy_check_key(const struct hc_policy *p, const struct hc_keyspec *k,
 			return 0;
 	hc_policy_key_types_text(p, list, sizeof(list));
 	return hc_err_set(err, HC_E_DENIED,
-			  "%s is not in the policy's key-types (%s)", text, list);
+			  "%s is not in the policy's key-types (%s)", text,
+			  list);
 }
 
 long

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/range.h"
 #include "core/reload.h"
 
 extern char **environ;
@@ -75,7 +76,7 @@ hc_reload_timeout(void)
 	t = strtol(v, &end, 10);
 	if (errno != 0 || *end != '\0' || t < 1 || t > HC_RELOAD_TIMEOUT)
 		return HC_RELOAD_TIMEOUT;
-	return (int)t;
+	return hc_range_clamp_int_long(t);
 }
 
 static void
@@ -127,8 +128,8 @@ reload_env(const struct hc_reload_info *in)
 		const char *e = environ[i];
 
 		if (strchr(e, '=') == NULL ||
-		    (strncmp(e, "PATH=", 5) != 0 && strncmp(e, "LANG=", 5) != 0 &&
-		     strncmp(e, "LC_", 3) != 0))
+		    (strncmp(e, "PATH=", 5) != 0 &&
+		     strncmp(e, "LANG=", 5) != 0 && strncmp(e, "LC_", 3) != 0))
 			continue;
 		env[n] = strdup(e);
 		if (env[n] == NULL)
@@ -190,12 +191,14 @@ hc_reload_run(const struct hc_reload_info *info, const char *cmd,
 		goto out;
 	}
 	if (pipe(pipefd) != 0) {
-		hc_err_set(err, HC_E_FAIL, "cannot run reload: %s", strerror(errno));
+		hc_err_set(err, HC_E_FAIL, "cannot run reload: %s",
+			   strerror(errno));
 		goto out;
 	}
 	if (fcntl(pipefd[0], F_SETFL, O_NONBLOCK) != 0 ||
 	    fcntl(pipefd[0], F_SETFD, FD_CLOEXEC) != 0) {
-		hc_err_set(err, HC_E_FAIL, "cannot run reload: %s", strerror(errno));
+		hc_err_set(err, HC_E_FAIL, "cannot run reload: %s",
+			   strerror(errno));
 		goto out;
 	}
 	if (posix_spawn_file_actions_init(&fa) != 0) {
@@ -203,7 +206,8 @@ hc_reload_run(const struct hc_reload_info *info, const char *cmd,
 		goto out;
 	}
 	have_fa = 1;
-	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
+	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+					     0) ||
 	    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1) ||
 	    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2) ||
 	    posix_spawn_file_actions_addclose(&fa, pipefd[1])) {
@@ -251,8 +255,8 @@ hc_reload_run(const struct hc_reload_info *info, const char *cmd,
 			pid = -1;
 			hc_err_set(err, HC_E_FAIL,
 				   "reload of %s ('%s') did not finish within %d s: its process group was killed%s%s",
-				   service, cmd, timeout_s, olen ? "; output: " : "",
-				   out);
+				   service, cmd, timeout_s,
+				   olen ? "; output: " : "", out);
 			goto out;
 		}
 		{
@@ -273,11 +277,12 @@ hc_reload_run(const struct hc_reload_info *info, const char *cmd,
 	while (olen > 0 && (out[olen - 1] == '\n' || out[olen - 1] == '\r'))
 		out[--olen] = '\0';
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		hc_err_set(err, HC_E_FAIL, "reload of %s ('%s') failed (%s %d)%s%s",
-			   service, cmd,
-			   WIFEXITED(status) ? "exit status" : "signal",
-			   WIFEXITED(status) ? WEXITSTATUS(status) :
-			   WIFSIGNALED(status) ? WTERMSIG(status) : -1,
+		hc_err_set(err, HC_E_FAIL,
+			   "reload of %s ('%s') failed (%s %d)%s%s", service,
+			   cmd, WIFEXITED(status) ? "exit status" : "signal",
+			   WIFEXITED(status)   ? WEXITSTATUS(status) :
+			   WIFSIGNALED(status) ? WTERMSIG(status) :
+						 -1,
 			   olen ? ": " : "", out);
 		goto out;
 	}

@@ -20,6 +20,7 @@
 
 #include "error.h"
 #include "secret.h"
+#include "core/range.h"
 
 extern char **environ;
 
@@ -103,8 +104,8 @@ hc_secret_source_parse(const char *what, const char *src,
 	if (what == NULL)
 		what = "secret";
 	if (src == NULL || *src == '\0')
-		return hc_err_set(err, HC_E_USAGE, "%s: the secret source is empty",
-				  what);
+		return hc_err_set(err, HC_E_USAGE,
+				  "%s: the secret source is empty", what);
 	if (strcmp(src, "prompt") == 0) {
 		k = HC_SECRET_SRC_PROMPT;
 	} else if (strncmp(src, "env:", 4) == 0) {
@@ -136,7 +137,7 @@ hc_secret_source_parse(const char *what, const char *src,
 	if (arg != NULL)
 		*arg = a;
 	if (fd != NULL)
-		*fd = (int)n;
+		*fd = hc_range_clamp_int_long(n);
 	return 0;
 }
 
@@ -377,8 +378,9 @@ from_file(const char *what, const char *src, const char *path,
 	}
 	if ((st.st_mode & 077) != 0) {
 		hc_err_set(err, HC_E_USAGE,
-			   "%s: %s may be read or changed by group or others (mode %04o); refused, as OpenSSH refuses such key files: run chmod 600 %s",
-			   what, path, (unsigned)(st.st_mode & 07777), path);
+			   "%s: %s may be read or changed by group or others (mode %04lo); refused, as OpenSSH refuses such key files: run chmod 600 %s",
+			   what, path, (unsigned long)(st.st_mode & 07777),
+			   path);
 		goto out;
 	}
 	if (st.st_uid != me && st.st_uid != 0) {

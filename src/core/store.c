@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "core/error.h"
+#include "core/range.h"
 #include "core/store.h"
 #include "core/util.h"
 #include "core/x509.h"
@@ -126,8 +127,9 @@ build_items(struct hc_token *t, struct hc_store *s, hc_err *err)
 		 * listed (as an orphan key) so that remove can delete it.
 		 */
 		if (t != NULL) {
-			EVP_PKEY *pk = hc_token_read_pubkey(t, s->pubs.v[i].handle,
-							    NULL);
+			EVP_PKEY *pk =
+				hc_token_read_pubkey(t, s->pubs.v[i].handle,
+						     NULL);
 			unsigned char real[20];
 
 			it = NULL;
@@ -274,9 +276,10 @@ attach_requests(struct hc_store *s)
 
 		if (o->value == NULL || o->value_len > 0x7fffffff)
 			continue;
-		req = d2i_X509_REQ(NULL, &p, (long)o->value_len);
+		req = d2i_X509_REQ(NULL, &p, hc_range_clamp_long(o->value_len));
 		pk = req != NULL ? X509_REQ_get0_pubkey(req) : NULL;
-		if (pk == NULL || hc_x509_cert_key_id(NULL, req, id, NULL) != 0) {
+		if (pk == NULL ||
+		    hc_x509_cert_key_id(NULL, req, id, NULL) != 0) {
 			X509_REQ_free(req);
 			ERR_clear_error();
 			continue;
@@ -397,7 +400,8 @@ hc_store_load_id(struct hc_token *t, const unsigned char *id, size_t len,
 		}
 		cas.n = k;
 	}
-	if (tobj_append(&s->certs, &cas, err) != 0 || store_join(t, s, err) != 0)
+	if (tobj_append(&s->certs, &cas, err) != 0 ||
+	    store_join(t, s, err) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -61,7 +61,8 @@ struct hc_tobj {
 	size_t value_len;
 	char *application;		/**< data objects */
 	int cert_category;		/**< enum hc_cert_category */
-	int key_kind;			/**< HC_KEY_RSA / HC_KEY_EC, 0 unknown */
+	/** HC_KEY_RSA / HC_KEY_EC, 0 unknown */
+	int key_kind;
 	int key_bits;			/**< not read by hc_token_find (0): the
 					     size comes from the public key */
 	/* -1 where the token does not say */

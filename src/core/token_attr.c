@@ -261,9 +261,12 @@ hc_attr_bool(const CK_ATTRIBUTE *a)
 long
 hc_attr_ulong(const CK_ATTRIBUTE *a, long dflt)
 {
-	if (!hc_attr_ok(a) || a->ulValueLen != sizeof(CK_ULONG))
+	long v;
+
+	if (!hc_attr_ok(a) || a->ulValueLen != sizeof(CK_ULONG) ||
+	    range_long(*(CK_ULONG *)a->pValue, &v, NULL) != 0)
 		return dflt;
-	return (long)*(CK_ULONG *)a->pValue;
+	return v;
 }
 
 char *

@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/range.h"
 #include "core/token_int.h"
 #include "core/util.h"
 
@@ -121,7 +122,8 @@ read_object(struct hc_token *t, CK_OBJECT_HANDLE h, enum hc_obj_class cls,
 	switch (cls) {
 	case HC_OBJ_CERT:
 		hc_attr_take(&a[A_VALUE], &o->value, &o->value_len);
-		o->cert_category = (int)hc_attr_ulong(&a[A_CATEGORY], 0);
+		o->cert_category = hc_range_clamp_int_long(
+			hc_attr_ulong(&a[A_CATEGORY], 0));
 		break;
 	case HC_OBJ_DATA:
 		hc_attr_take(&a[A_VALUE], &o->value, &o->value_len);

@@ -65,6 +65,18 @@ range_int(CK_ULONG v, int *out, hc_err *err)
 	return 0;
 }
 
+/** A CK_ULONG value (a key type, a category) as a long. 0, or -1. */
+static inline int
+range_long(CK_ULONG v, long *out, hc_err *err)
+{
+	if (v > (CK_ULONG)LONG_MAX) {
+		hc_err_set(err, HC_E_FAIL, "internal: value out of range");
+		return -1;
+	}
+	*out = (long)v;
+	return 0;
+}
+
 /* ---- token_attr.c: templates that own their values ---------------- */
 
 #define HC_ATTRS_MAX 24

@@ -229,6 +229,7 @@ hc_token_generate_keypair(struct hc_token *t, const struct hc_keyspec *k,
 	const unsigned char *oid = NULL;
 	size_t oidlen = 0;
 	CK_KEY_TYPE kt;
+	CK_ULONG bits;
 	CK_RV rv;
 	int ret = -1;
 
@@ -259,7 +260,10 @@ hc_token_generate_keypair(struct hc_token *t, const struct hc_keyspec *k,
 	hc_keypair_template(&pubt, &privt, kt, label, tmpid, sizeof(tmpid),
 			    exportable);
 	if (kt == CKK_RSA) {
-		hc_attrs_add_ulong(&pubt, CKA_MODULUS_BITS, (CK_ULONG)k->bits);
+		/* k->bits > 0: checked above */
+		if (range_ulong((size_t)k->bits, &bits, err) != 0)
+			goto out;
+		hc_attrs_add_ulong(&pubt, CKA_MODULUS_BITS, bits);
 		hc_attrs_add_bytes(&pubt, CKA_PUBLIC_EXPONENT, exp65537,
 				   sizeof(exp65537));
 	} else {

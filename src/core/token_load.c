@@ -74,7 +74,8 @@ load_function_list(struct hc_token *t, const char *module, hc_err *err)
 	rv = t->f->C_Initialize(&args);
 	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
 		return hc_err_ckr(err, HC_E_FAIL, rv,
-				  "cannot initialise PKCS#11 module %s", module);
+				  "cannot initialise PKCS#11 module %s",
+				  module);
 	t->initialized = rv == CKR_OK;
 	return 0;
 }
@@ -242,8 +243,8 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 		}
 	}
 	rv = t->f->C_OpenSession(t->slot_id,
-				 CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-				 &t->sess);
+				 CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+				 NULL, &t->sess);
 	if (rv != CKR_OK) {
 		hc_err_ckr(err, HC_E_FAIL, rv,
 			   "cannot open a session on token '%s'",

@@ -17,7 +17,8 @@ pin_flags_text(const struct hc_token_info *ti, char *buf, size_t len)
 	int n;
 
 	if (ti->locked)
-		n = snprintf(buf, len, "; the token reports the user PIN LOCKED");
+		n = snprintf(buf, len,
+			     "; the token reports the user PIN LOCKED");
 	else if (ti->final_try)
 		n = snprintf(buf, len,
 			     "; the token reports ONE try left before it locks the PIN");

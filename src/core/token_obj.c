@@ -66,6 +66,7 @@ hc_token_store_cert(struct hc_token *t, X509 *x, const char *label,
 	unsigned char *der = NULL, *subj = NULL, *iss = NULL, *ser = NULL;
 	int dlen, slen, ilen, serlen, ret = -1;
 	struct hc_attrs tmpl;
+	CK_ULONG cat;
 
 	hc_attrs_init(&tmpl);
 	if (category < 0)
@@ -90,8 +91,10 @@ hc_token_store_cert(struct hc_token *t, X509 *x, const char *label,
 	hc_attrs_add_bytes(&tmpl, CKA_ISSUER, iss, (size_t)ilen);
 	hc_attrs_add_bytes(&tmpl, CKA_SERIAL_NUMBER, ser, (size_t)serlen);
 	hc_attrs_add_bytes(&tmpl, CKA_VALUE, der, (size_t)dlen);
-	hc_attrs_add_ulong(&tmpl, CKA_CERTIFICATE_CATEGORY,
-			   (CK_ULONG)category);
+	/* category >= 0: checked above */
+	if (range_ulong((size_t)category, &cat, err) != 0)
+		goto out;
+	hc_attrs_add_ulong(&tmpl, CKA_CERTIFICATE_CATEGORY, cat);
 	if (hc_obj_create(t, &tmpl, handle, "certificate", err) != 0)
 		goto out;
 	ret = 0;

@@ -67,7 +67,8 @@ rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to, RSA *rsa,
 	if (sg == NULL || padding != RSA_PKCS1_PADDING || flen < 0 ||
 	    size <= 0)
 		return -1;
-	len = (CK_ULONG)size;
+	if (range_ulong((size_t)size, &len, NULL) != 0)
+		return -1;
 	if (sign_on_token(sg, CKM_RSA_PKCS, from, (size_t)flen, to,
 			  &len) != 0 ||
 	    range_int(len, &n, NULL) != 0 || n > size)
@@ -92,6 +93,7 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv,
 	CK_ULONG len = sizeof(sig);
 	BIGNUM *br = NULL, *bs = NULL;
 	ECDSA_SIG *out = NULL;
+	int half;
 
 	(void)kinv;
 	(void)r;
@@ -101,8 +103,10 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv,
 	    len == 0 || len % 2 != 0 || len > sizeof(sig))
 		return NULL;
 	/* the token answers r || s, each half of the signature */
-	br = BN_bin2bn(sig, (int)(len / 2), NULL);
-	bs = BN_bin2bn(sig + len / 2, (int)(len / 2), NULL);
+	if (range_int(len / 2, &half, NULL) != 0)
+		return NULL;
+	br = BN_bin2bn(sig, half, NULL);
+	bs = BN_bin2bn(sig + len / 2, half, NULL);
 	out = ECDSA_SIG_new();
 	if (br == NULL || bs == NULL || out == NULL ||
 	    ECDSA_SIG_set0(out, br, bs) != 1) {

@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "core/range.h"
 #include "core/token_int.h"
 
 int
@@ -207,7 +208,7 @@ ec_material(EVP_PKEY *pkey, struct hc_attrs *vt, struct hc_attrs *pt,
 	os = ASN1_OCTET_STRING_new();
 	qlen = -1;
 	if (os != NULL && publen <= INT_MAX &&
-	    ASN1_OCTET_STRING_set(os, pubraw, (int)publen))
+	    ASN1_OCTET_STRING_set(os, pubraw, hc_range_clamp_int(publen)))
 		qlen = i2d_ASN1_OCTET_STRING(os, &point);
 	if (qlen <= 0) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot encode the EC point");

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "util.h"
+#include "core/range.h"
 
 static int
 strlist_grow(struct hc_strlist *l, hc_err *err)
@@ -76,7 +77,7 @@ hc_strlist_find_ci(const struct hc_strlist *l, const char *s)
 
 	for (i = 0; i < l->n; i++)
 		if (hc_strcaseeq(l->v[i], s))
-			return (long)i;
+			return hc_range_clamp_long(i);
 	return -1;
 }
 
@@ -200,7 +201,7 @@ hc_unhex(const char *s, unsigned char *out, size_t cap)
 	}
 	if (hi >= 0)
 		return -1;
-	return (long)n;
+	return hc_range_clamp_long(n);
 }
 
 char *

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/error.h"
+#include "core/range.h"
 #include "core/x509.h"
 
 int
@@ -173,7 +174,8 @@ san_names(const struct hc_strlist *names, hc_err *err)
 	}
 	return gens;
 ossl:
-	hc_err_ossl(err, HC_E_FAIL, "cannot build the subjectAltName extension");
+	hc_err_ossl(err, HC_E_FAIL,
+		    "cannot build the subjectAltName extension");
 	GENERAL_NAMES_free(gens);
 	return NULL;
 }
@@ -312,7 +314,8 @@ random_serial(X509 *x, hc_err *err)
 	buf[0] &= 0x7f;		/* positive */
 	buf[0] |= 0x40;		/* and exactly 16 bytes long */
 	bn = BN_bin2bn(buf, sizeof(buf), NULL);
-	if (bn == NULL || BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL) {
+	if (bn == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot set the serial number");
 		goto out;
 	}
@@ -342,11 +345,12 @@ hc_x509_self_signed(const struct hc_cert_params *p, EVP_PKEY *signer,
 	if (x == NULL)
 		goto fail;
 	if (!X509_set_version(x, X509_VERSION_3) ||
-	    random_serial(x, err) != 0 ||
-	    !X509_set_subject_name(x, p->name) ||
+	    random_serial(x, err) != 0 || !X509_set_subject_name(x, p->name) ||
 	    !X509_set_issuer_name(x, p->name) ||
 	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(x), (int)p->days, 0, NULL) == NULL ||
+	    X509_time_adj_ex(X509_getm_notAfter(x),
+			     hc_range_clamp_int_long(p->days), 0,
+			     NULL) == NULL ||
 	    !X509_set_pubkey(x, p->pubkey))
 		goto fail;
 	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
@@ -519,8 +523,10 @@ fill_domains(X509 *x, hc_entry *e, hc_err *err)
 		if (g->type == GEN_DNS) {
 			const ASN1_STRING *s = g->d.dNSName;
 
-			ret = push_domain(e, (const char *)ASN1_STRING_get0_data(s),
-					  (size_t)ASN1_STRING_length(s), err);
+			const char *d = (const char *)ASN1_STRING_get0_data(s);
+
+			ret = push_domain(e, d, (size_t)ASN1_STRING_length(s),
+					  err);
 		} else if (g->type == GEN_IPADD) {
 			char ip[INET6_ADDRSTRLEN];
 			const ASN1_OCTET_STRING *o = g->d.iPAddress;
@@ -556,7 +562,8 @@ hc_x509_fill_key(EVP_PKEY *pk, hc_entry *e, hc_err *err)
 		e->key_algorithm = strdup("RSA");
 	} else if (EVP_PKEY_is_a(pk, "EC")) {
 		e->key_algorithm = strdup("EC");
-		if (EVP_PKEY_get_group_name(pk, group, sizeof(group), &glen) == 1) {
+		if (EVP_PKEY_get_group_name(pk, group, sizeof(group),
+					    &glen) == 1) {
 			int nid = OBJ_sn2nid(group);
 			const char *nist = EC_curve_nid2nist(nid);
 
@@ -590,7 +597,7 @@ hc_x509_fill_entry(X509 *x, hc_entry *e, hc_err *err)
 	e->not_before = asn1_time_t(X509_get0_notBefore(x));
 	e->not_after = asn1_time_t(X509_get0_notAfter(x));
 	e->has_dates = 1;
-	/* as claimed: hc_describe checks the signature (once, with the chain) */
+	/* as claimed: hc_describe checks the signature (once, with chains) */
 	e->is_self_signed = hc_x509_claims_self_signed(x) ? HC_TRUE : HC_FALSE;
 	hc_x509_thumbprint(x, e->thumbprint);
 	hc_x509_sha256(x, e->sha256);
@@ -633,7 +640,7 @@ hc_x509_from_der(const unsigned char *der, size_t len, hc_err *err)
 		hc_err_set(err, HC_E_USAGE, "certificate too large");
 		return NULL;
 	}
-	x = d2i_X509(NULL, &p, (long)len);
+	x = d2i_X509(NULL, &p, hc_range_clamp_long(len));
 	if (x == NULL)
 		hc_err_ossl(err, HC_E_USAGE, "not a DER certificate");
 	return x;

@@ -141,10 +141,12 @@ void hc_chain_ctx_release(struct hc_chain_ctx *c);
 
 /** The outcome of building a chain for one certificate. */
 struct hc_chain_result {
-	enum hc_root_type root;		/**< SelfSigned/ThirdParty/Private/Unknown */
+	/** SelfSigned/ThirdParty/Private/Unknown */
+	enum hc_root_type root;
 	int trusted;			/**< a path reaches an anchor */
-	STACK_OF(X509) *chain;		/**< above the leaf, up to the anchor or
-					     as far as it could be built; owned */
+	/** above the leaf, up to the anchor or as far as it could be built;
+	    owned */
+	STACK_OF(X509) *chain;
 	char *missing_issuer;		/**< untrusted: the issuer to install */
 	char *untrusted_root;		/**< untrusted: a root that is present
 					     but not a trust anchor */

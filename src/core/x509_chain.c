@@ -17,7 +17,8 @@ hc_chain_ctx_init(struct hc_chain_ctx *c, const char *trust_anchors,
 	memset(c, 0, sizeof(*c));
 	c->system = X509_STORE_new();
 	if (c->system == NULL || X509_STORE_set_default_paths(c->system) != 1) {
-		hc_err_ossl(err, HC_E_FAIL, "cannot load the system trust store");
+		hc_err_ossl(err, HC_E_FAIL,
+			    "cannot load the system trust store");
 		goto fail;
 	}
 	if (trust_anchors != NULL && *trust_anchors != '\0') {
@@ -123,13 +124,15 @@ hc_chain_build(struct hc_chain_ctx *c, X509 *leaf, struct hc_chain_result *r,
 		/* a forged self-signed certificate is trusted by nothing */
 		r->root = HC_ROOT_UNKNOWN;
 		r->bad_self_signature = 1;
-		r->reason = strdup("issuer = subject, but the self-signature does not verify with the certificate's own public key");
+		r->reason = strdup(
+			"issuer = subject, but the self-signature does not verify with the certificate's own public key");
 		return 0;
 	}
 	if (c->private != NULL) {
 		rc = chain_try(c, c->private, leaf, &ch, &verr);
 		if (rc < 0)
-			return hc_err_ossl(err, HC_E_FAIL, "chain building failed");
+			return hc_err_ossl(err, HC_E_FAIL,
+					   "chain building failed");
 		if (rc == 1) {
 			r->root = HC_ROOT_PRIVATE;
 			r->trusted = 1;
@@ -172,7 +175,8 @@ hc_chain_advice(const struct hc_chain_result *r)
 	if (r->trusted)
 		return NULL;
 	if (r->bad_self_signature)
-		return strdup("issuer = subject, but the self-signature does not verify with the certificate's own public key: a forged or damaged self-signed certificate; remove it");
+		return strdup(
+			"issuer = subject, but the self-signature does not verify with the certificate's own public key: a forged or damaged self-signed certificate; remove it");
 	if (r->missing_issuer != NULL && (r->chain == NULL ||
 					  sk_X509_num(r->chain) == 0))
 		n = snprintf(buf, sizeof(buf),

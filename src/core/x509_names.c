@@ -31,11 +31,13 @@ hc_x509_names(X509 *x, X509_REQ *req, struct hc_strlist *l, hc_err *err)
 
 		if (g->type == GEN_DNS) {
 			const ASN1_STRING *s = g->d.dNSName;
-			char *c = strndup((const char *)ASN1_STRING_get0_data(s),
-					  (size_t)ASN1_STRING_length(s));
+			char *c =
+				strndup((const char *)ASN1_STRING_get0_data(s),
+					(size_t)ASN1_STRING_length(s));
 
 			if (c == NULL) {
-				ret = hc_err_set(err, HC_E_FAIL, "out of memory");
+				ret = hc_err_set(err, HC_E_FAIL,
+						 "out of memory");
 				break;
 			}
 			ret = hc_strlist_push(l, c, err);

@@ -15,7 +15,8 @@ head_token(hc_ctx *ctx)
 	struct hc_token *tok = hc_ctx_token(ctx, 0, &e);
 
 	if (tok == NULL)
-		hc_ctx_warn(ctx, "the token cannot be reached, so the head kept on it is not checked: %s",
+		hc_ctx_warn(ctx,
+			    "the token cannot be reached, so the head kept on it is not checked: %s",
 			    e.msg);
 	return tok;
 }
@@ -50,8 +51,8 @@ verify_with(hc_ctx *ctx, struct hc_token *tok, hc_audit_status *st,
 		     c.reset_detail);
 	(void)n;
 	if (!c.ok)
-		return hc_err_set(err, HC_E_VERIFY, "%s: %s", ctx->cfg.audit_log,
-				  c.problem);
+		return hc_err_set(err, HC_E_VERIFY, "%s: %s",
+				  ctx->cfg.audit_log, c.problem);
 	return 0;
 }
 
@@ -87,7 +88,8 @@ hc_audit_reset(hc_ctx *ctx, hc_audit_status *st, hc_err *err)
 	if (pos.exists)
 		r = snprintf(q, sizeof(q),
 			     "Start the audit log again at seq %llu, after this host's head on the token (seq %llu)? The old log is kept as %.200s.<UTC time>.damaged; a first audit-reset line records the gap.",
-			     pos.head_seq + 1, pos.head_seq, ctx->cfg.audit_log);
+			     pos.head_seq + 1, pos.head_seq,
+			     ctx->cfg.audit_log);
 	else
 		r = snprintf(q, sizeof(q),
 			     "Start the missing audit log again at seq %llu, after this host's head on the token (seq %llu)? A first audit-reset line records the gap.",
@@ -113,8 +115,8 @@ hc_audit_show(hc_ctx *ctx, const char *since, hc_audit_records *out,
 
 	if (since != NULL && hc_parse_date(since, "--since", &from, err) != 0)
 		return -1;
-	if (hc_audit_verify(ctx->cfg.audit_log, head_token(ctx), ctx->cfg.host, &c, &all,
-			    err) != 0)
+	if (hc_audit_verify(ctx->cfg.audit_log, head_token(ctx), ctx->cfg.host,
+			    &c, &all, err) != 0)
 		return -1;
 	for (i = 0; i < all.n; i++) {
 		long long t = 0;

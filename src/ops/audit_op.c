@@ -20,7 +20,8 @@ result_of(const hc_err *err)
 	case HC_E_FAIL:
 		return "error";
 	default:
-		return NULL;	/* usage errors and unknown IDs change nothing */
+		/* usage errors and unknown IDs change nothing */
+		return NULL;
 	}
 }
 
@@ -54,7 +55,8 @@ hc_audit_guard(hc_ctx *ctx, struct hc_token *tok, hc_err *err)
 		return 0;
 	if (ctx->audit_guard == 0) {
 		if (hc_audit_locate(ctx->cfg.audit_log, tok, ctx->cfg.host,
-				    &pos, &e) == 0 && pos.fit == HC_AUDIT_FITS) {
+				    &pos, &e) == 0 &&
+		    pos.fit == HC_AUDIT_FITS) {
 			ctx->audit_guard = 1;
 			return 0;
 		}
@@ -96,9 +98,11 @@ hc_audit_op(hc_ctx *ctx, const char *command, const char *target,
 			    ctx->audit_refusal.msg);
 		return;
 	}
-	if (hc_audit_append(ctx->cfg.audit_log, tok, ctx->cfg.host, &rec, &e) != 0)
+	if (hc_audit_append(ctx->cfg.audit_log, tok, ctx->cfg.host, &rec,
+			    &e) != 0)
 		hc_ctx_warn(ctx, "%s", e.msg);
 	else if (tok == NULL)
-		hc_ctx_warn(ctx, "the audit line was written, but the head kept on the token could not be moved (the token could not be reached: %s): audit verify reports the line as not anchored until the next change",
+		hc_ctx_warn(ctx,
+			    "the audit line was written, but the head kept on the token could not be moved (the token could not be reached: %s): audit verify reports the line as not anchored until the next change",
 			    te.msg);
 }

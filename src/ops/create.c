@@ -1,4 +1,5 @@
-/* create.c - a key pair and certificate or request, kept or undone by the caller */
+/* create.c - a key pair and certificate or request, kept or undone by the
+ * caller */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

@@ -216,10 +216,12 @@ login_guard(hc_ctx *ctx, char **source, hc_err *err)
 				 HC_LOGIN_FINAL_TRY : 0, &ti, err) != 0)
 		return -1;
 	if (ti.final_try)
-		hc_ctx_warn(ctx, "token '%s' reports one PIN try left (CKF_USER_PIN_FINAL_TRY): --pin-final-try spends it, and a wrong PIN now locks the user PIN",
+		hc_ctx_warn(ctx,
+			    "token '%s' reports one PIN try left (CKF_USER_PIN_FINAL_TRY): --pin-final-try spends it, and a wrong PIN now locks the user PIN",
 			    ti.label);
 	else if (ti.count_low)
-		hc_ctx_warn(ctx, "token '%s' reports that few PIN tries are left (CKF_USER_PIN_COUNT_LOW): a login failed since the last good one",
+		hc_ctx_warn(ctx,
+			    "token '%s' reports that few PIN tries are left (CKF_USER_PIN_COUNT_LOW): a login failed since the last good one",
 			    ti.label);
 	*source = hc_pinfail_source_name(ctx->pin_source, err);
 	if (*source == NULL)
@@ -238,10 +240,12 @@ login_guard(hc_ctx *ctx, char **source, hc_err *err)
 		goto out;
 	}
 	if (e != NULL && ctx->pin_retry)
-		hc_ctx_warn(ctx, "trying the PIN from %s again, as --pin-retry allows: it was wrong at %s",
+		hc_ctx_warn(ctx,
+			    "trying the PIN from %s again, as --pin-retry allows: it was wrong at %s",
 			    e->source, e->time);
 	else if (e == NULL && rec.n > 0)
-		hc_ctx_warn(ctx, "token '%s' had a wrong PIN from %s at %s; trying %s",
+		hc_ctx_warn(ctx,
+			    "token '%s' had a wrong PIN from %s at %s; trying %s",
 			    id->label, rec.v[rec.n - 1].source,
 			    rec.v[rec.n - 1].time, *source);
 	ret = 0;
@@ -260,7 +264,8 @@ login_record(hc_ctx *ctx, int ok, const char *source, hc_err *err)
 
 	if (ok) {
 		if (hc_pinfail_clear(ctx->cfg.state_dir, id, &e) != 0)
-			hc_ctx_warn(ctx, "the record of an earlier wrong PIN was not removed: %s",
+			hc_ctx_warn(ctx,
+				    "the record of an earlier wrong PIN was not removed: %s",
 				    e.msg);
 		return;
 	}
@@ -271,7 +276,8 @@ login_record(hc_ctx *ctx, int ok, const char *source, hc_err *err)
 		return;
 	}
 	if (!hc_pinfail_is_prompt(ctx->pin_source))
-		hc_err_suffix(err, "; recorded: hsmcert will not try %s again until a login succeeds or --pin-retry is given",
+		hc_err_suffix(err,
+			      "; recorded: hsmcert will not try %s again until a login succeeds or --pin-retry is given",
 			      source);
 }
 
@@ -311,7 +317,8 @@ hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 			return NULL;
 		why = hc_token_open_problem(ctx->tok, &attempts);
 		if (why != NULL)
-			hc_ctx_warn(ctx, "the token opened on attempt %d; the first time: %s",
+			hc_ctx_warn(ctx,
+				    "the token opened on attempt %d; the first time: %s",
 				    attempts, why);
 	}
 	/* a changing command refuses before it changes anything */
@@ -341,8 +348,10 @@ hc_ctx_token(hc_ctx *ctx, int login, hc_err *err)
 		};
 		hc_err ae = { 0 };
 
-		if (hc_audit_append(ctx->cfg.audit_log, ctx->tok, ctx->cfg.host, &rec, &ae) != 0)
-			hc_ctx_warn(ctx, "the audit line of the wrong PIN was not written: %s",
+		if (hc_audit_append(ctx->cfg.audit_log, ctx->tok, ctx->cfg.host,
+				    &rec, &ae) != 0)
+			hc_ctx_warn(ctx,
+				    "the audit line of the wrong PIN was not written: %s",
 				    ae.msg);
 		ctx->pin_audited = 1;
 	}
@@ -421,7 +430,8 @@ hc_ctx_save_bindings(hc_ctx *ctx, const struct hc_bindings *b, hc_err *err)
 	/* the file keeps the old bindings: so does the summary, if it can */
 	if (hc_bindings_load(ctx->cfg.state_dir, &old, NULL) == 0) {
 		if (hc_fleet_publish(tok, ctx->cfg.host, &old, NULL) != 0)
-			hc_ctx_warn(ctx, "this host's binding summary on the token is ahead of %s/bindings.json: the next enable or disable puts it right",
+			hc_ctx_warn(ctx,
+				    "this host's binding summary on the token is ahead of %s/bindings.json: the next enable or disable puts it right",
 				    ctx->cfg.state_dir);
 		hc_bindings_release(&old);
 	}
@@ -450,9 +460,11 @@ hc_ctx_fleet(hc_ctx *ctx, hc_err *err)
 	if (tok == NULL || hc_fleet_read(tok, &ctx->fleet, err) != 0)
 		return NULL;
 	if (ctx->fleet.damaged > 0)
-		hc_ctx_warn(ctx, "%zu object%s with CKA_APPLICATION '%s' on the token %s not a binding summary hsmcert can read: ignored",
-			    ctx->fleet.damaged, ctx->fleet.damaged == 1 ? "" : "s",
-			    HC_FLEET_APP, ctx->fleet.damaged == 1 ? "is" : "are");
+		hc_ctx_warn(ctx,
+			    "%zu object%s with CKA_APPLICATION '%s' on the token %s not a binding summary hsmcert can read: ignored",
+			    ctx->fleet.damaged,
+			    ctx->fleet.damaged == 1 ? "" : "s", HC_FLEET_APP,
+			    ctx->fleet.damaged == 1 ? "is" : "are");
 	ctx->have_fleet = 1;
 	return &ctx->fleet;
 }
@@ -470,7 +482,8 @@ hc_ctx_publish_deferred(hc_ctx *ctx)
 	b = hc_ctx_reload_bindings(ctx, &e);
 	tok = b != NULL ? hc_ctx_token(ctx, 1, &e) : NULL;
 	if (tok == NULL || hc_fleet_publish(tok, ctx->cfg.host, b, &e) != 0) {
-		hc_ctx_warn(ctx, "this host's binding summary on the token was not updated (%s): other hosts see the old bindings until the next enable or disable here",
+		hc_ctx_warn(ctx,
+			    "this host's binding summary on the token was not updated (%s): other hosts see the old bindings until the next enable or disable here",
 			    e.msg);
 		return;
 	}

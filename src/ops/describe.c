@@ -157,7 +157,8 @@ fill_chain(struct hc_chain_result *r, hc_entry *e, hc_err *err)
 	for (i = 0; i < n; i++) {
 		X509 *x = sk_X509_value(r->chain, i);
 
-		e->chain[i].subject = hc_x509_name_text(X509_get_subject_name(x));
+		e->chain[i].subject =
+			hc_x509_name_text(X509_get_subject_name(x));
 		hc_x509_thumbprint(x, e->chain[i].thumbprint);
 		e->nchain++;
 		if (e->chain[i].subject == NULL)
@@ -214,14 +215,17 @@ describe_cert(struct hc_token *tok, struct hc_store_item *it,
 	if (forged) {
 		e->status = HC_STATUS_INVALID;
 		free(e->status_reason);
-		e->status_reason = strdup("issuer = subject, but the self-signature does not verify with the certificate's own public key (forged or damaged)");
+		e->status_reason = strdup(
+			"issuer = subject, but the self-signature does not verify with the certificate's own public key (forged or damaged)");
 	}
 	if (pk == NULL || hc_x509_cert_key_id(it->x509, NULL, kid, NULL) != 0 ||
-	    it->id_len != sizeof(kid) || memcmp(kid, it->id, sizeof(kid)) != 0) {
+	    it->id_len != sizeof(kid) ||
+	    memcmp(kid, it->id, sizeof(kid)) != 0) {
 		ERR_clear_error();
 		e->status = HC_STATUS_INVALID;
 		free(e->status_reason);
-		e->status_reason = strdup("the certificate's public key does not match the key on the token");
+		e->status_reason = strdup(
+			"the certificate's public key does not match the key on the token");
 	}
 	ret = 0;
 out:
@@ -375,7 +379,8 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		e.status = HC_STATUS_PENDING;
 		memcpy(e.renews, it->renews, sizeof(e.renews));
 		memcpy(e.thumbprint, it->ident, sizeof(e.thumbprint));
-		e.subject = hc_x509_name_text(X509_REQ_get_subject_name(it->x509_req));
+		e.subject = hc_x509_name_text(
+			X509_REQ_get_subject_name(it->x509_req));
 		pk = X509_REQ_get0_pubkey(it->x509_req);
 		if (e.subject == NULL ||
 		    (pk != NULL && hc_x509_fill_key(pk, &e, err) != 0))
@@ -387,19 +392,27 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 					NID_subject_alt_name, NULL, NULL);
 			int i;
 
-			for (i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
-				GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+			for (i = 0; gens && i < sk_GENERAL_NAME_num(gens);
+			     i++) {
+				GENERAL_NAME *g =
+					sk_GENERAL_NAME_value(gens, i);
+				ASN1_IA5STRING *dns;
 				char **nv;
+				int dl;
 
 				if (g->type != GEN_DNS)
 					continue;
-				nv = realloc(e.domains, (e.ndomains + 1) * sizeof(*nv));
+				nv = realloc(e.domains,
+					     (e.ndomains + 1) * sizeof(*nv));
 				if (nv == NULL)
 					break;
 				e.domains = nv;
-				e.domains[e.ndomains] = strndup(
-					(const char *)ASN1_STRING_get0_data(g->d.dNSName),
-					(size_t)ASN1_STRING_length(g->d.dNSName));
+				dns = g->d.dNSName;
+				dl = ASN1_STRING_length(dns);
+				e.domains[e.ndomains] =
+					strndup((const char *)
+						ASN1_STRING_get0_data(dns),
+						(size_t)dl);
 				if (e.domains[e.ndomains] != NULL)
 					e.ndomains++;
 			}
@@ -412,8 +425,9 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		e.status = HC_STATUS_ORPHAN;
 		memcpy(e.thumbprint, it->ident, sizeof(e.thumbprint));
 		if (it->pub != NULL) {
-			EVP_PKEY *opk = hc_token_read_pubkey(tok, it->pub->handle,
-							     NULL);
+			EVP_PKEY *opk =
+				hc_token_read_pubkey(tok, it->pub->handle,
+						     NULL);
 
 			if (opk != NULL)
 				hc_x509_fill_key(opk, &e, NULL);
@@ -421,8 +435,8 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 			ERR_clear_error();
 		}
 		if (e.key_algorithm == NULL && it->priv != NULL) {
-			e.key_algorithm = strdup(it->priv->key_kind == HC_KEY_EC ?
-						 "EC" : "RSA");
+			e.key_algorithm = strdup(it->priv->key_kind ==
+						 HC_KEY_EC ? "EC" : "RSA");
 			e.key_size = it->priv->key_bits;
 		}
 		break;

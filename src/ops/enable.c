@@ -311,7 +311,8 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 {
 	struct hc_bindings *b;
 	struct svc_change *ch = NULL;
-	char *pem = NULL, *uri = NULL, *key_uri = NULL, old_exp[32], new_exp[32];
+	char *pem = NULL, *uri = NULL, *key_uri = NULL, old_exp[32],
+	     new_exp[32];
 	size_t pemlen = 0, n = 0, i;
 	int lockfd = -1, ret = -1, r;
 	int yes = ctx->assume_yes || (flags & HC_BIND_ASSUME_YES) != 0;
@@ -364,8 +365,9 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 	for (i = 0; i < n; i++) {
 		const struct hc_service_conf *sc = ch[i].conf;
 
-		if (sc == NULL || (sc->cert_file == NULL && sc->key_uri_file == NULL &&
-				   sc->reload == NULL))
+		if (sc == NULL ||
+		    (sc->cert_file == NULL && sc->key_uri_file == NULL &&
+		     sc->reload == NULL))
 			continue;
 		if (pem == NULL) {
 			if (service_contents(ctx, tok, s, it, &pem, &pemlen,
@@ -506,7 +508,8 @@ do_enable(hc_ctx *ctx, const char *id, const char *services,
 	if (hc_store_parse_id(id, norm, err) != 0)
 		return -1;
 	if (services == NULL)
-		return hc_err_set(err, HC_E_USAGE, "--services LIST is required");
+		return hc_err_set(err, HC_E_USAGE,
+				  "--services LIST is required");
 	if (hc_services_parse(&ctx->cfg, services, &svc, err) != 0)
 		goto done;
 	tok = hc_ctx_token(ctx, 1, err);
@@ -533,7 +536,8 @@ do_disable(hc_ctx *ctx, const char *id, const char *services,
 	if (hc_store_parse_id(id, norm, err) != 0)
 		return -1;
 	if (services == NULL)
-		return hc_err_set(err, HC_E_USAGE, "--services LIST is required");
+		return hc_err_set(err, HC_E_USAGE,
+				  "--services LIST is required");
 	if (hc_services_parse(&ctx->cfg, services, &svc, err) != 0)
 		goto out;
 	/* the token before the state lock, as every writer takes them */

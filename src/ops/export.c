@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/fileio.h"
 #include "core/pkcs12.h"
+#include "core/range.h"
 #include "core/x509.h"
 #include "ops/new.h"
 #include "ops/ops.h"
@@ -24,8 +25,8 @@ deliver(const hc_export_req *req, unsigned char *buf, size_t len, mode_t mode,
 	hc_blob *data, hc_err *err)
 {
 	if (req->out != NULL)
-		return hc_file_write_atomic(req->out, buf, len, mode, req->force,
-					    err);
+		return hc_file_write_atomic(req->out, buf, len, mode,
+					    req->force, err);
 	data->data = malloc(len ? len : 1);
 	if (data->data == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
@@ -174,7 +175,7 @@ export_pfx(hc_ctx *ctx, const hc_export_req *req, struct hc_token *tok,
 				 err) != 0)
 		goto out;
 	p = pkcs8;
-	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)p8len);
+	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, hc_range_clamp_long(p8len));
 	key = p8 != NULL ? EVP_PKCS82PKEY(p8) : NULL;
 	if (key == NULL) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot read the exported key");
@@ -239,8 +240,10 @@ hc_export(hc_ctx *ctx, const hc_export_req *req, hc_blob *data, hc_err *err)
 	int r = do_export(ctx, req, data, err), n;
 
 	n = snprintf(detail, sizeof(detail), "%s%s%s",
-		     req->cert_only ? "certificate chain" : "PKCS#12 with the private key",
-		     req->out ? " to " : " to stdout", req->out ? req->out : "");
+		     req->cert_only ? "certificate chain" :
+				      "PKCS#12 with the private key",
+		     req->out ? " to " : " to stdout",
+		     req->out ? req->out : "");
 	(void)n;
 	/* public data is not worth a line; a private key export always is */
 	if (r == 0 && req->cert_only)

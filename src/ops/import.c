@@ -10,6 +10,7 @@
 #include "core/bundle.h"
 #include "core/error.h"
 #include "core/pkcs12.h"
+#include "core/range.h"
 #include "core/x509.h"
 #include "ops/new.h"
 #include "ops/ops.h"
@@ -77,7 +78,8 @@ find_request(struct hc_token *tok, const unsigned char *id,
 
 		if (p == NULL || reqs->v[i].value_len > 0x7fffffff)
 			continue;
-		r = d2i_X509_REQ(NULL, &p, (long)reqs->v[i].value_len);
+		r = d2i_X509_REQ(NULL, &p,
+				 hc_range_clamp_long(reqs->v[i].value_len));
 		pk = r != NULL ? X509_REQ_get0_pubkey(r) : NULL;
 		if (pk != NULL && hc_x509_key_id(pk, rid, NULL) == 0 &&
 		    memcmp(rid, id, sizeof(rid)) == 0)
@@ -174,7 +176,8 @@ check_names(const hc_import_req *req, X509 *x, const struct hc_tobj *pending,
 	int ret = -1;
 
 	if (p != NULL && pending->value_len <= 0x7fffffff)
-		r = d2i_X509_REQ(NULL, &p, (long)pending->value_len);
+		r = d2i_X509_REQ(NULL, &p,
+				 hc_range_clamp_long(pending->value_len));
 	if (r == NULL) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot read the pending request");
 		goto out;
@@ -311,7 +314,8 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 			/* already there: said by nothing_changed */
 		} else {
 			if (leaf->certs.n > 0)
-				hc_ctx_warn(ctx, "the key of %s already has a certificate on the token: both are kept (a reissue); remove the old one once the new one is in service",
+				hc_ctx_warn(ctx,
+					    "the key of %s already has a certificate on the token: both are kept (a reissue); remove the old one once the new one is in service",
 					    thumb);
 			label = pending != NULL ? pending->label :
 				leaf->keys.v[0].label;
@@ -334,7 +338,8 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 	for (i = 0; i < n; i++)
 		if (!cands[i].is_ca && &cands[i] != leaf) {
 			hc_x509_thumbprint(cands[i].x, thumb);
-			hc_ctx_warn(ctx, "certificate %s in %s is not a CA certificate and its key is not on the token: ignored",
+			hc_ctx_warn(ctx,
+				    "certificate %s in %s is not a CA certificate and its key is not on the token: ignored",
 				    thumb, req->path);
 		}
 	/* described before anything is kept, the request removed last */
@@ -348,7 +353,8 @@ import_certs(hc_ctx *ctx, const hc_import_req *req, STACK_OF(X509) *certs,
 	}
 	if (pending != NULL && res->leaf_stored) {
 		if (hc_token_destroy(tok, pending->handle, err) != 0) {
-			hc_err_prefix(err, "while removing the completed request: ");
+			hc_err_prefix(err,
+				      "while removing the completed request: ");
 			goto out;
 		}
 		res->completed = 1;
@@ -431,13 +437,15 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 		cn[alen] = '\0';
 		label = cn;
 	} else if (X509_NAME_get_text_by_NID(X509_get_subject_name(leaf),
-					     NID_commonName, cn, sizeof(cn)) > 0) {
+					     NID_commonName, cn,
+					     sizeof(cn)) > 0) {
 		label = cn;
 	} else {
 		label = "imported";
 	}
 	if (req->exportable && !ctx->cfg.policy.allow_export)
-		hc_ctx_warn(ctx, "--exportable: the policy forbids every private-key export anyway (allow-export = false)");
+		hc_ctx_warn(ctx,
+			    "--exportable: the policy forbids every private-key export anyway (allow-export = false)");
 	tok = hc_ctx_token(ctx, 1, err);
 	if (tok == NULL)
 		goto out;
@@ -457,13 +465,15 @@ import_pkcs12(hc_ctx *ctx, const hc_import_req *req, const unsigned char *buf,
 			goto out;
 		res->key_imported = 1;
 	} else {
-		hc_ctx_warn(ctx, "the key of %s is already on the token: not imported again",
+		hc_ctx_warn(ctx,
+			    "the key of %s is already on the token: not imported again",
 			    req->path);
 		label = keys.v[0].label;
 	}
 	if (!same_cert_present(&certs, leaf)) {
 		if (certs.n > 0)
-			hc_ctx_warn(ctx, "the key already has another certificate on the token: both are kept");
+			hc_ctx_warn(ctx,
+				    "the key already has another certificate on the token: both are kept");
 		if (hc_token_store_cert(tok, leaf, label, id, sizeof(id),
 					HC_CAT_USER, &h, err) != 0 ||
 		    hc_txn_add(&tx, h, err) != 0)
@@ -530,7 +540,8 @@ do_import(hc_ctx *ctx, const hc_import_req *req, hc_import_result *out,
 
 	memset(&res, 0, sizeof(res));
 	if (req->path == NULL)
-		return hc_err_set(err, HC_E_USAGE, "a FILE to import is required");
+		return hc_err_set(err, HC_E_USAGE,
+				  "a FILE to import is required");
 	if (req->data != NULL) {
 		buf = OPENSSL_memdup(req->data, req->data_len);
 		len = req->data_len;
@@ -578,11 +589,19 @@ hc_import(hc_ctx *ctx, const hc_import_req *req, hc_import_result *out,
 		n = snprintf(detail, sizeof(detail),
 			     "%s: %s%s%s%s%zu CA certificate(s) added%s",
 			     req->path,
-			     out->key_imported ? "key and certificate imported, " : "",
-			     out->completed ? "pending request completed, " : "",
-			     out->names_forced ? "names of the request missing (--force), " : "",
-			     out->leaf_stored && !out->completed && !out->key_imported ?
-			     "certificate stored, " : "", out->ca_added,
+			     out->key_imported ?
+				     "key and certificate imported, " :
+				     "",
+			     out->completed ? "pending request completed, " :
+					      "",
+			     out->names_forced ?
+				     "names of the request missing (--force), " :
+				     "",
+			     out->leaf_stored && !out->completed &&
+					     !out->key_imported ?
+				     "certificate stored, " :
+				     "",
+			     out->ca_added,
 			     out->nothing_changed ? ", nothing changed" : "");
 		(void)n;
 		/* an import that changed nothing is not a change */
@@ -590,7 +609,8 @@ hc_import(hc_ctx *ctx, const hc_import_req *req, hc_import_result *out,
 			return r;
 	}
 	hc_audit_op(ctx, req->complete_only ? "complete" : "import",
-		    r == 0 && out->has_entry ? out->entry.thumbprint : req->path,
+		    r == 0 && out->has_entry ? out->entry.thumbprint :
+					       req->path,
 		    err, detail);
 	return r;
 }

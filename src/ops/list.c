@@ -57,7 +57,8 @@ matches(const hc_list_filter *f, const hc_entry *e, const char *prefix,
 {
 	size_t i;
 
-	if (prefix != NULL && strncmp(e->thumbprint, prefix, strlen(prefix)) != 0)
+	if (prefix != NULL &&
+	    strncmp(e->thumbprint, prefix, strlen(prefix)) != 0)
 		return 0;
 	if (has_status && e->status != st)
 		return 0;
@@ -67,7 +68,8 @@ matches(const hc_list_filter *f, const hc_entry *e, const char *prefix,
 		return 0;
 	if (f->has_expiring &&
 	    (!e->has_dates ||
-	     (long long)e->not_after > (long long)now + (long long)f->expiring * 86400))
+	     (long long)e->not_after >
+		     (long long)now + (long long)f->expiring * 86400))
 		return 0;
 	if (f->domain != NULL) {
 		for (i = 0; i < e->ndomains; i++)

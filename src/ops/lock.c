@@ -29,8 +29,8 @@ do_lock(hc_ctx *ctx, const char *id, hc_entry *entry, int *changed,
 	if (tok == NULL || hc_store_open(ctx, tok, id, &s, &it, err) != 0)
 		return -1;
 	if (it->priv == NULL) {
-		hc_err_set(err, HC_E_NOTFOUND, "%s has no private key on this token",
-			   it->ident);
+		hc_err_set(err, HC_E_NOTFOUND,
+			   "%s has no private key on this token", it->ident);
 		goto out;
 	}
 	memcpy(kid, it->id, it->id_len);

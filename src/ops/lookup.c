@@ -99,7 +99,7 @@ hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s,
 
 		if (body == NULL)
 			goto out;
-		/* a token error is an error; a file that cannot be written is not */
+		/* a token error is an error; an unwritable file is not */
 		if (hc_token_fingerprint(tok, fp, err) != 0) {
 			free(body);
 			ret = -1;

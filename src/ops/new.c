@@ -50,7 +50,8 @@ hc_prepare_new(hc_ctx *ctx, const hc_new_req *req, int request,
 	c->exportable = req->exportable;
 	c->request = request;
 	if (req->exportable && !ctx->cfg.policy.allow_export)
-		hc_ctx_warn(ctx, "--exportable: the policy forbids every private-key export anyway (allow-export = false)");
+		hc_ctx_warn(ctx,
+			    "--exportable: the policy forbids every private-key export anyway (allow-export = false)");
 	return 0;
 }
 
@@ -127,7 +128,8 @@ do_new(hc_ctx *ctx, const hc_new_req *req, hc_entry *out,
 		if (hc_bind_made(ctx, &t.made, &svc,
 				 HC_BIND_ASSUME_YES | HC_BIND_DEFER_PUBLISH,
 				 changed, err) != 0) {
-			hc_err_prefix(err, "binding the new certificate failed, nothing was created: ");
+			hc_err_prefix(err,
+				      "binding the new certificate failed, nothing was created: ");
 			hc_entry_release(out);
 			goto out;
 		}
@@ -152,9 +154,10 @@ hc_new_detail(const hc_entry *e, char *buf, size_t len)
 	size_t i, used;
 	int n;
 
-	n = snprintf(buf, len, "%s %d, %s, names ", e->key_algorithm ?
-		     e->key_algorithm : "?", e->key_size,
-		     e->exportable == HC_TRUE ? "exportable" : "not exportable");
+	n = snprintf(buf, len, "%s %d, %s, names ",
+		     e->key_algorithm ? e->key_algorithm : "?", e->key_size,
+		     e->exportable == HC_TRUE ? "exportable" :
+						"not exportable");
 	if (n < 0 || (size_t)n >= len)
 		return;
 	used = (size_t)n;

@@ -34,7 +34,8 @@ struct hc_ctx {
 	const char *command;		/* for the audit log of a wrong PIN */
 	int token_lock;			/* <state-dir>/token.lock, or -1 */
 	int pin_audited;
-	int audit_guard;		/* 0 unchecked, 1 the log fits, -1 not */
+	/* 0 unchecked, 1 the log fits, -1 not */
+	int audit_guard;
 	hc_err audit_refusal;		/* why not (audit_guard -1) */
 	int have_bindings;
 	int all_hosts;			/* describe every host's bindings */
@@ -133,12 +134,14 @@ struct hc_made {
 	unsigned char id[20];
 	const char *label;
 	int key_kind, key_bits;
-	int local;			/* generated on the token (else imported) */
+	/* generated on the token (else imported) */
+	int local;
 	int exportable;
 	unsigned long priv, pub, obj;	/* obj: the certificate or request */
 	X509 *cert;			/* or */
 	X509_REQ *req;
-	STACK_OF(X509) *cas;		/* chain material in hand, may be NULL */
+	/* chain material in hand, may be NULL */
+	STACK_OF(X509) *cas;
 };
 
 /**
@@ -181,8 +184,9 @@ int hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
  * failure, save the bindings under the state lock. flags: HC_BIND_*.
  */
 int hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
-		     struct hc_store_item *it, const struct hc_strlist *services,
-		     unsigned flags, hc_strings *changed, hc_err *err);
+		     struct hc_store_item *it,
+		     const struct hc_strlist *services, unsigned flags,
+		     hc_strings *changed, hc_err *err);
 
 /**
  * Record the outcome of a changing command in the audit log: ok, denied
@@ -217,9 +221,6 @@ int hc_store_open(hc_ctx *ctx, struct hc_token *tok, const char *arg,
  */
 int hc_index_save(hc_ctx *ctx, struct hc_token *tok, const struct hc_store *s,
 		  hc_err *err);
-
-/** mkdir -p, mode 0700. */
-int hc_mkdirs(const char *path, hc_err *err);
 
 /** SPEC section 1 KeyProvenance of a private key object. */
 const char *hc_key_provenance(const struct hc_tobj *k);

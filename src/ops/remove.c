@@ -18,19 +18,6 @@
 #include "core/x509.h"
 #include "ops/ops.h"
 
-/* mkdir -p with mode 0700 for what hsmcert creates. */
-int
-hc_mkdirs(const char *path, hc_err *err)
-{
-	int fd = -1;
-
-	if (hc_state_dir_open(path, HC_STATE_CREATE | HC_STATE_FOLLOW, &fd,
-			      err) != 0)
-		return -1;
-	close(fd);
-	return 0;
-}
-
 static void
 who(char *user, size_t ulen)
 {
@@ -106,7 +93,8 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		(void)k;
 		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			k = snprintf(stamp + strlen(stamp),
-				     sizeof(stamp) - strlen(stamp), "%s", suffix);
+				     sizeof(stamp) - strlen(stamp), "%s",
+				     suffix);
 			(void)k;
 			break;
 		}
@@ -126,19 +114,30 @@ archive(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 	json_object_set_new(o, "RemovedAt", json_string(now3339));
 	json_object_set_new(o, "RemovedBy", json_string(user));
 	json_object_set_new(o, "Host", json_string(ctx->cfg.host));
-	json_object_set_new(o, "Token", json_string(hc_token_get0_info(tok)->label));
-	json_object_set_new(o, "TokenSerial", json_string(hc_token_get0_info(tok)->serial));
+	json_object_set_new(o, "Token",
+			    json_string(hc_token_get0_info(tok)->label));
+	json_object_set_new(o, "TokenSerial",
+			    json_string(hc_token_get0_info(tok)->serial));
 	json_object_set_new(o, "Kind", json_string(hc_status_name(e.status)));
-	json_object_set_new(o, "FriendlyName", json_string(e.friendly_name ? e.friendly_name : ""));
-	json_object_set_new(o, "Subject", e.subject ? json_string(e.subject) : json_null());
-	json_object_set_new(o, "Issuer", e.issuer ? json_string(e.issuer) : json_null());
+	json_object_set_new(o, "FriendlyName",
+			    json_string(e.friendly_name ? e.friendly_name :
+							  ""));
+	json_object_set_new(o, "Subject",
+			    e.subject ? json_string(e.subject) : json_null());
+	json_object_set_new(o, "Issuer",
+			    e.issuer ? json_string(e.issuer) : json_null());
 	json_object_set_new(o, "CertificateDomains", doms);
 	json_object_set_new(o, "Thumbprint", json_string(e.thumbprint));
-	json_object_set_new(o, "SerialNumber", e.serial ? json_string(e.serial) : json_null());
+	json_object_set_new(o, "SerialNumber",
+			    e.serial ? json_string(e.serial) : json_null());
 	json_object_set_new(o, "KeyId", json_string(e.key_id));
-	json_object_set_new(o, "KeyAlgorithm", e.key_algorithm ? json_string(e.key_algorithm) : json_null());
+	json_object_set_new(o, "KeyAlgorithm",
+			    e.key_algorithm ? json_string(e.key_algorithm) :
+					      json_null());
 	json_object_set_new(o, "KeySize", json_integer(e.key_size));
-	json_object_set_new(o, "KeyProvenance", e.key_provenance ? json_string(e.key_provenance) : json_null());
+	json_object_set_new(o, "KeyProvenance",
+			    e.key_provenance ? json_string(e.key_provenance) :
+					       json_null());
 	if (e.has_dates) {
 		char d[21];
 
@@ -321,9 +320,13 @@ bound_elsewhere(hc_ctx *ctx, const hc_remove_req *req,
 			if (!req->force)
 				return hc_err_set(err, HC_E_DENIED,
 						  "%s is bound to %s on host %s (the binding summary it keeps on the token, updated %s): disable it there first, or use --force",
-						  targets[i]->ident, svc, f->v[h].host,
-						  f->v[h].updated[0] ? f->v[h].updated : "at an unknown time");
-			hc_ctx_warn(ctx, "%s was bound to %s on host %s: that host serves a removed certificate until it enables another",
+						  targets[i]->ident, svc,
+						  f->v[h].host,
+						  f->v[h].updated[0] ?
+							  f->v[h].updated :
+							  "at an unknown time");
+			hc_ctx_warn(ctx,
+				    "%s was bound to %s on host %s: that host serves a removed certificate until it enables another",
 				    targets[i]->ident, svc, f->v[h].host);
 		}
 	}
@@ -402,13 +405,19 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 	}
 	if (bound_elsewhere(ctx, req, targets, nt, err) != 0)
 		goto out;
-	used = (size_t)snprintf(q, sizeof(q), "Remove %zu item%s from token '%s' (archived first):",
-				nt, nt == 1 ? "" : "s", hc_token_get0_info(tok)->label);
+	used = (size_t)
+		snprintf(q, sizeof(q),
+			 "Remove %zu item%s from token '%s' (archived first):",
+			 nt, nt == 1 ? "" : "s",
+			 hc_token_get0_info(tok)->label);
 	for (i = 0; i < nt && used + 60 < sizeof(q); i++) {
-		r = snprintf(q + used, sizeof(q) - used, "\n  %s %s", targets[i]->ident,
-			     targets[i]->kind == HC_KIND_CERT ? "certificate, keys" :
-			     targets[i]->kind == HC_KIND_REQUEST ? "pending request, keys" :
-			     "orphan key");
+		r = snprintf(q + used, sizeof(q) - used, "\n  %s %s",
+			     targets[i]->ident,
+			     targets[i]->kind == HC_KIND_CERT ?
+				     "certificate, keys" :
+			     targets[i]->kind == HC_KIND_REQUEST ?
+				     "pending request, keys" :
+				     "orphan key");
 		if (r > 0)
 			used += (size_t)r;
 	}
@@ -434,7 +443,8 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 			size_t k = 0;
 
 			while (k < b->n) {
-				if (strcmp(b->v[k].thumbprint, targets[i]->ident) == 0)
+				if (strcmp(b->v[k].thumbprint,
+					   targets[i]->ident) == 0)
 					hc_bindings_drop(b, b->v[k].service);
 				else
 					k++;
@@ -454,7 +464,8 @@ do_remove(hc_ctx *ctx, const hc_remove_req *req, hc_strings *removed,
 			 * is an orphan key that list shows and remove deletes.
 			 */
 			forget_from = started ? i + 1 : i;
-			hc_err_prefix(err, "while removing %s: ", targets[i]->ident);
+			hc_err_prefix(err,
+				      "while removing %s: ", targets[i]->ident);
 			goto out;
 		}
 		forget_from = i + 1;

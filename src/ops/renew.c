@@ -1,4 +1,5 @@
-/* renew.c - a new key and certificate or request with the old one's properties */
+/* renew.c - a new key and certificate or request with the old one's
+ * properties */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,8 @@ new_names(const hc_renew_req *req, const struct hc_strlist *old,
 		for (j = 0; j < req->ndrop; j++)
 			if (hc_strcaseeq(old->v[i], req->drop[j]))
 				break;
-		if (j == req->ndrop && hc_strlist_push(out, old->v[i], err) != 0)
+		if (j == req->ndrop &&
+		    hc_strlist_push(out, old->v[i], err) != 0)
 			return -1;
 	}
 	for (j = 0; j < req->nadd; j++) {
@@ -77,7 +79,11 @@ tell_changes(hc_ctx *ctx, const char *thumb, const struct hc_keyspec *oldk,
 	size_t i;
 	int said = 0;
 
-#define HEAD() do { if (!said++) notice(ctx, "renewing %.12s... changes:", thumb); } while (0)
+#define HEAD()                                                            \
+	do {                                                              \
+		if (!said++)                                              \
+			notice(ctx, "renewing %.12s... changes:", thumb); \
+	} while (0)
 	hc_keyspec_format(oldk, a, sizeof(a));
 	hc_keyspec_format(newk, b, sizeof(b));
 	if (!hc_keyspec_eq(oldk, newk)) {
@@ -237,7 +243,8 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	if (req->key == NULL) {
 		newk = oldk;
 		if (hc_policy_check_key(&ctx->cfg.policy, &newk, err) != 0) {
-			hc_err_prefix(err, "the old key type is no longer allowed (choose one with --key): ");
+			hc_err_prefix(err,
+				      "the old key type is no longer allowed (choose one with --key): ");
 			goto out;
 		}
 	}
@@ -276,11 +283,12 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	    hc_policy_check_days(&ctx->cfg.policy, c.days, err) != 0)
 		goto out;
 	if (!self_signed && req->days)
-		hc_ctx_warn(ctx, "--days: a CA decides the validity of what it issues; ignored for a request");
+		hc_ctx_warn(ctx,
+			    "--days: a CA decides the validity of what it issues; ignored for a request");
 	if (!self_signed && req->out != NULL && !req->force &&
 	    hc_file_exists(req->out)) {
-		hc_err_set(err, HC_E_USAGE, "%s exists; use --force to overwrite it",
-			   req->out);
+		hc_err_set(err, HC_E_USAGE,
+			   "%s exists; use --force to overwrite it", req->out);
 		goto out;
 	}
 	if (hc_x509_names(it->x509, NULL, &oldn, err) != 0 ||
@@ -305,7 +313,8 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 		hc_bindings_of(b, thumb, &bound);
 		if (bound.n > 0 && !req->takeover) {
 			u = (size_t)snprintf(q, sizeof(q),
-					     "Move the bindings of %s (", thumb);
+					     "Move the bindings of %s (",
+					     thumb);
 			for (k = 0; k < bound.n && u + 40 < sizeof(q); k++) {
 				r = snprintf(q + u, sizeof(q) - u, "%s%s",
 					     k ? ", " : "", bound.v[k]);
@@ -328,7 +337,8 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	c.exportable = it->priv != NULL && it->priv->extractable == 1;
 	c.request = !self_signed;
 	if (c.exportable && !ctx->cfg.policy.allow_export)
-		hc_ctx_warn(ctx, "the new key is exportable like the old one, but the policy forbids export (allow-export = false)");
+		hc_ctx_warn(ctx,
+			    "the new key is exportable like the old one, but the policy forbids export (allow-export = false)");
 	if (hc_create_begin(ctx, &c, &t, err) != 0 ||
 	    store_link(&t, thumb, err) != 0 ||
 	    hc_describe_made(ctx, t.tx.tok, &t.made, out, err) != 0)
@@ -356,7 +366,8 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	    hc_bind_made(ctx, &t.made, &bound,
 			 HC_BIND_ASSUME_YES | HC_BIND_DEFER_PUBLISH, NULL,
 			 err) != 0) {
-		hc_err_prefix(err, "moving the bindings failed, the renewal is undone: ");
+		hc_err_prefix(err,
+			      "moving the bindings failed, the renewal is undone: ");
 		hc_entry_release(out);
 		goto out;
 	}

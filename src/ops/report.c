@@ -8,6 +8,7 @@
 
 #include "core/audit.h"
 #include "core/error.h"
+#include "core/range.h"
 #include "ops/ops.h"
 
 enum hc_band
@@ -95,9 +96,12 @@ policy_lines(const struct hc_config *cfg, hc_strings *out, hc_err *err)
 	if (push(out, err, "min-rsa-bits = %d", p->min_rsa_bits) ||
 	    push(out, err, "key-types = %s", types) ||
 	    push(out, err, "max-days = %ld", p->max_days) ||
-	    push(out, err, "allow-export = %s", p->allow_export ? "true" : "false") ||
-	    push(out, err, "min-password-length = %d", p->min_password_length) ||
-	    push(out, err, "digest = sha%d", (int)p->digest))
+	    push(out, err, "allow-export = %s",
+		 p->allow_export ? "true" : "false") ||
+	    push(out, err, "min-password-length = %d",
+		 p->min_password_length) ||
+	    push(out, err, "digest = sha%d",
+		 hc_range_clamp_int_long(p->digest)))
 		return -1;
 	return 0;
 }

@@ -1,4 +1,5 @@
-/* subject.c - a new key's DN, names and friendly name, checked against a plan */
+/* subject.c - a new key's DN, names and friendly name, checked against a
+ * plan */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -72,7 +72,7 @@ pairing(struct hc_token *tok, struct hc_store_item *it, X509 *x, char *why,
 	EVP_PKEY *signer;
 	EVP_MD_CTX *md = NULL;
 	hc_err e = { 0 };
-	int ok = 0, n;
+	int ok = 0, n, signed_ok;
 
 	signer = hc_token_get_signer(tok, it->id, it->id_len, &e);
 	if (signer == NULL) {
@@ -81,19 +81,27 @@ pairing(struct hc_token *tok, struct hc_store_item *it, X509 *x, char *why,
 		return 0;
 	}
 	md = EVP_MD_CTX_new();
-	if (RAND_bytes(nonce, sizeof(nonce)) != 1 || md == NULL ||
-	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, signer) != 1 ||
-	    EVP_DigestSign(md, NULL, &siglen, nonce, sizeof(nonce)) != 1 ||
-	    (sig = OPENSSL_malloc(siglen)) == NULL ||
-	    EVP_DigestSign(md, sig, &siglen, nonce, sizeof(nonce)) != 1) {
+	signed_ok = RAND_bytes(nonce, sizeof(nonce)) == 1 && md != NULL &&
+		    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL,
+				       signer) == 1 &&
+		    EVP_DigestSign(md, NULL, &siglen, nonce,
+				   sizeof(nonce)) == 1;
+	if (signed_ok) {
+		sig = OPENSSL_malloc(siglen);
+		signed_ok = sig != NULL &&
+			    EVP_DigestSign(md, sig, &siglen, nonce,
+					   sizeof(nonce)) == 1;
+	}
+	if (!signed_ok) {
 		char nbuf[32];
 		unsigned long rv = hc_token_take_sign_rv(tok);
+		const char *reason =
+			ERR_reason_error_string(ERR_peek_last_error());
 
+		if (rv != 0)
+			reason = hc_token_rv_name(rv, nbuf, sizeof(nbuf));
 		n = snprintf(why, whylen, "the token could not sign: %s",
-			     rv != 0 ? hc_token_rv_name(rv, nbuf, sizeof(nbuf)) :
-			     ERR_reason_error_string(ERR_peek_last_error()) ?
-			     ERR_reason_error_string(ERR_peek_last_error()) :
-			     "unknown error");
+			     reason != NULL ? reason : "unknown error");
 		(void)n;
 		goto out;
 	}
@@ -121,7 +129,8 @@ static const char *
 subject_cn(X509 *x, char *buf, size_t len)
 {
 	int n = X509_NAME_get_text_by_NID(X509_get_subject_name(x),
-					  NID_commonName, buf, (int)len);
+					  NID_commonName, buf,
+					  hc_range_clamp_int(len));
 
 	return n > 0 ? buf : NULL;
 }
@@ -166,8 +175,9 @@ check_names(hc_check_list *l, X509 *x, const struct hc_strlist *names,
 	for (i = 0; i < warn.n; i++)
 		add(l, HC_CHECK_WARN, "names", "%s", warn.v[i]);
 	if (!bad && warn.n == 0)
-		add(l, HC_CHECK_OK, "names", "%zu name%s, all valid DNS names or addresses",
-		    names->n, names->n == 1 ? "" : "s");
+		add(l, HC_CHECK_OK, "names",
+		    "%zu name%s, all valid DNS names or addresses", names->n,
+		    names->n == 1 ? "" : "s");
 	hc_strlist_release(&warn);
 	if (plan == NULL)
 		return;
@@ -223,11 +233,15 @@ check_chain(hc_check_list *l, struct hc_chain_ctx *chain, X509 *x)
 		    "self-signed: clients will not trust it unless it is installed on them");
 	} else if (cr.trusted) {
 		X509 *top = sk_X509_num(cr.chain) > 0 ?
-			    sk_X509_value(cr.chain, sk_X509_num(cr.chain) - 1) : x;
+				    sk_X509_value(cr.chain,
+						  sk_X509_num(cr.chain) - 1) :
+				    x;
 		char *root = hc_x509_name_text(X509_get_subject_name(top));
 
-		add(l, HC_CHECK_OK, "chain", "%d certificate%s up to the %s root %s",
-		    sk_X509_num(cr.chain), sk_X509_num(cr.chain) == 1 ? "" : "s",
+		add(l, HC_CHECK_OK, "chain",
+		    "%d certificate%s up to the %s root %s",
+		    sk_X509_num(cr.chain),
+		    sk_X509_num(cr.chain) == 1 ? "" : "s",
 		    cr.root == HC_ROOT_PRIVATE ? "private" : "third-party",
 		    root ? root : "");
 		free(root);
@@ -260,8 +274,9 @@ check_policy(hc_check_list *l, const struct hc_policy *p, X509 *x)
 	}
 	hc_keyspec_format(&ks, spec, sizeof(spec));
 	if (ks.kind == HC_KEY_RSA && bits < p->min_rsa_bits)
-		add(l, HC_CHECK_FAIL, "key", "%s is below the policy's min-rsa-bits (%d)",
-		    spec, p->min_rsa_bits);
+		add(l, HC_CHECK_FAIL, "key",
+		    "%s is below the policy's min-rsa-bits (%d)", spec,
+		    p->min_rsa_bits);
 	else if (hc_policy_check_key(p, &ks, &e) != 0)
 		add(l, HC_CHECK_WARN, "key", "%s", e.msg);
 	else
@@ -277,7 +292,8 @@ check_policy(hc_check_list *l, const struct hc_policy *p, X509 *x)
 		add(l, HC_CHECK_OK, "signature", "%s",
 		    OBJ_nid2ln(X509_get_signature_nid(x)));
 	if (X509_check_purpose(x, X509_PURPOSE_SSL_SERVER, 0) == 1)
-		add(l, HC_CHECK_OK, "tls server", "key usage and extended key usage allow TLS server use");
+		add(l, HC_CHECK_OK, "tls server",
+		    "key usage and extended key usage allow TLS server use");
 	else
 		add(l, HC_CHECK_WARN, "tls server",
 		    "key usage or extended key usage do not allow TLS server use");
@@ -298,17 +314,20 @@ check_service_files(hc_check_list *l, const hc_entry *e,
 		char thumb[41] = "";
 
 		if (hc_file_read(sc->cert_file, &buf, &len, &fe) != 0) {
-			add(l, HC_CHECK_FAIL, "services", "%s: %s", sc->name, fe.msg);
-		} else if (hc_bundle_parse(buf, len, sc->cert_file, &kind, &certs,
-					   &fe) != 0 || kind != HC_BUNDLE_CERTS ||
-			   sk_X509_num(certs) == 0) {
 			add(l, HC_CHECK_FAIL, "services", "%s: %s", sc->name,
-			    fe.msg[0] ? fe.msg : "cert-file holds no certificate");
+			    fe.msg);
+		} else if (hc_bundle_parse(buf, len, sc->cert_file, &kind,
+					   &certs, &fe) != 0 ||
+			   kind != HC_BUNDLE_CERTS || sk_X509_num(certs) == 0) {
+			add(l, HC_CHECK_FAIL, "services", "%s: %s", sc->name,
+			    fe.msg[0] ? fe.msg :
+					"cert-file holds no certificate");
 		} else {
 			hc_x509_thumbprint(sk_X509_value(certs, 0), thumb);
 			if (strcmp(thumb, e->thumbprint) == 0)
-				add(l, HC_CHECK_OK, "services", "%s: %s holds this certificate",
-				    sc->name, sc->cert_file);
+				add(l, HC_CHECK_OK, "services",
+				    "%s: %s holds this certificate", sc->name,
+				    sc->cert_file);
 			else
 				add(l, HC_CHECK_FAIL, "services",
 				    "%s: %s holds another certificate (%s)",
@@ -321,15 +340,18 @@ check_service_files(hc_check_list *l, const hc_entry *e,
 	}
 	if (sc->key_uri_file != NULL) {
 		if (hc_file_read(sc->key_uri_file, &buf, &len, &fe) != 0) {
-			add(l, HC_CHECK_FAIL, "services", "%s: %s", sc->name, fe.msg);
+			add(l, HC_CHECK_FAIL, "services", "%s: %s", sc->name,
+			    fe.msg);
 		} else {
-			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
-					   buf[len - 1] == ' '))
+			while (len > 0 &&
+			       (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+				buf[len - 1] == ' '))
 				len--;
 			if (e->key_uri != NULL && len == strlen(e->key_uri) &&
 			    memcmp(buf, e->key_uri, len) == 0)
-				add(l, HC_CHECK_OK, "services", "%s: %s names this key",
-				    sc->name, sc->key_uri_file);
+				add(l, HC_CHECK_OK, "services",
+				    "%s: %s names this key", sc->name,
+				    sc->key_uri_file);
 			else
 				add(l, HC_CHECK_FAIL, "services",
 				    "%s: %s names another key", sc->name,
@@ -366,14 +388,16 @@ check_services(hc_ctx *ctx, hc_check_list *l, const hc_entry *e, X509 *x)
 	size_t i;
 
 	if (e->nservices == 0) {
-		add(l, HC_CHECK_OK, "services", "bound to no service on this host");
+		add(l, HC_CHECK_OK, "services",
+		    "bound to no service on this host");
 		return;
 	}
 	for (i = 0; i < e->nservices; i++) {
 		const struct hc_service_conf *sc =
 			hc_config_service(&ctx->cfg, e->service_names[i]);
 
-		if (sc == NULL || (sc->cert_file == NULL && sc->key_uri_file == NULL))
+		if (sc == NULL ||
+		    (sc->cert_file == NULL && sc->key_uri_file == NULL))
 			add(l, HC_CHECK_OK, "services",
 			    "%s: bound (a binding record, no files configured)",
 			    e->service_names[i]);

@@ -1,0 +1,5 @@
+static int
+f(void)
+{
+	return 0; // zero
+}

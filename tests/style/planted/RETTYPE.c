@@ -1,0 +1,4 @@
+static int f(int a)
+{
+	return a;
+}

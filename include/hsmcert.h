@@ -168,8 +168,10 @@ HC_API const char *hc_ctx_warning(const hc_ctx *ctx, size_t i);
 
 /** What the PKCS#11 module says of itself (C_GetInfo), as `pkcs11-tool -I`. */
 typedef struct hc_module_info {
-	char path[512];			/**< the module loaded (--module or config) */
-	char description[33];		/**< libraryDescription, padding removed */
+	/** the module loaded (--module or config) */
+	char path[512];
+	/** libraryDescription, padding removed */
+	char description[33];
 	char manufacturer[33];		/**< manufacturerID */
 	char library_version[8];	/**< libraryVersion, "2.6" */
 	char cryptoki_version[8];	/**< cryptokiVersion, "2.40" */
@@ -441,7 +443,8 @@ typedef struct hc_renew_req {
 	size_t nadd;
 	const char *const *drop;	/**< names to drop */
 	size_t ndrop;
-	int keep_bindings;		/**< leave the bindings on the old one */
+	/** leave the bindings on the old one */
+	int keep_bindings;
 	int takeover;			/**< renew --due: take the bindings over
 					     without asking */
 } hc_renew_req;
@@ -472,10 +475,12 @@ enum hc_due_state {
 typedef struct hc_due_item {
 	enum hc_due_state state;
 	char thumbprint[41];		/**< the certificate considered */
-	char new_id[41];		/**< the new thumbprint or key id, or "" */
+	/** the new thumbprint or key id, or "" */
+	char new_id[41];
 	const char *enrollment;		/**< "acme", "self-signed", "manual" */
 	time_t renew_after;
-	char *reason;			/**< failed: why; else NULL (or a note) */
+	/** failed: why; else NULL (or a note) */
+	char *reason;
 } hc_due_item;
 
 typedef struct hc_due_result {

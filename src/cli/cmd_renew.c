@@ -11,7 +11,8 @@ renew_due(struct cli *g, const hc_renew_req *req, int dry_run)
 	int r;
 
 	if (g->nargs != 0)
-		return cli_usage_error(g->cmd, "--due renews what is due: give no ID");
+		return cli_usage_error(g->cmd,
+				       "--due renews what is due: give no ID");
 	if (req->request || req->days || req->key || req->nadd || req->ndrop ||
 	    req->out || req->der || req->force || req->keep_bindings)
 		return cli_usage_error(g->cmd,
@@ -41,7 +42,8 @@ cmd_renew(int argc, char **argv)
 	hc_ctx *ctx = NULL;
 	int want_due = 0, dry_run = 0;
 	const struct cli_opt opts[] = {
-		OPT_OPERAND("[ID]", "thumbprint prefix of the certificate to renew"),
+		OPT_OPERAND("[ID]",
+			    "thumbprint prefix of the certificate to renew"),
 		OPT_FLAG("due", &want_due,
 			 "renew every certificate in its renewal window (the unattended job; no ID)"),
 		OPT_FLAG("dry-run", &dry_run,

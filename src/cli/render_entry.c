@@ -154,7 +154,8 @@ render_entry_json(const hc_entry *e)
 		json_object_set_new(o, "Enrollment",
 				    json_string(e->enrollment));
 	if (e->acme_directory != NULL)
-		json_object_set_new(o, "AcmeDirectory", jstr(e->acme_directory));
+		json_object_set_new(o, "AcmeDirectory",
+				    jstr(e->acme_directory));
 	if (e->has_renew_after) {
 		char ra[21];
 

@@ -338,7 +338,8 @@ due_line(const hc_due_item *d, int dry_run)
 		if (dry_run)
 			printf("would request %s\n", d->thumbprint);
 		else
-			printf("requested %s -> %s\n", d->thumbprint, d->new_id);
+			printf("requested %s -> %s\n", d->thumbprint,
+			       d->new_id);
 		break;
 	case HC_DUE_PENDING:
 		printf("pending %s -> %s\n", d->thumbprint, d->new_id);

@@ -145,7 +145,6 @@ report_json(const hc_report *r, time_t now)
 	for (i = 0; i < r->entries.n; i++) {
 		const hc_entry *e = &r->entries.v[i];
 		json_t *x = json_object(), *svc = json_array();
-		const char *band;
 		char d[21];
 		size_t k;
 
@@ -180,15 +179,19 @@ report_json(const hc_report *r, time_t now)
 			json_object_set_new(x, "NotBefore", json_string(d));
 		}
 		if (e->enrollment != NULL)
-			json_object_set_new(x, "Enrollment", json_string(e->enrollment));
+			json_object_set_new(x, "Enrollment",
+					    json_string(e->enrollment));
 		if (e->has_renew_after) {
 			hc_rfc3339((long long)e->renew_after, d);
 			json_object_set_new(x, "RenewAfter", json_string(d));
 		}
 		if (e->renewed_by[0] != '\0')
-			json_object_set_new(x, "RenewedBy", json_string(e->renewed_by));
+			json_object_set_new(x, "RenewedBy",
+					    json_string(e->renewed_by));
 		json_object_set_new(x, "ExpiryBand", e->has_dates ?
-				    json_string(band) : json_null());
+				    json_string(hc_band_name(hc_expiry_band(e,
+								     now))) :
+				    json_null());
 		for (k = 0; k < e->nservices; k++)
 			json_array_append_new(svc, jstr(e->service_names[k]));
 		json_object_set_new(x, "Services", svc);

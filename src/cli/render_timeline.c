@@ -61,7 +61,8 @@ tl_axis(time_t lo, time_t hi, int height)
 	for (m = lo - lo % 86400; m <= hi; m += 86400) {
 		if (m < lo || gmtime_r(&m, &c) == NULL || c.tm_mday != 1)
 			continue;
-		strftime(label, sizeof(label), c.tm_mon == 0 ? "%b %Y" : "%b", &c);
+		strftime(label, sizeof(label), c.tm_mon == 0 ? "%b %Y" : "%b",
+			 &c);
 		printf("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>"
 		       "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#555\">%s</text>\n",
 		       tl_x(m, lo, hi), TL_TOP - 6, tl_x(m, lo, hi), height,
@@ -74,12 +75,15 @@ static void
 tl_label(const hc_entry *e, int y)
 {
 	const char *name = e->friendly_name != NULL && *e->friendly_name ?
-			   e->friendly_name : e->subject != NULL ? e->subject : "";
+				   e->friendly_name :
+			   e->subject != NULL ? e->subject :
+						"";
 	char shortname[40];
-	size_t n = strlen(name);
 
-	snprintf(shortname, sizeof(shortname), "%.*s%s", n > 32 ? 30 : (int)n,
-		 name, n > 32 ? "..." : "");
+	if (strlen(name) > 32)
+		snprintf(shortname, sizeof(shortname), "%.30s...", name);
+	else
+		snprintf(shortname, sizeof(shortname), "%s", name);
 	printf("<text x=\"4\" y=\"%d\" font-size=\"12\">", y + 14);
 	render_html(stdout, shortname);
 	printf(" <tspan font-family=\"monospace\" fill=\"#555\">%.8s</tspan></text>\n",
@@ -90,7 +94,8 @@ static void
 tl_bar(const hc_entry *e, time_t now, time_t lo, time_t hi, int y)
 {
 	enum hc_band b = hc_expiry_band(e, now);
-	double x0 = tl_x(e->not_before, lo, hi), x1 = tl_x(e->not_after, lo, hi);
+	double x0 = tl_x(e->not_before, lo, hi),
+	       x1 = tl_x(e->not_after, lo, hi);
 
 	if (x1 - x0 < 2)
 		x1 = x0 + 2;
@@ -115,8 +120,8 @@ void
 render_timeline_svg(const hc_report *r, time_t now)
 {
 	time_t lo = now - TL_BEFORE, hi = now + TL_AFTER;
-	size_t i, rows = 0;
-	int height, y;
+	size_t i;
+	int height, y, rows = 0;
 
 	for (i = 0; i < r->entries.n; i++)
 		if (r->entries.v[i].kind == HC_KIND_CERT &&
@@ -126,7 +131,7 @@ render_timeline_svg(const hc_report *r, time_t now)
 		printf("<p>No certificate to draw.</p>\n");
 		return;
 	}
-	height = TL_TOP + (int)rows * TL_ROW + 4;
+	height = TL_TOP + rows * TL_ROW + 4;
 	printf("<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" "
 	       "viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
 	       "aria-label=\"validity of each certificate, its renewal point and today\">\n",

@@ -50,7 +50,8 @@ cli_version(int argc, char **argv)
 		printf("configuration not read: ");
 		render_text(stdout, err.msg);
 		printf(" (the module below is %s)\n",
-		       opts.module != NULL ? "--module's" : "the built-in default");
+		       opts.module != NULL ? "--module's" :
+					     "the built-in default");
 		memset(&err, 0, sizeof(err));
 		opts.config = "/dev/null";
 		ctx = hc_ctx_new(&opts, &err);
@@ -73,7 +74,8 @@ cli_version(int argc, char **argv)
 	/* the words and order of pkcs11-tool -I */
 	printf("PKCS#11 module ");
 	render_text(stdout, mi.path);
-	printf("\n  Cryptoki version %s\n  Manufacturer     ", mi.cryptoki_version);
+	printf("\n  Cryptoki version %s\n  Manufacturer     ",
+	       mi.cryptoki_version);
 	render_text(stdout, mi.manufacturer);
 	printf("\n  Library          ");
 	render_text(stdout, mi.description);

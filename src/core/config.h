@@ -97,7 +97,8 @@ int hc_host_name_valid(const char *s);
  * Sections: [token] module, label, pin-source, softhsm2-conf; [policy]
  * (hc_policy_set()); [names] accepted-domains; [paths] state-dir,
  * archive-dir, audit-log, trust-anchors; [service NAME] cert-file,
- * key-uri-file, reload, check, check-name. Section and key names are case-insensitive.
+ * key-uri-file, reload, check, check-name. Section and key names are
+ * case-insensitive.
  *
  * Relative paths are resolved against the directory holding the
  * configuration file (made absolute with the working directory when path

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/config_int.h"
+#include "core/range.h"
 #include "core/tlscheck.h"
 
 static int

@@ -562,8 +562,8 @@ attach_renewals(struct hc_store *s)
 			if (s->items[k].kind == HC_KIND_CERT &&
 			    strcmp(s->items[k].ident, old) == 0)
 				snprintf(s->items[k].renewed_by,
-					 sizeof(s->items[k].renewed_by), "%.40s",
-					 by);
+					 sizeof(s->items[k].renewed_by),
+					 "%.40s", by);
 	}
 }
 

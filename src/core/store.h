@@ -39,7 +39,8 @@ struct hc_store_item {
 	struct hc_tobj *cert;
 	struct hc_tobj *req;
 	struct hc_tobj *acme;		/* the ACME issuance record, or NULL */
-	struct hc_tobj *renewal;	/* the renewal link of this key, or NULL */
+	/* the renewal link of this key, or NULL */
+	struct hc_tobj *renewal;
 	char renews[41];		/* from renewal: the old thumbprint */
 	char renewed_by[41];		/* the newest item renewing this one
 					   (its ident), or "" */

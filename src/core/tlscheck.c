@@ -21,6 +21,7 @@
 
 #include "core/dnsname.h"
 #include "core/error.h"
+#include "core/range.h"
 #include "core/tlscheck.h"
 #include "core/x509.h"
 
@@ -105,7 +106,8 @@ hc_tlscheck_sni_check(const char *s, hc_err *err)
 				  s);
 	if (hc_dnsname_why(s, why, sizeof(why)) != 0)
 		return hc_err_set(err, HC_E_USAGE,
-				  "check-name '%s' is not a DNS name: %s", s, why);
+				  "check-name '%s' is not a DNS name: %s", s,
+				  why);
 	return 0;
 }
 
@@ -167,7 +169,7 @@ hc_tlscheck_timeout(void)
 	t = strtol(v, &end, 10);
 	if (errno != 0 || *end != '\0' || t < 1 || t > HC_TLSCHECK_TIMEOUT)
 		return HC_TLSCHECK_TIMEOUT;
-	return (int)t;
+	return hc_range_clamp_int_long(t);
 }
 
 static long
@@ -176,7 +178,7 @@ now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 /* fd ready for events before deadline: 1, timed out: 0, error: -1 */
@@ -194,7 +196,7 @@ wait_fd(int fd, short events, long deadline)
 		p.fd = fd;
 		p.events = events;
 		p.revents = 0;
-		r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		r = poll(&p, 1, hc_range_clamp_int_long(left));
 		if (r < 0 && errno == EINTR)
 			continue;
 		return r < 0 ? -1 : r > 0;
@@ -232,15 +234,18 @@ tcp_connect(const struct hc_tls_target *t, const char *target, long deadline,
 			break;
 		} else if (errno != EINPROGRESS) {
 			e = errno;
-		} else if ((w = wait_fd(fd, POLLOUT, deadline)) <= 0) {
-			e = w == 0 ? 0 : errno;
-			timed_out = w == 0;
 		} else {
+			w = wait_fd(fd, POLLOUT, deadline);
 			el = sizeof(e);
-			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0)
+			if (w <= 0) {
+				e = w == 0 ? 0 : errno;
+				timed_out = w == 0;
+			} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e,
+					      &el) != 0) {
 				e = errno;
-			if (e == 0)
+			} else if (e == 0) {
 				break;
+			}
 		}
 		close(fd);
 		fd = -1;
@@ -425,8 +430,9 @@ hc_tlscheck_wait(const char *target, const char *sni, const char *expect,
 		return hc_err_set(err, HC_E_FAIL, "%.440s (tried for %d s)",
 				  last.msg, secs);
 	if (served[0] == '\0')
-		return hc_err_set(err, HC_E_FAIL, "no answer from %s (tried for %d s)",
-				  target, secs);
+		return hc_err_set(err, HC_E_FAIL,
+				  "no answer from %s (tried for %d s)", target,
+				  secs);
 	return hc_err_set(err, HC_E_FAIL,
 			  "%s serves %s, not %s (tried for %d s)", target,
 			  served, expect, secs);

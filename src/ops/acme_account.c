@@ -50,8 +50,8 @@ hc_acme_directory_of(hc_ctx *ctx, hc_err *err)
 }
 
 int
-hc_acme_find_record(struct hc_token *tok, const char *directory, struct hc_acme_record *out,
-	    hc_err *err)
+hc_acme_find_record(struct hc_token *tok, const char *directory,
+		    struct hc_acme_record *out, hc_err *err)
 {
 	struct hc_tobj_list l = { 0 };
 	size_t i;
@@ -66,8 +66,10 @@ hc_acme_find_record(struct hc_token *tok, const char *directory, struct hc_acme_
 		json_t *j = l.v[i].value != NULL ?
 			    json_loadb((const char *)l.v[i].value,
 				       l.v[i].value_len, 0, &je) : NULL;
-		const char *d = json_string_value(json_object_get(j, "Directory"));
-		const char *a = json_string_value(json_object_get(j, "Account"));
+		const char *d =
+			json_string_value(json_object_get(j, "Directory"));
+		const char *a =
+			json_string_value(json_object_get(j, "Account"));
 		const char *k = json_string_value(json_object_get(j, "KeyId"));
 
 		if (d != NULL && a != NULL && k != NULL &&
@@ -125,8 +127,9 @@ fill_info(hc_ctx *ctx, struct hc_token *tok, const char *directory,
 }
 
 int
-hc_acme_open_account(hc_ctx *ctx, struct hc_token *tok, const struct hc_acme_record *rec,
-	     struct hc_acme **a, EVP_PKEY **key, hc_err *err)
+hc_acme_open_account(hc_ctx *ctx, struct hc_token *tok,
+		     const struct hc_acme_record *rec, struct hc_acme **a,
+		     EVP_PKEY **key, hc_err *err)
 {
 	*a = NULL;
 	*key = hc_token_get_signer(tok, rec->id, 20, err);
@@ -155,7 +158,8 @@ read_eab(hc_ctx *ctx, hc_secret **out, hc_err *err)
 		return hc_err_set(err, HC_E_USAGE,
 				  "eab-kid is set but eab-hmac-source is not");
 	if (ctx->secret_cb == NULL)
-		return hc_err_set(err, HC_E_USAGE, "no way to read eab-hmac-source");
+		return hc_err_set(err, HC_E_USAGE,
+				  "no way to read eab-hmac-source");
 	return ctx->secret_cb(ctx->secret_arg, "EAB HMAC key",
 			      ctx->cfg.acme.eab_hmac_source, out, err);
 }
@@ -202,15 +206,18 @@ do_register(hc_ctx *ctx, const hc_acme_register_req *req, hc_acme_info *out,
 	}
 	for (i = 0; i < req->ncontacts; i++)
 		if (strncmp(req->contacts[i], "mailto:", 7) != 0) {
-			hc_err_set(err, HC_E_USAGE, "--contact '%s' is not a mailto: URI",
+			hc_err_set(err, HC_E_USAGE,
+				   "--contact '%s' is not a mailto: URI",
 				   req->contacts[i]);
 			goto out;
-		} else if (hc_strlist_push(&contacts, req->contacts[i], err) != 0) {
+		} else if (hc_strlist_push(&contacts, req->contacts[i], err) !=
+			   0) {
 			goto out;
 		}
 	if (req->ncontacts == 0)
 		for (i = 0; i < ctx->cfg.acme.contact.n; i++)
-			if (hc_strlist_push(&contacts, ctx->cfg.acme.contact.v[i],
+			if (hc_strlist_push(&contacts,
+					    ctx->cfg.acme.contact.v[i],
 					    err) != 0)
 				goto out;
 	if (hc_acme_open(dir, ctx->cfg.acme.ca_file, &a, err) != 0)
@@ -231,7 +238,8 @@ do_register(hc_ctx *ctx, const hc_acme_register_req *req, hc_acme_info *out,
 	if (hc_token_generate_keypair(tok, &ks, HC_ACME_ACCOUNT_APP, 0, &kp,
 				      err) != 0)
 		goto out;
-	if (hc_txn_add(&tx, kp.priv, err) != 0 || hc_txn_add(&tx, kp.pub, err) != 0)
+	if (hc_txn_add(&tx, kp.priv, err) != 0 ||
+	    hc_txn_add(&tx, kp.pub, err) != 0)
 		goto out;
 	key = hc_token_signer_for(tok, kp.priv, kp.pubkey, err);
 	if (key == NULL || hc_acme_set_key(a, key, NULL, err) != 0)
@@ -388,9 +396,12 @@ hc_acme_accounts(struct hc_token *tok, struct hc_acme_account_rec **out,
 		json_t *j = l.v[i].value != NULL ?
 			    json_loadb((const char *)l.v[i].value,
 				       l.v[i].value_len, 0, &je) : NULL;
-		const char *d = json_string_value(json_object_get(j, "Directory"));
-		const char *a = json_string_value(json_object_get(j, "Account"));
-		const char *kid = json_string_value(json_object_get(j, "KeyId"));
+		const char *d =
+			json_string_value(json_object_get(j, "Directory"));
+		const char *a =
+			json_string_value(json_object_get(j, "Account"));
+		const char *kid =
+			json_string_value(json_object_get(j, "KeyId"));
 		int bad;
 
 		if (d == NULL || a == NULL || kid == NULL ||

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/store.h"
 #include "core/x509.h"
+#include "core/range.h"
 #include "core/reload.h"
 #include "ops/acme_int.h"
 #include "ops/ops.h"
@@ -59,14 +60,19 @@ dns_hook(hc_ctx *ctx, const char *op, const char *nv, hc_err *err)
 	return r;
 }
 
+/* a DNS name's characters; base64url's (RFC 4648 section 5) */
+#define ALNUM_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define DNS_CHARS ALNUM_CHARS "-."
+#define B64URL_CHARS ALNUM_CHARS "-_"
+
 static int
 present_dns(struct solver_state *st, const struct hc_acme_chal *c, hc_err *err)
 {
 	const char *d = c->domain;
 
 	if (*d == '\0' || strlen(d) > 253 || d[0] == '-' || d[0] == '.' ||
-	    strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != strlen(d) ||
-	    strspn(c->value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(c->value))
+	    strspn(d, DNS_CHARS) != strlen(d) ||
+	    strspn(c->value, B64URL_CHARS) != strlen(c->value))
 		return hc_err_set(err, HC_E_FAIL,
 				  "the ACME server asks dns-01 for '%s', which is not a DNS name",
 				  d);
@@ -86,8 +92,8 @@ dns_cleanup(struct solver_state *st)
 		hc_err e = { 0 };
 
 		if (dns_hook(st->ctx, "del", st->dns.v[i], &e) != 0)
-			hc_ctx_warn(st->ctx, "dns-hook del %s: %s", st->dns.v[i],
-				    e.msg);
+			hc_ctx_warn(st->ctx, "dns-hook del %s: %s",
+				    st->dns.v[i], e.msg);
 	}
 	hc_strlist_release(&st->dns);
 }
@@ -129,9 +135,11 @@ request_names(X509_REQ *req, struct hc_strlist *out, hc_err *err)
 			const ASN1_OCTET_STRING *s = g->d.iPAddress;
 
 			if ((s->length == 4 &&
-			     inet_ntop(AF_INET, s->data, buf, sizeof(buf)) == NULL) ||
+			     inet_ntop(AF_INET, s->data, buf, sizeof(buf)) ==
+				     NULL) ||
 			    (s->length == 16 &&
-			     inet_ntop(AF_INET6, s->data, buf, sizeof(buf)) == NULL))
+			     inet_ntop(AF_INET6, s->data, buf, sizeof(buf)) ==
+				     NULL))
 				continue;
 			if ((s->length == 4 || s->length == 16) &&
 			    hc_strlist_push(out, buf, err) != 0)
@@ -141,15 +149,18 @@ request_names(X509_REQ *req, struct hc_strlist *out, hc_err *err)
 	if (out->n == 0) {
 		X509_NAME *n = X509_REQ_get_subject_name(req);
 		int k = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
-		ASN1_STRING *cn = k >= 0 ?
-			X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, k)) : NULL;
+		ASN1_STRING *cn = k >= 0 ? X509_NAME_ENTRY_get_data(
+						   X509_NAME_get_entry(n, k)) :
+					   NULL;
 
 		if (cn == NULL) {
-			hc_err_set(err, HC_E_USAGE, "the request names no DNS name to order");
+			hc_err_set(err, HC_E_USAGE,
+				   "the request names no DNS name to order");
 			goto out;
 		}
 		if (hc_strlist_pushf(out, err, "%.*s", ASN1_STRING_length(cn),
-				     (const char *)ASN1_STRING_get0_data(cn)) != 0)
+				     (const char *)ASN1_STRING_get0_data(cn)) !=
+		    0)
 			goto out;
 	}
 	ret = 0;
@@ -186,7 +197,8 @@ do_order(hc_ctx *ctx, struct hc_token *tok, const struct hc_acme_record *rec,
 		return -1;
 	}
 	if (it->req == NULL || it->req->value == NULL || it->x509_req == NULL) {
-		hc_err_set(err, HC_E_FAIL, "the pending request cannot be read");
+		hc_err_set(err, HC_E_FAIL,
+			   "the pending request cannot be read");
 		return -1;
 	}
 	if (request_names(it->x509_req, &names, err) != 0)
@@ -224,7 +236,7 @@ store_issuance(struct hc_token *tok, const struct hc_acme_record *rec,
 	       const char *key_id, const char *order, const char *pem,
 	       size_t pem_len, unsigned long *h, hc_err *err)
 {
-	BIO *b = BIO_new_mem_buf(pem, (int)pem_len);
+	BIO *b = BIO_new_mem_buf(pem, hc_range_clamp_int(pem_len));
 	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
 	json_t *j = NULL;
 	char *val = NULL, thumb[41];
@@ -321,7 +333,8 @@ hc_acme_order_pending(hc_ctx *ctx, const char *id, const char *dir,
 	if (ret != 0)
 		hc_token_destroy(tok, mark, NULL);
 out:
-	if (ret != 0 && !audited && err->code != HC_E_USAGE && target[0] != '\0')
+	if (ret != 0 && !audited && err->code != HC_E_USAGE &&
+	    target[0] != '\0')
 		hc_audit_op(ctx, "complete", target, err, NULL);
 	hc_store_release(&s);
 	hc_acme_record_release(&rec);

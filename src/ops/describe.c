@@ -366,8 +366,9 @@ hc_describe(hc_ctx *ctx, struct hc_token *tok, struct hc_store_item *it,
 		memcpy(e.renews, it->renews, sizeof(e.renews));
 		memcpy(e.renewed_by, it->renewed_by, sizeof(e.renewed_by));
 		if (e.has_dates) {
-			e.renew_after = hc_renew_after(ctx, e.acme_directory != NULL,
-						       e.not_before, e.not_after);
+			e.renew_after =
+				hc_renew_after(ctx, e.acme_directory != NULL,
+					       e.not_before, e.not_after);
 			e.has_renew_after = 1;
 		}
 		break;

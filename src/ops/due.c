@@ -84,7 +84,8 @@ plan_of(hc_ctx *ctx, struct hc_store *s, struct hc_store_item *it,
 			     "manual";
 	if (hc_x509_time(nb, &tb) != 0 || hc_x509_time(na, &ta) != 0)
 		return hc_err_set(err, HC_E_FAIL,
-				  "the validity of %s cannot be read", it->ident);
+				  "the validity of %s cannot be read",
+				  it->ident);
 	p->item.renew_after = hc_renew_after(ctx, p->dir != NULL, tb, ta);
 	memcpy(p->by, it->renewed_by, sizeof(p->by));
 	p->by_kind = HC_KIND_ORPHAN;
@@ -263,8 +264,9 @@ hc_renew_due(hc_ctx *ctx, int dry_run, hc_due_result *out, hc_err *err)
 	}
 	out->n = n;
 	if (failed > 0) {
-		hc_err_set(err, HC_E_FAIL, "%zu of %zu certificate%s failed to renew",
-			   failed, n, n == 1 ? "" : "s");
+		hc_err_set(err, HC_E_FAIL,
+			   "%zu of %zu certificate%s failed to renew", failed,
+			   n, n == 1 ? "" : "s");
 		goto out;
 	}
 	ret = 0;

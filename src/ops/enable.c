@@ -417,7 +417,8 @@ hc_bind_services(hc_ctx *ctx, struct hc_token *tok, struct hc_store *s,
 							     it->x509, sni,
 							     sizeof(sni)),
 					     it->ident, served, err) != 0) {
-				hc_err_prefix(err, "binding %s to %s undone: endpoint check: ",
+				hc_err_prefix(err,
+					      "binding %s to %s undone: endpoint check: ",
 					      ch[i].service, it->ident);
 				goto fail;
 			}

@@ -170,7 +170,8 @@ hc_renew_acme_finish(hc_ctx *ctx, const char *dir, const char *key_id,
 	int ret = -1;
 
 	if (hc_acme_order_pending(ctx, key_id, dir, 0, &ir, err) != 0) {
-		hc_err_prefix(err, "the renewal request %s is kept (retry: hsmcert complete %s --acme): ",
+		hc_err_prefix(err,
+			      "the renewal request %s is kept (retry: hsmcert complete %s --acme): ",
 			      key_id, key_id);
 		hc_import_result_release(&ir);
 		return -1;
@@ -197,7 +198,8 @@ hc_renew_acme_finish(hc_ctx *ctx, const char *dir, const char *key_id,
 	if (ret == 0)
 		return 0;
 fail:
-	hc_err_prefix(err, "%s was issued, but its bindings stay on %s (move them with hsmcert enable): ",
+	hc_err_prefix(err,
+		      "%s was issued, but its bindings stay on %s (move them with hsmcert enable): ",
 		      out->thumbprint, old);
 	return -1;
 }
@@ -349,7 +351,8 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 		hc_entry_release(out);
 		hc_create_commit(&t);
 		hc_ctx_publish_deferred(ctx);
-		ret = hc_renew_acme_finish(ctx, dir, key_id, thumb, &bound, out, err);
+		ret = hc_renew_acme_finish(ctx, dir, key_id, thumb, &bound, out,
+					   err);
 		goto out;
 	}
 	/*

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "core/range.h"
 #include "core/bundle.h"
 #include "core/dnsname.h"
 #include "core/error.h"
@@ -374,8 +375,9 @@ check_endpoint(hc_check_list *l, const hc_entry *e, X509 *x,
 			      served, &pe) != 0)
 		add(l, HC_CHECK_FAIL, "endpoint", "%s: %s", sc->name, pe.msg);
 	else if (strcmp(served, e->thumbprint) == 0)
-		add(l, HC_CHECK_OK, "endpoint", "%s: %s serves this certificate%s%s",
-		    sc->name, sc->check, *name ? " for " : "", name);
+		add(l, HC_CHECK_OK, "endpoint",
+		    "%s: %s serves this certificate%s%s", sc->name, sc->check,
+		    *name ? " for " : "", name);
 	else
 		add(l, HC_CHECK_FAIL, "endpoint",
 		    "%s: %s serves another certificate (%s)%s%s", sc->name,

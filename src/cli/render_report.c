@@ -436,7 +436,8 @@ report_html(const hc_report *r, time_t now)
 			h(e->service_names[k]);
 		}
 		renewal_text(e, rn);
-		printf("</td><td class=\"nw\">");
+		printf("</td><td%s>", e->renewed_by[0] != '\0' ?
+		       " class=\"mono\"" : "");
 		h(rn);
 		printf("</td></tr>\n");
 	}

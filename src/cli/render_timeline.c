@@ -3,7 +3,8 @@
  * One bar per certificate from NotBefore to NotAfter, coloured by its
  * expiry band, its renewal point (RenewAfter) marked with a tick, today as
  * a vertical line. The axis runs from 90 days before today to 15 months
- * after it, so a 47-day certificate is as readable as a 5-year one; a bar
+ * after it (months by name, a year by its number), so a 47-day
+ * certificate is as readable as a 5-year one; a bar
  * that runs past an edge ends in an arrow. Prints as it shows (no hover,
  * colours kept with print-color-adjust).
  */
@@ -61,8 +62,7 @@ tl_axis(time_t lo, time_t hi, int height)
 	for (m = lo - lo % 86400; m <= hi; m += 86400) {
 		if (m < lo || gmtime_r(&m, &c) == NULL || c.tm_mday != 1)
 			continue;
-		strftime(label, sizeof(label), c.tm_mon == 0 ? "%b %Y" : "%b",
-			 &c);
+		strftime(label, sizeof(label), c.tm_mon == 0 ? "%Y" : "%b", &c);
 		printf("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>"
 		       "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#555\">%s</text>\n",
 		       tl_x(m, lo, hi), TL_TOP - 6, tl_x(m, lo, hi), height,

@@ -49,6 +49,26 @@ hc_acme_directory_of(hc_ctx *ctx, hc_err *err)
 	return ctx->cfg.acme.directory;
 }
 
+/*
+ * One account record's fields (pointing into *j, which the caller
+ * releases with json_decref): 0, or -1 when it is not a whole record.
+ */
+static int
+parse_record(const struct hc_tobj *o, json_t **j, const char **dir,
+	     const char **acct, unsigned char id[20])
+{
+	json_error_t je;
+	const char *k;
+
+	*j = o->value != NULL ?
+	     json_loadb((const char *)o->value, o->value_len, 0, &je) : NULL;
+	*dir = json_string_value(json_object_get(*j, "Directory"));
+	*acct = json_string_value(json_object_get(*j, "Account"));
+	k = json_string_value(json_object_get(*j, "KeyId"));
+	return *dir != NULL && *acct != NULL && k != NULL &&
+	       hc_unhex(k, id, 20) == 20 ? 0 : -1;
+}
+
 int
 hc_acme_find_record(struct hc_token *tok, const char *directory,
 		    struct hc_acme_record *out, hc_err *err)
@@ -62,19 +82,11 @@ hc_acme_find_record(struct hc_token *tok, const char *directory,
 			  err) != 0)
 		return -1;
 	for (i = 0; i < l.n && !found; i++) {
-		json_error_t je;
-		json_t *j = l.v[i].value != NULL ?
-			    json_loadb((const char *)l.v[i].value,
-				       l.v[i].value_len, 0, &je) : NULL;
-		const char *d =
-			json_string_value(json_object_get(j, "Directory"));
-		const char *a =
-			json_string_value(json_object_get(j, "Account"));
-		const char *k = json_string_value(json_object_get(j, "KeyId"));
+		const char *d, *a;
+		json_t *j;
 
-		if (d != NULL && a != NULL && k != NULL &&
-		    strcmp(d, directory) == 0 &&
-		    hc_unhex(k, out->id, sizeof(out->id)) == 20) {
+		if (parse_record(&l.v[i], &j, &d, &a, out->id) == 0 &&
+		    strcmp(d, directory) == 0) {
 			out->handle = l.v[i].handle;
 			out->directory = strdup(d);
 			out->account = strdup(a);
@@ -89,6 +101,22 @@ hc_acme_find_record(struct hc_token *tok, const char *directory,
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
 	}
 	return found;
+}
+
+struct hc_token *
+hc_acme_account_token(hc_ctx *ctx, const char *dir, int login,
+		      struct hc_acme_record *rec, hc_err *err)
+{
+	struct hc_token *tok = hc_ctx_token(ctx, login, err);
+	int r;
+
+	memset(rec, 0, sizeof(*rec));
+	if (tok == NULL)
+		return NULL;
+	r = hc_acme_find_record(tok, dir, rec, err);
+	if (r == 0)
+		hc_acme_no_account(dir, err);
+	return r > 0 ? tok : NULL;
 }
 
 int
@@ -306,20 +334,14 @@ hc_acme_show(hc_ctx *ctx, hc_acme_info *out, hc_err *err)
 	struct hc_token *tok;
 	struct hc_acme_record rec = { 0 };
 	EVP_PKEY *key = NULL;
-	int r, ret = -1;
+	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (dir == NULL)
 		return -1;
-	tok = hc_ctx_token(ctx, 1, err);
+	tok = hc_acme_account_token(ctx, dir, 1, &rec, err);
 	if (tok == NULL)
 		return -1;
-	r = hc_acme_find_record(tok, dir, &rec, err);
-	if (r <= 0) {
-		if (r == 0)
-			hc_acme_no_account(dir, err);
-		return -1;
-	}
 	if (hc_acme_open_account(ctx, tok, &rec, &a, &key, err) != 0 ||
 	    hc_acme_get_account(a, &acc, err) != 0 ||
 	    fill_info(ctx, tok, dir, &acc, rec.id, out, err) != 0)
@@ -340,20 +362,14 @@ int
 hc_acme_check_account(hc_ctx *ctx, hc_err *err)
 {
 	const char *dir = hc_acme_directory_of(ctx, err);
-	struct hc_token *tok;
 	struct hc_acme_record rec;
-	int r;
+	struct hc_token *tok;
 
 	if (dir == NULL)
 		return -1;
-	tok = hc_ctx_token(ctx, 0, err);
-	if (tok == NULL)
-		return -1;
-	r = hc_acme_find_record(tok, dir, &rec, err);
+	tok = hc_acme_account_token(ctx, dir, 0, &rec, err);
 	hc_acme_record_release(&rec);
-	if (r == 0)
-		return hc_acme_no_account(dir, err);
-	return r < 0 ? -1 : 0;
+	return tok != NULL ? 0 : -1;
 }
 
 void
@@ -392,20 +408,11 @@ hc_acme_accounts(struct hc_token *tok, struct hc_acme_account_rec **out,
 	for (i = 0; i < l.n; i++) {
 		struct hc_tobj_list keys = { 0 };
 		unsigned char id[20];
-		json_error_t je;
-		json_t *j = l.v[i].value != NULL ?
-			    json_loadb((const char *)l.v[i].value,
-				       l.v[i].value_len, 0, &je) : NULL;
-		const char *d =
-			json_string_value(json_object_get(j, "Directory"));
-		const char *a =
-			json_string_value(json_object_get(j, "Account"));
-		const char *kid =
-			json_string_value(json_object_get(j, "KeyId"));
+		const char *d, *a;
+		json_t *j;
 		int bad;
 
-		if (d == NULL || a == NULL || kid == NULL ||
-		    hc_unhex(kid, id, sizeof(id)) != 20) {
+		if (parse_record(&l.v[i], &j, &d, &a, id) != 0) {
 			json_decref(j);
 			continue;
 		}

@@ -28,6 +28,15 @@ const char *hc_acme_directory_of(hc_ctx *ctx, hc_err *err);
 int hc_acme_find_record(struct hc_token *tok, const char *directory,
 			struct hc_acme_record *out, hc_err *err);
 
+/**
+ * The token (logged in when login is set) with the account record of dir
+ * in *rec: NULL with HC_E_NOTFOUND naming `hsmcert acme register` when
+ * there is none, or the token's error. *rec is always initialised.
+ */
+struct hc_token *hc_acme_account_token(hc_ctx *ctx, const char *dir,
+				       int login, struct hc_acme_record *rec,
+				       hc_err *err);
+
 /** HC_E_NOTFOUND naming `hsmcert acme register`; returns -1. */
 int hc_acme_no_account(const char *directory, hc_err *err);
 

@@ -289,18 +289,12 @@ hc_acme_order_pending(hc_ctx *ctx, const char *id, const char *dir,
 	char *pem = NULL, *ourl = NULL, target[41] = "";
 	size_t pem_len = 0;
 	unsigned long mark = 0;
-	int r, ret = -1, audited = 0;
+	int ret = -1, audited = 0;
 
 	memset(out, 0, sizeof(*out));
-	tok = hc_ctx_token(ctx, 1, err);
+	tok = hc_acme_account_token(ctx, dir, 1, &rec, err);
 	if (tok == NULL)
-		return -1;
-	r = hc_acme_find_record(tok, dir, &rec, err);
-	if (r <= 0) {
-		if (r == 0)
-			hc_acme_no_account(dir, err);
 		goto out;
-	}
 	if (hc_store_open(ctx, tok, id, &s, &it, err) != 0)
 		goto out;
 	snprintf(target, sizeof(target), "%s", it->ident);

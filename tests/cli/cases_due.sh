@@ -5,6 +5,20 @@
 # cases_bindings.sh; every test_* function runs on a fresh token).
 # shellcheck shell=bash disable=SC2154,SC2153
 
+# due_evidence ARGS...: hc ARGS, its command line and output also kept in
+# $HSMCERT_CLI_EVIDENCE/renew-due.txt when that directory exists (the
+# transcript of a closing note)
+due_evidence() {
+	hc "$@"
+	if [ -n "${HSMCERT_CLI_EVIDENCE:-}" ] && [ -d "$HSMCERT_CLI_EVIDENCE" ]; then
+		{
+			echo "\$ hsmcert $*   [exit $RC]"
+			cat "$T/out" "$T/err"
+			echo
+		} >>"$HSMCERT_CLI_EVIDENCE/renew-due.txt"
+	fi
+}
+
 # due_json FILE EXPR: python over the renew --due / list JSON in FILE
 due_py() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec(sys.argv[2])' "$1" "$2" 2>"$T/py" ||
@@ -134,17 +148,18 @@ due_four() {
 test_renew_due_dry_run_then_run_then_again() {
 	fresh_case
 	due_four
+	due_evidence list
 	snapshot "$T/before"
 	cp -a "$T/state" "$T/state.before"
 	export HSMCERT_TEST_DUE_SHIFT=$DUE_SHIFT
-	hc renew --due --dry-run
+	due_evidence renew --due --dry-run
 	expect_rc 0 "dry run: $ERR"
 	cp "$T/out" "$T/dry.txt"
 	expect_out "would renew $ACME_THUMB (acme)"
 	expect_out "would renew $SS_THUMB (self-signed)"
 	expect_out "would request $CA_THUMB"
 	expect_out_re "^not due $LATER_THUMB \\(renews after [0-9-]+T[0-9:]+Z\\)\$"
-	hc renew --due --dry-run --format json
+	due_evidence renew --due --dry-run --format json
 	expect_rc 0
 	due_py "$T/out" "
 assert d['DryRun'] is True, d
@@ -158,7 +173,7 @@ assert d['Failed']==[] and d['Pending']==[] and d['Superseded']==[], d" "dry run
 	grep -c . "$T/state.before/audit.log" >"$T/n.before"
 	cmp -s "$T/n.before" "$T/n.after" || fail "renew --due --dry-run wrote audit lines"
 
-	hc renew --due --format json
+	due_evidence renew --due --format json
 	expect_rc 0 "renew --due: $ERR"
 	cp "$T/out" "$T/run1.json"
 	due_py "$T/run1.json" "
@@ -177,7 +192,7 @@ assert len([e for e in d if e['Status']!='PendingRequest'])==6, d" "token after 
 	unset HSMCERT_TEST_DUE_SHIFT
 
 	# a run at the real time: the new certificates are not due
-	hc renew --due
+	due_evidence renew --due
 	expect_rc 0 "renew --due again: $ERR"
 	cp "$T/out" "$T/run2.txt"
 	expect_out_re "^superseded $ACME_THUMB by [0-9a-f]{40}\$"
@@ -185,7 +200,7 @@ assert len([e for e in d if e['Status']!='PendingRequest'])==6, d" "token after 
 	expect_out_re "^pending $CA_THUMB -> [0-9a-f]{40}\$"
 	expect_out_re "^not due $LATER_THUMB "
 	[ "$(grep -c '^not due' "$T/out")" = 3 ] || fail "the two renewed certificates are not 'not due'" "$OUT"
-	hc renew --due --format json
+	due_evidence renew --due --format json
 	expect_rc 0
 	due_py "$T/out" "
 assert len(d['Superseded'])==2 and len(d['Pending'])==1 and len(d['NotDue'])==3, d

@@ -25,7 +25,7 @@ LABEL=t
 # configuration $CONF of the brief, SOFTHSM2_CONF exported for the peers.
 fresh_case() {
 	T=$(mktemp -d "$ROOT/case.XXXXXX") || fail "mktemp -d"
-	echo "$T" >"$ROOT/.case_dir"
+	echo "$T" >"$ROOT/.case_dir.${CASE_NAME:-x}"
 	"$TOP/hsm/mktoken.sh" "$T" "$LABEL" >"$T/mktoken.log" 2>&1 ||
 		fail "hsm/mktoken.sh $T $LABEL: $(cat "$T/mktoken.log")"
 	CONF=$T/hsmcert.conf

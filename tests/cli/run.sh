@@ -882,39 +882,77 @@ for t in "${all[@]}"; do
 	fi
 done
 
-start=$(date +%s)
-pass=0 nfail=0 nskip=0 n=0
-echo "1..${#tests[@]}"
-for t in "${tests[@]}"; do
-	n=$((n + 1))
-	log=$ROOT/$t.log
-	# the case's own directory, named by fresh_case: a directory left by
-	# an earlier case (a server still writing into it while it was being
-	# removed) must not be taken for this one's
-	rm -f "$ROOT/.case_dir"
-	(fresh_case; "$t"; exit 0) >"$log" 2>&1
+# run_case N NAME: one case in a subshell, its TAP lines into
+# $ROOT/NAME.tap (the case's own directory is named in .case_dir.NAME by
+# fresh_case, so cases running at once never take each other's)
+run_case() {
+	local n=$1 t=$2 log=$ROOT/$2.log out=$ROOT/$2.tap rc dir kept
+	rm -f "$ROOT/.case_dir.$t"
+	(CASE_NAME=$t; fresh_case; "$t"; exit 0) >"$log" 2>&1
 	rc=$?
-	dir=$(cat "$ROOT/.case_dir" 2>/dev/null)
+	dir=$(cat "$ROOT/.case_dir.$t" 2>/dev/null)
 	[ -n "$dir" ] && [ -e "$dir" ] || dir=
 	if [ "$rc" -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "ok $n - $t"
+		echo "ok $n - $t" >"$out"
 		[ -n "$dir" ] && rm -rf "$dir"
 	elif [ "$rc" -eq 77 ] && [ -n "$dir" ] && [ -s "$dir/skip" ]; then
-		nskip=$((nskip + 1))
-		echo "ok $n - $t # SKIP $(cat "$dir/skip")"
+		echo "ok $n - $t # SKIP $(cat "$dir/skip")" >"$out"
 		rm -rf "$dir"
 	else
-		nfail=$((nfail + 1))
-		echo "not ok $n - $t"
-		sed 's/^\([^#]\)/# \1/' "$log"
+		{
+			echo "not ok $n - $t"
+			sed 's/^\([^#]\)/# \1/' "$log"
+		} >"$out"
 		if [ -n "$dir" ] && [ "${HSMCERT_CLI_KEEP:-0}" = 1 ]; then
 			kept=$(mktemp -d "${TMPDIR:-/tmp}/hsmcert-cli-$t.XXXXXX")
-			mv "$dir"/* "$kept"/ && echo "# kept in $kept"
+			mv "$dir"/* "$kept"/ && echo "# kept in $kept" >>"$out"
 		fi
 		[ -n "$dir" ] && rm -rf "$dir"
 	fi
 	rm -f "$log"
+	: >"$ROOT/$t.done"
+}
+
+# report_case NAME: its TAP lines, counted
+report_case() {
+	local out=$ROOT/$1.tap
+	cat "$out"
+	case $(head -n 1 "$out") in
+	"not ok"*) nfail=$((nfail + 1)) ;;
+	*"# SKIP"*) nskip=$((nskip + 1)) ;;
+	*) pass=$((pass + 1)) ;;
+	esac
+	rm -f "$out" "$ROOT/$1.done"
+}
+
+# HSMCERT_CLI_JOBS cases at once (default 2): every case has its own
+# token, state directory, ports and servers. The results are printed in
+# the cases' order.
+jobs=${HSMCERT_CLI_JOBS:-2}
+start=$(date +%s)
+pass=0 nfail=0 nskip=0 n=0 next=0
+echo "1..${#tests[@]}"
+declare -A running=()
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	while [ "${#running[@]}" -ge "$jobs" ]; do
+		wait -n 2>/dev/null || true
+		for pid in "${!running[@]}"; do
+			kill -0 "$pid" 2>/dev/null || unset "running[$pid]"
+		done
+	done
+	run_case "$n" "$t" &
+	running[$!]=$t
+	# what has finished, in the cases' order
+	while [ "$next" -lt "$n" ] && [ -e "$ROOT/${tests[$next]}.done" ]; do
+		report_case "${tests[$next]}"
+		next=$((next + 1))
+	done
+done
+wait
+while [ "$next" -lt "$n" ]; do
+	report_case "${tests[$next]}"
+	next=$((next + 1))
 done
 echo "# $(($(date +%s) - start)) s"
 skipped=

@@ -31,6 +31,41 @@ parse_head(const char *label, const char *host, unsigned long long *seq,
 	return 0;
 }
 
+/*
+ * The heads the last read found, kept for the move that follows it
+ * (hc_audit_append reads the head, writes the log line, then moves the
+ * head): while this process has not changed the token since
+ * (hc_token_changes), they are what the token holds for this host, as
+ * hsmcert processes of one host take turns with the token (token.lock).
+ */
+static struct {
+	const struct hc_token *tok;
+	unsigned long changes;
+	struct hc_tobj_list l;
+} cache;
+
+static void
+cache_drop(void)
+{
+	hc_tobj_list_release(&cache.l);
+	cache.tok = NULL;
+}
+
+/* This host's (and every other host's) heads on the token, into *l. */
+static int
+find_heads(struct hc_token *tok, struct hc_tobj_list *l, hc_err *err)
+{
+	if (cache.tok == tok && cache.changes == hc_token_changes(tok)) {
+		*l = cache.l;
+		cache.l.v = NULL;
+		cache.l.n = 0;
+		cache.tok = NULL;
+		return 0;
+	}
+	cache_drop();
+	return hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, l, err);
+}
+
 int
 hc_audit_head(struct hc_token *tok, const char *host, unsigned long long *seq,
 	      char hash[65], hc_err *err)
@@ -40,6 +75,7 @@ hc_audit_head(struct hc_token *tok, const char *host, unsigned long long *seq,
 
 	*seq = 0;
 	memcpy(hash, hc_audit_zero_hash, 65);
+	cache_drop();
 	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &l, err) != 0)
 		return -1;
 	for (i = 0; i < l.n; i++) {
@@ -52,7 +88,9 @@ hc_audit_head(struct hc_token *tok, const char *host, unsigned long long *seq,
 			memcpy(hash, h, 65);
 		}
 	}
-	hc_tobj_list_release(&l);
+	cache.tok = tok;
+	cache.changes = hc_token_changes(tok);
+	cache.l = l;
 	return 0;
 }
 
@@ -72,7 +110,7 @@ hc_audit_head_set(struct hc_token *tok, const char *host,
 	n = snprintf(label, sizeof(label), "seq=%llu sha256=%s host=%s", seq,
 		     hash, host);
 	(void)n;
-	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &l, err) != 0)
+	if (find_heads(tok, &l, err) != 0)
 		return -1;
 	/* the head only ever moves to a higher seq (SPEC section 10) */
 	for (i = 0; i < l.n; i++)

@@ -237,6 +237,14 @@ int hc_token_store_data(struct hc_token *t, const char *application,
  */
 unsigned long hc_token_changes(const struct hc_token *t);
 
+/**
+ * The same for changes that may have altered or removed an object that was
+ * on the token before (a destroy, an attribute set), not for objects this
+ * process made (stored, generated, its new keys' ids set): what was read
+ * of the objects that were there stays true while it is the same.
+ */
+unsigned long hc_token_rewrites(const struct hc_token *t);
+
 /** Destroy one object. Returns 0 or -1 (HC_E_FAIL). */
 int hc_token_destroy(struct hc_token *t, unsigned long handle, hc_err *err);
 

@@ -149,7 +149,7 @@ hc_attr_set(struct hc_token *t, CK_OBJECT_HANDLE h, struct hc_attrs *a,
 
 	if (hc_attrs_check(a, err) != 0)
 		return -1;
-	hc_token_changed(t);
+	hc_token_rewritten(t);
 	rv = t->f->C_SetAttributeValue(t->sess, h, a->v, a->n);
 	if (rv == CKR_OK)
 		return 0;

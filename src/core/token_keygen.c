@@ -208,11 +208,23 @@ set_id(struct hc_token *t, CK_OBJECT_HANDLE h, const unsigned char *id,
        size_t len, hc_err *err)
 {
 	struct hc_attrs a;
-	int ret;
+	CK_RV rv;
+	int ret = -1;
 
+	/* a key this process just made: no object that was there changes */
 	hc_attrs_init(&a);
 	hc_attrs_add_bytes(&a, CKA_ID, id, len);
-	ret = hc_attr_set(t, h, &a, err, "cannot set the key id on the token");
+	if (hc_attrs_check(&a, err) != 0)
+		goto out;
+	hc_token_changed(t);
+	rv = t->f->C_SetAttributeValue(t->sess, h, a.v, a.n);
+	if (rv != CKR_OK) {
+		hc_err_ckr(err, HC_E_FAIL, rv,
+			   "cannot set the key id on the token");
+		goto out;
+	}
+	ret = 0;
+out:
 	hc_attrs_release(&a);
 	return ret;
 }

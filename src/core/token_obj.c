@@ -37,6 +37,12 @@ hc_token_changes(const struct hc_token *t)
 	return t->changes;
 }
 
+unsigned long
+hc_token_rewrites(const struct hc_token *t)
+{
+	return t->rewrites;
+}
+
 int
 hc_obj_create(struct hc_token *t, struct hc_attrs *tmpl,
 	      CK_OBJECT_HANDLE *handle, const char *what, hc_err *err)
@@ -61,7 +67,7 @@ hc_token_destroy(struct hc_token *t, unsigned long handle, hc_err *err)
 {
 	CK_RV rv;
 
-	hc_token_changed(t);
+	hc_token_rewritten(t);
 	rv = t->f->C_DestroyObject(t->sess, handle);
 	if (rv != CKR_OK)
 		return hc_err_ckr(err, HC_E_FAIL, rv,

@@ -219,8 +219,9 @@ find_handles(struct hc_token *t, struct hc_attrs *tmpl,
 		return hc_err_ckr(err, HC_E_FAIL, rv,
 				  "cannot search the token");
 	for (;;) {
-		if (n + 256 > cap) {
-			cap = cap ? cap * 2 : 256;
+		/* room for as many again as were found: few calls (round trips) */
+		if (cap - n < (n > 256 ? n : 256)) {
+			cap = n > 256 ? 2 * n : 512;
 			nv = realloc(v, cap * sizeof(*v));
 			if (nv == NULL) {
 				free(v);
@@ -230,7 +231,8 @@ find_handles(struct hc_token *t, struct hc_attrs *tmpl,
 			}
 			v = nv;
 		}
-		rv = t->f->C_FindObjects(t->sess, v + n, 256, &got);
+		rv = t->f->C_FindObjects(t->sess, v + n, (CK_ULONG)(cap - n),
+					 &got);
 		if (rv != CKR_OK) {
 			free(v);
 			t->f->C_FindObjectsFinal(t->sess);

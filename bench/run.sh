@@ -3,6 +3,7 @@
 #
 #   make bench            (or: HSMCERT=build/hsmcert MKBENCH=build/bench/mkbench bench/run.sh)
 #   BENCH_SIZES="100 1000 3000" BENCH_RUNS=5 bench/run.sh
+#   (BENCH_P11TOOL=0 leaves p11tool out: a minute per run at 1,000 pairs)
 #
 # Builds SoftHSM2 tokens of N certificate + key pairs in one process each
 # (bench/mkbench: one process per object would be O(N^2), FACTS.md), then
@@ -12,7 +13,9 @@
 #   info: the floor of any command), p11tool --list-all-certs (100 and 1,000
 #   only: it is quadratic)
 #   hsmcert request --key ec:p256 against pkcs11-tool --keypairgen EC +
-#   openssl req -engine pkcs11 (the two-process peer pipeline)
+#   openssl req -engine pkcs11 (the two-process peer pipeline), and
+#   hsmcert new --key ec:p256 against the same with openssl req -x509 and
+#   pkcs11-tool --write-object storing the certificate (three processes)
 # and prints a table of medians, ratios and the growth from 1,000 to 3,000.
 # PINs reach the tools through files and environment variables only.
 set -euo pipefail
@@ -68,16 +71,22 @@ for n in $SIZES; do
 	R[$n,p11objs]=$(bench "p11objs$n" "pkcs11-tool --module $MODULE --login --pin env:BENCH_PIN --list-objects --type cert" )
 	R[$n,p11objsall]=$(bench "p11all$n" "pkcs11-tool --module $MODULE --login --pin env:BENCH_PIN --list-objects")
 	R[$n,T]=$(bench "T$n" "pkcs11-tool --module $MODULE -T")
-	if [ "$n" -le 1000 ]; then
+	if [ "$n" -le 1000 ] && [ "${BENCH_P11TOOL:-1}" = 1 ]; then
 		R[$n,p11tool]=$(BENCH_RUNS=1 bench "p11tool$n" "p11tool --provider $MODULE --login --list-all-certs pkcs11:token=bench")
 	else
 		R[$n,p11tool]=-
 	fi
 done
 
-# request against the peer pipeline, on the smallest token
+# request against the peer pipeline, on a copy of the smallest token: the
+# pairs every run makes stay out of the tokens the next run lists
 small=${SIZES%% *}
-d=$W/t$small
+rm -rf "$W/scratch"
+cp -a "$W/t$small" "$W/scratch"
+for f in hc.conf softhsm2.conf; do
+	sed "s#$W/t$small#$W/scratch#g" "$W/t$small/$f" >"$W/scratch/$f"
+done
+d=$W/scratch
 export SOFTHSM2_CONF=$d/softhsm2.conf BENCH_PIN=$(cat "$d/user.pin")
 cat >"$W/engine.cnf" <<CNF
 openssl_conf = oc
@@ -101,18 +110,30 @@ pkcs11-tool --module $MODULE --login --pin env:BENCH_PIN --keypairgen --key-type
 OPENSSL_CONF=$W/engine.cnf openssl req -new -engine pkcs11 -keyform engine -key "pkcs11:token=bench;id=\$(echo \$id | sed 's/../%&/g');type=private" -subj /CN=peer.example.com -out /dev/null 2>/dev/null
 SH
 chmod +x "$W/peer.sh"
+# new: the same key pair with a self-signed certificate stored beside it
+cat >"$W/peer-new.sh" <<SH
+#!/bin/sh
+set -e
+id=\$(openssl rand -hex 20)
+pkcs11-tool --module $MODULE --login --pin env:BENCH_PIN --keypairgen --key-type EC:prime256v1 --id \$id --label peer >/dev/null 2>&1
+OPENSSL_CONF=$W/engine.cnf openssl req -new -x509 -days 90 -engine pkcs11 -keyform engine -key "pkcs11:token=bench;id=\$(echo \$id | sed 's/../%&/g');type=private" -subj /CN=peer.example.com -outform DER -out $W/peer.der 2>/dev/null
+pkcs11-tool --module $MODULE --login --pin env:BENCH_PIN --write-object $W/peer.der --type cert --id \$id --label peer >/dev/null 2>&1
+SH
+chmod +x "$W/peer-new.sh"
 R[req,hsmcert]=$(bench reqh "$HSMCERT --config $d/hc.conf request --subject CN=bench.example.com --key ec:p256 --quiet --out /dev/null --force")
 R[req,peer]=$(bench reqp "$W/peer.sh")
+R[new,hsmcert]=$(bench newh "$HSMCERT --config $d/hc.conf new --subject CN=bench.example.com --key ec:p256 --quiet")
+R[new,peer]=$(bench newp "$W/peer-new.sh")
 
 ratio() { python3 -c "import sys; a,b=sys.argv[1:]; print('-' if '-' in (a,b) else '%.2f' % (float(a)/float(b)))" "$1" "$2"; }
-printf '\n| token | hsmcert list | list --format json | show ID | verify ID | pkcs11-tool --list-objects (all) | (certs only) | pkcs11-tool -T | p11tool --list-all-certs | list / pkcs11-tool | show / -T | verify / -T |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '\n| token | hsmcert list | list --format json | show ID | verify ID | pkcs11-tool --list-objects (all) | (certs only) | pkcs11-tool -T | p11tool --list-all-certs | list / pkcs11-tool | list / -T | show / -T | verify / -T |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for n in $SIZES; do
-	printf '| %s pairs | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" \
+	printf '| %s pairs | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" \
 		"${R[$n,list]}" "${R[$n,json]}" "${R[$n,show]}" "${R[$n,verify]}" "${R[$n,p11objsall]}" \
 		"${R[$n,p11objs]}" "${R[$n,T]}" "${R[$n,p11tool]}" \
-		"$(ratio "${R[$n,list]}" "${R[$n,p11objsall]}")" "$(ratio "${R[$n,show]}" "${R[$n,T]}")" \
-		"$(ratio "${R[$n,verify]}" "${R[$n,T]}")"
+		"$(ratio "${R[$n,list]}" "${R[$n,p11objsall]}")" "$(ratio "${R[$n,list]}" "${R[$n,T]}")" \
+		"$(ratio "${R[$n,show]}" "${R[$n,T]}")" "$(ratio "${R[$n,verify]}" "${R[$n,T]}")"
 done
 case " $SIZES " in
 *" 1000 "*"3000 "*)
@@ -121,4 +142,6 @@ case " $SIZES " in
 esac
 printf '\nrequest --key ec:p256 (on the %s-pair token): hsmcert %s s, pkcs11-tool --keypairgen + openssl req -engine pkcs11 %s s, ratio %s\n' \
 	"$small" "${R[req,hsmcert]}" "${R[req,peer]}" "$(ratio "${R[req,hsmcert]}" "${R[req,peer]}")"
+printf 'new --key ec:p256 (same token): hsmcert %s s, pkcs11-tool --keypairgen + openssl req -x509 -engine pkcs11 + pkcs11-tool --write-object %s s, ratio %s\n' \
+	"${R[new,hsmcert]}" "${R[new,peer]}" "$(ratio "${R[new,hsmcert]}" "${R[new,peer]}")"
 echo "# tokens and hyperfine JSON in $W"

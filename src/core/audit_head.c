@@ -31,29 +31,65 @@ parse_head(const char *label, const char *host, unsigned long long *seq,
 	return 0;
 }
 
+/*
+ * The audit objects the last search found, kept for the reads and the move
+ * that follow it (the check a changing command makes when it opens the
+ * token, then hc_audit_append: read the head, write the log line, move the
+ * head). They stay what the token holds for this host while this process
+ * has altered or removed no object since (hc_token_rewrites: objects it
+ * made are never heads unless made here, and the move drops them), as
+ * hsmcert processes of one host take turns with the token (token.lock).
+ */
+static struct {
+	const struct hc_token *tok;
+	unsigned long rewrites;
+	struct hc_tobj_list l;
+} cache;
+
+static void
+cache_drop(void)
+{
+	hc_tobj_list_release(&cache.l);
+	cache.tok = NULL;
+}
+
+/* Every audit object on the token (this host's and others'), borrowed. */
+static const struct hc_tobj_list *
+find_heads(struct hc_token *tok, hc_err *err)
+{
+	if (cache.tok == tok && cache.rewrites == hc_token_rewrites(tok))
+		return &cache.l;
+	cache_drop();
+	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &cache.l,
+			  err) != 0)
+		return NULL;
+	cache.tok = tok;
+	cache.rewrites = hc_token_rewrites(tok);
+	return &cache.l;
+}
+
 int
 hc_audit_head(struct hc_token *tok, const char *host, unsigned long long *seq,
 	      char hash[65], hc_err *err)
 {
-	struct hc_tobj_list l = { NULL, 0 };
+	const struct hc_tobj_list *l;
 	size_t i;
 
 	*seq = 0;
 	memcpy(hash, hc_audit_zero_hash, 65);
-	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &l,
-			  err) != 0)
+	l = find_heads(tok, err);
+	if (l == NULL)
 		return -1;
-	for (i = 0; i < l.n; i++) {
+	for (i = 0; i < l->n; i++) {
 		unsigned long long s;
 		char h[65];
 
 		/* several heads (an interrupted update): the highest counts */
-		if (parse_head(l.v[i].label, host, &s, h) == 0 && s >= *seq) {
+		if (parse_head(l->v[i].label, host, &s, h) == 0 && s >= *seq) {
 			*seq = s;
 			memcpy(hash, h, 65);
 		}
 	}
-	hc_tobj_list_release(&l);
 	return 0;
 }
 
@@ -62,6 +98,7 @@ hc_audit_head_set(struct hc_token *tok, const char *host,
 		  unsigned long long seq, const char *hash, hc_err *err)
 {
 	struct hc_tobj_list l = { NULL, 0 };
+	const struct hc_tobj_list *found;
 	static const unsigned char value[] = "hsmcert audit head";
 	char label[200];
 	unsigned long long s, top = 0;
@@ -73,9 +110,14 @@ hc_audit_head_set(struct hc_token *tok, const char *host,
 	n = snprintf(label, sizeof(label), "seq=%llu sha256=%s host=%s", seq,
 		     hash, host);
 	(void)n;
-	if (hc_token_find(tok, HC_OBJ_DATA, NULL, 0, HC_AUDIT_APP, &l,
-			  err) != 0)
+	found = find_heads(tok, err);
+	if (found == NULL)
 		return -1;
+	/* the heads are about to change: the list leaves the cache */
+	l = *found;
+	cache.l.v = NULL;
+	cache.l.n = 0;
+	cache.tok = NULL;
 	/* the head only ever moves to a higher seq (SPEC section 10) */
 	for (i = 0; i < l.n; i++)
 		if (parse_head(l.v[i].label, host, &s, h) == 0 && s > top)

@@ -320,22 +320,55 @@ tobj_append(struct hc_tobj_list *a, struct hc_tobj_list *b, hc_err *err)
 
 static int store_join(struct hc_token *t, struct hc_store *s, hc_err *err);
 
+/* The scan's data objects into requests and ACME records (data emptied). */
+static int
+split_data(struct hc_tobj_list *data, struct hc_store *s, hc_err *err)
+{
+	size_t i, nr = 0, na = 0, nl = 0, n = data->n ? data->n : 1;
+	int ret = -1;
+
+	s->reqs.v = calloc(n, sizeof(*s->reqs.v));
+	s->acmes.v = calloc(n, sizeof(*s->acmes.v));
+	s->renewals.v = calloc(n, sizeof(*s->renewals.v));
+	if (s->reqs.v == NULL || s->acmes.v == NULL || s->renewals.v == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < data->n; i++) {
+		if (strcmp(data->v[i].application, HC_REQUEST_APP) == 0)
+			s->reqs.v[nr++] = data->v[i];
+		else if (strcmp(data->v[i].application, HC_RENEWAL_APP) == 0)
+			s->renewals.v[nl++] = data->v[i];
+		else
+			s->acmes.v[na++] = data->v[i];
+	}
+	s->reqs.n = nr;
+	s->acmes.n = na;
+	s->renewals.n = nl;
+	free(data->v);
+	data->v = NULL;
+	data->n = 0;
+	ret = 0;
+out:
+	hc_tobj_list_release(data);
+	return ret;
+}
+
 int
 hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
 {
+	static const char *const apps[] = { HC_REQUEST_APP, HC_ACME_CERT_APP,
+					    HC_RENEWAL_APP };
+	struct hc_tobj_list data = { NULL, 0 };
+
 	memset(s, 0, sizeof(*s));
 	s->ca_stack = sk_X509_new_null();
 	if (s->ca_stack == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	if (hc_token_find(t, HC_OBJ_PRIVKEY, NULL, 0, NULL, &s->privs, err) ||
-	    hc_token_find(t, HC_OBJ_PUBKEY, NULL, 0, NULL, &s->pubs, err) ||
-	    hc_token_find(t, HC_OBJ_CERT, NULL, 0, NULL, &s->certs, err) ||
-	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_REQUEST_APP, &s->reqs,
-			  err) ||
-	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_ACME_CERT_APP, &s->acmes,
-			  err) ||
-	    hc_token_find(t, HC_OBJ_DATA, NULL, 0, HC_RENEWAL_APP, &s->renewals,
-			  err))
+	/* two passes over the token, one read per object (hc_token_scan) */
+	if (hc_token_scan(t, apps, 3, &s->privs, &s->pubs, &s->certs, &data,
+			  err) != 0 ||
+	    split_data(&data, s, err) != 0)
 		goto fail;
 	if (store_join(t, s, err) != 0)
 		goto fail;

@@ -195,9 +195,27 @@ int hc_token_find_id(struct hc_token *t, const unsigned char *id, size_t len,
 /**
  * A fingerprint of the token's object set: how many objects this session
  * sees and a SHA-1 of their handles, from one C_FindObjects pass that reads
- * no attribute. Cheap enough to validate an index before trusting it.
+ * no attribute (none when hc_token_scan made that pass and this process has
+ * not changed the token since). Cheap enough to validate an index before
+ * trusting it.
  */
 int hc_token_fingerprint(struct hc_token *t, char out[64], hc_err *err);
+
+/**
+ * Every object the session sees, in two C_FindObjects passes (the
+ * certificates, then all objects) and one C_GetAttributeValue per object
+ * for what hc_token_find reads of its class (a private key's value is
+ * never asked for): private keys, public keys and certificates into their
+ * lists, data objects whose CKA_APPLICATION is one of apps (napps of them)
+ * with their values into data (others are skipped, as are other classes).
+ * The unfiltered pass also sets the fingerprint hc_token_fingerprint
+ * answers until this process changes the token. On error every list is
+ * released.
+ */
+int hc_token_scan(struct hc_token *t, const char *const *apps, size_t napps,
+		  struct hc_tobj_list *privs, struct hc_tobj_list *pubs,
+		  struct hc_tobj_list *certs, struct hc_tobj_list *data,
+		  hc_err *err);
 
 /** Every certificate with CKA_CERTIFICATE_CATEGORY authority. */
 int hc_token_find_authorities(struct hc_token *t, struct hc_tobj_list *out,
@@ -219,6 +237,22 @@ int hc_token_store_cert(struct hc_token *t, X509 *x, const char *label,
 int hc_token_store_data(struct hc_token *t, const char *application,
 			const char *label, const unsigned char *value,
 			size_t len, unsigned long *handle, hc_err *err);
+
+/**
+ * A number that changes whenever this process changes the token (an object
+ * made, destroyed or modified, a login) and that no other token of this
+ * process ever has: what was read of the token while it stays the same is
+ * still what the token holds for this process.
+ */
+unsigned long hc_token_changes(const struct hc_token *t);
+
+/**
+ * The same for changes that may have altered or removed an object that was
+ * on the token before (a destroy, an attribute set), not for objects this
+ * process made (stored, generated, its new keys' ids set): what was read
+ * of the objects that were there stays true while it is the same.
+ */
+unsigned long hc_token_rewrites(const struct hc_token *t);
 
 /** Destroy one object. Returns 0 or -1 (HC_E_FAIL). */
 int hc_token_destroy(struct hc_token *t, unsigned long handle, hc_err *err);

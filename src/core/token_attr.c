@@ -149,6 +149,7 @@ hc_attr_set(struct hc_token *t, CK_OBJECT_HANDLE h, struct hc_attrs *a,
 
 	if (hc_attrs_check(a, err) != 0)
 		return -1;
+	hc_token_rewritten(t);
 	rv = t->f->C_SetAttributeValue(t->sess, h, a->v, a->n);
 	if (rv == CKR_OK)
 		return 0;
@@ -188,6 +189,59 @@ rv_readable(CK_RV rv)
 }
 
 /*
+ * After an answer that processed every attribute (CKR_ATTRIBUTE_TYPE_INVALID
+ * or _SENSITIVE): the lengths of the unavailable ones alone, and a read of
+ * those that have one (a buffer was too small). An attribute the object
+ * lacks stays unavailable after one more call, not two.
+ */
+static int
+attr_reread(struct hc_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *a,
+	    size_t n, hc_err *err)
+{
+	CK_ATTRIBUTE q[HC_ATTRS_MAX];
+	size_t map[HC_ATTRS_MAX];
+	size_t i, nq = 0, k;
+	CK_RV rv;
+
+	for (i = 0; i < n; i++) {
+		if (a[i].ulValueLen != CK_UNAVAILABLE_INFORMATION)
+			continue;
+		free(a[i].pValue);
+		a[i].pValue = NULL;
+		if (nq == HC_ATTRS_MAX)
+			return hc_err_set(err, HC_E_FAIL,
+					  "internal: attribute template full");
+		map[nq] = i;
+		q[nq].type = a[i].type;
+		q[nq].pValue = NULL;
+		q[nq++].ulValueLen = 0;
+	}
+	rv = t->f->C_GetAttributeValue(t->sess, h, q, (CK_ULONG)nq);
+	if (!rv_readable(rv))
+		goto fail;
+	for (i = 0, k = 0; i < nq; i++)
+		if (q[i].ulValueLen != CK_UNAVAILABLE_INFORMATION)
+			q[k++] = q[i], map[k - 1] = map[i];
+	if (k == 0)
+		return 0;
+	if (alloc_values(q, k, err) != 0) {
+		hc_attr_release(q, k);
+		return -1;
+	}
+	rv = t->f->C_GetAttributeValue(t->sess, h, q, (CK_ULONG)k);
+	if (!rv_readable(rv)) {
+		hc_attr_release(q, k);
+		goto fail;
+	}
+	for (i = 0; i < k; i++)
+		a[map[i]] = q[i];
+	return 0;
+fail:
+	return hc_err_ckr(err, HC_E_FAIL, rv,
+			  "cannot read the attributes of object %lu", h);
+}
+
+/*
  * One call with guessed buffer sizes, and only when one is too small a
  * length query and a second read.
  */
@@ -208,11 +262,13 @@ hc_attr_get(struct hc_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *a, size_t n,
 	} else if (rv != CKR_OK && rv_readable(rv)) {
 		/*
 		 * Such a return can hide a buffer that was too small: ask the
-		 * lengths when anything came back unavailable.
+		 * lengths of what came back unavailable (only those).
 		 */
 		for (i = 0; i < n; i++)
 			if (a[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
 				retry = 1;
+		if (retry)
+			return attr_reread(t, h, a, n, err);
 	} else if (rv != CKR_OK) {
 		goto fail;
 	}

@@ -16,7 +16,7 @@
 
 enum {
 	A_ID, A_LABEL, A_VALUE, A_APP, A_CATEGORY, A_KEYTYPE, A_LOCAL,
-	A_ASENS, A_NEVEREXT, A_EXT, A_SENS, A_NATTR
+	A_ASENS, A_NEVEREXT, A_EXT, A_SENS, A_CLASS, A_NATTR
 };
 
 #define OC(cls) (1u << (cls))
@@ -49,6 +49,8 @@ static const struct {
 			 OC(HC_OBJ_PRIVKEY) },
 	[A_EXT] = { CKA_EXTRACTABLE, sizeof(CK_BBOOL), OC(HC_OBJ_PRIVKEY) },
 	[A_SENS] = { CKA_SENSITIVE, sizeof(CK_BBOOL), OC(HC_OBJ_PRIVKEY) },
+	/* asked only by the scan (hc_token_scan), of objects of any class */
+	[A_CLASS] = { CKA_CLASS, sizeof(CK_ULONG), 0 },
 };
 
 /* Read the template's attributes of one object: a[A_*], absent ones NULL. */
@@ -95,18 +97,16 @@ tobj_release(struct hc_tobj *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* An object from its attributes a[A_*] (released here). */
 static int
-read_object(struct hc_token *t, CK_OBJECT_HANDLE h, enum hc_obj_class cls,
+fill_object(CK_OBJECT_HANDLE h, enum hc_obj_class cls, CK_ATTRIBUTE a[A_NATTR],
 	    struct hc_tobj *o, hc_err *err)
 {
-	CK_ATTRIBUTE a[A_NATTR];
 	int ret = -1;
 
 	memset(o, 0, sizeof(*o));
 	o->handle = h;
 	o->cls = cls;
-	if (read_attrs(t, h, cls, a, err) != 0)
-		return -1;
 	if (hc_attr_ok(&a[A_ID])) {
 		o->id_len = a[A_ID].ulValueLen < HC_ID_MAX ?
 			    a[A_ID].ulValueLen : HC_ID_MAX;
@@ -162,6 +162,18 @@ out:
 	return ret;
 }
 
+static int
+read_object(struct hc_token *t, CK_OBJECT_HANDLE h, enum hc_obj_class cls,
+	    struct hc_tobj *o, hc_err *err)
+{
+	CK_ATTRIBUTE a[A_NATTR];
+
+	memset(o, 0, sizeof(*o));
+	if (read_attrs(t, h, cls, a, err) != 0)
+		return -1;
+	return fill_object(h, cls, a, o, err);
+}
+
 void
 hc_tobj_list_release(struct hc_tobj_list *l)
 {
@@ -209,8 +221,9 @@ find_handles(struct hc_token *t, struct hc_attrs *tmpl,
 		return hc_err_ckr(err, HC_E_FAIL, rv,
 				  "cannot search the token");
 	for (;;) {
-		if (n + 256 > cap) {
-			cap = cap ? cap * 2 : 256;
+		/* room for as many again as were found: few calls (round trips) */
+		if (cap - n < (n > 256 ? n : 256)) {
+			cap = n > 256 ? 2 * n : 512;
 			nv = realloc(v, cap * sizeof(*v));
 			if (nv == NULL) {
 				free(v);
@@ -220,7 +233,8 @@ find_handles(struct hc_token *t, struct hc_attrs *tmpl,
 			}
 			v = nv;
 		}
-		rv = t->f->C_FindObjects(t->sess, v + n, 256, &got);
+		rv = t->f->C_FindObjects(t->sess, v + n, (CK_ULONG)(cap - n),
+					 &got);
 		if (rv != CKR_OK) {
 			free(v);
 			t->f->C_FindObjectsFinal(t->sess);
@@ -306,28 +320,223 @@ hc_token_find_authorities(struct hc_token *t, struct hc_tobj_list *out,
 	return find_objects(t, &tmpl, HC_OBJ_CERT, out, err);
 }
 
+/*
+ * The fingerprint of a handle list from an unfiltered search, kept in t
+ * until this process changes the token (hc_token_changed): a scan that
+ * made the list answers the index check after it without another pass.
+ */
+static int
+fingerprint_of(struct hc_token *t, const CK_OBJECT_HANDLE *h, size_t nh,
+	       hc_err *err)
+{
+	unsigned char md[20];
+	unsigned int mdlen = 0;
+	char hex[41];
+	int n;
+
+	if (EVP_Digest(h, nh * sizeof(*h), md, &mdlen, EVP_sha1(), NULL) != 1)
+		return hc_err_ossl(err, HC_E_FAIL,
+				   "cannot hash the object list");
+	hc_hex(md, sizeof(md), hex);
+	n = snprintf(t->fp, sizeof(t->fp), "%zu:%s", nh, hex);
+	(void)n;
+	t->fp_valid = 1;
+	return 0;
+}
+
 int
 hc_token_fingerprint(struct hc_token *t, char out[64], hc_err *err)
 {
 	CK_OBJECT_HANDLE *h = NULL;
-	unsigned char md[20];
-	unsigned int mdlen = 0;
-	char hex[41];
 	size_t nh = 0;
-	int n;
+	int r;
 
-	if (find_handles(t, NULL, &h, &nh, err) != 0)
-		return -1;
-	if (EVP_Digest(h, nh * sizeof(*h), md, &mdlen, EVP_sha1(), NULL) != 1) {
+	if (!t->fp_valid) {
+		if (find_handles(t, NULL, &h, &nh, err) != 0)
+			return -1;
+		r = fingerprint_of(t, h, nh, err);
 		free(h);
-		return hc_err_ossl(err, HC_E_FAIL,
-				   "cannot hash the object list");
+		if (r != 0)
+			return -1;
+	}
+	memcpy(out, t->fp, 64);
+	return 0;
+}
+
+static int
+handle_cmp(const void *a, const void *b)
+{
+	CK_OBJECT_HANDLE x = *(const CK_OBJECT_HANDLE *)a;
+	CK_OBJECT_HANDLE y = *(const CK_OBJECT_HANDLE *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * One object of any class but a certificate in one C_GetAttributeValue:
+ * the class and every attribute of read_tmpl but the value (a private
+ * key's CKA_VALUE is never asked for, not even in a batch). Attributes
+ * the object's class lacks come back unavailable and the call says
+ * CKR_ATTRIBUTE_TYPE_INVALID, having processed all of them (PKCS#11
+ * 2.40, C_GetAttributeValue); only an attribute the class has that came
+ * back unavailable (a buffer too small) is read again. *cls = -1 for a
+ * class hsmcert does not read.
+ */
+static int
+scan_object(struct hc_token *t, CK_OBJECT_HANDLE h, int *cls,
+	    CK_ATTRIBUTE a[A_NATTR], hc_err *err)
+{
+	CK_ATTRIBUTE c[A_NATTR], q[A_NATTR];
+	size_t map[A_NATTR], qmap[A_NATTR];
+	size_t i, n = 0, nq = 0;
+	CK_ULONG oc;
+	CK_RV rv;
+
+	*cls = -1;
+	for (i = 0; i < A_NATTR; i++) {
+		a[i].type = read_tmpl[i].type;
+		a[i].pValue = NULL;
+		a[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+		map[i] = (size_t)-1;
+		if (i == A_VALUE || i == A_CATEGORY)
+			continue;
+		map[i] = n;
+		c[n].type = read_tmpl[i].type;
+		c[n].ulValueLen = read_tmpl[i].guess;
+		c[n].pValue = malloc(read_tmpl[i].guess);
+		if (c[n++].pValue == NULL) {
+			hc_attr_release(c, n);
+			return hc_err_set(err, HC_E_FAIL, "out of memory");
+		}
+	}
+	rv = t->f->C_GetAttributeValue(t->sess, h, c, (CK_ULONG)n);
+	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID &&
+	    rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_BUFFER_TOO_SMALL) {
+		hc_attr_release(c, n);
+		return hc_err_ckr(err, HC_E_FAIL, rv,
+				  "cannot read the attributes of object %lu", h);
+	}
+	for (i = 0; i < A_NATTR; i++)
+		if (map[i] != (size_t)-1)
+			a[i] = c[map[i]];
+	oc = (CK_ULONG)hc_attr_ulong(&a[A_CLASS], -1);
+	*cls = oc == CKO_PRIVATE_KEY ? HC_OBJ_PRIVKEY :
+	       oc == CKO_PUBLIC_KEY ? HC_OBJ_PUBKEY :
+	       oc == CKO_DATA ? HC_OBJ_DATA : -1;
+	if (*cls < 0)
+		return 0;
+	/* what this class has and did not fit: its length, then its value */
+	for (i = 0; i < A_NATTR; i++) {
+		if (i == A_VALUE || !(read_tmpl[i].classes & OC(*cls)) ||
+		    a[i].ulValueLen != CK_UNAVAILABLE_INFORMATION)
+			continue;
+		free(a[i].pValue);
+		a[i].pValue = NULL;
+		qmap[nq] = i;
+		q[nq].type = a[i].type;
+		q[nq].pValue = NULL;
+		q[nq++].ulValueLen = read_tmpl[i].guess;
+	}
+	if (nq == 0)
+		return 0;
+	if (hc_attr_get(t, h, q, nq, err) != 0) {
+		hc_attr_release(q, nq);
+		return -1;
+	}
+	for (i = 0; i < nq; i++)
+		a[qmap[i]] = q[i];
+	return 0;
+}
+
+/*
+ * The value of a data object whose application is one of apps, else
+ * 0 with nothing read.
+ */
+static int
+scan_data_value(struct hc_token *t, CK_OBJECT_HANDLE h,
+		CK_ATTRIBUTE a[A_NATTR], const char *const *apps,
+		size_t napps, hc_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < napps; i++)
+		if (hc_attr_ok(&a[A_APP]) &&
+		    a[A_APP].ulValueLen == strlen(apps[i]) &&
+		    memcmp(a[A_APP].pValue, apps[i], strlen(apps[i])) == 0)
+			break;
+	if (i == napps)
+		return 1;
+	a[A_VALUE].pValue = NULL;
+	a[A_VALUE].ulValueLen = read_tmpl[A_VALUE].guess;
+	return hc_attr_get(t, h, &a[A_VALUE], 1, err);
+}
+
+int
+hc_token_scan(struct hc_token *t, const char *const *apps, size_t napps,
+	      struct hc_tobj_list *privs, struct hc_tobj_list *pubs,
+	      struct hc_tobj_list *certs, struct hc_tobj_list *data,
+	      hc_err *err)
+{
+	CK_OBJECT_HANDLE *h = NULL, *ch = NULL;
+	struct hc_attrs tmpl;
+	size_t nh = 0, i;
+	int ret = -1;
+
+	/* the certificates with their class's own read: they have a value */
+	hc_attrs_init(&tmpl);
+	hc_attrs_add_ulong(&tmpl, CKA_CLASS, CKO_CERTIFICATE);
+	if (find_objects(t, &tmpl, HC_OBJ_CERT, certs, err) != 0)
+		return -1;
+	ch = malloc((certs->n ? certs->n : 1) * sizeof(*ch));
+	if (ch == NULL) {
+		hc_err_set(err, HC_E_FAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < certs->n; i++)
+		ch[i] = certs->v[i].handle;
+	qsort(ch, certs->n, sizeof(*ch), handle_cmp);
+	/* everything else in one pass, which also gives the fingerprint */
+	if (find_handles(t, NULL, &h, &nh, err) != 0 ||
+	    fingerprint_of(t, h, nh, err) != 0)
+		goto out;
+	for (i = 0; i < nh; i++) {
+		CK_ATTRIBUTE a[A_NATTR];
+		struct hc_tobj o;
+		struct hc_tobj_list *l;
+		int cls, r;
+
+		if (bsearch(&h[i], ch, certs->n, sizeof(*ch), handle_cmp))
+			continue;
+		if (scan_object(t, h[i], &cls, a, err) != 0)
+			goto out;
+		l = cls == HC_OBJ_PRIVKEY ? privs : cls == HC_OBJ_PUBKEY ?
+		    pubs : cls == HC_OBJ_DATA ? data : NULL;
+		r = l == NULL ? 1 : cls != HC_OBJ_DATA ? 0 :
+		    scan_data_value(t, h[i], a, apps, napps, err);
+		if (r != 0) {
+			hc_attr_release(a, A_NATTR);
+			if (r < 0)
+				goto out;
+			continue;
+		}
+		if (fill_object(h[i], (enum hc_obj_class)cls, a, &o, err) != 0)
+			goto out;
+		if (tobj_push(l, &o, err) != 0) {
+			tobj_release(&o);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (ret != 0) {
+		hc_tobj_list_release(privs);
+		hc_tobj_list_release(pubs);
+		hc_tobj_list_release(certs);
+		hc_tobj_list_release(data);
 	}
 	free(h);
-	hc_hex(md, sizeof(md), hex);
-	n = snprintf(out, 64, "%zu:%s", nh, hex);
-	(void)n;
-	return 0;
+	free(ch);
+	return ret;
 }
 
 int

@@ -41,7 +41,33 @@ struct hc_token {
 	RSA_METHOD *rsa_meth;		/* signers (token_sign.c) */
 	EC_KEY_METHOD *ec_meth;
 	unsigned long last_sign_rv;	/* CK_RV of the last failed C_Sign */
+	int fp_valid;			/* fp: the object set's fingerprint */
+	char fp[64];			/* (token_find.c), until a change */
+	unsigned long changes;		/* hc_token_changes() */
+	unsigned long rewrites;		/* hc_token_rewrites() */
 };
+
+/* a number no other token or change of this process had (token_obj.c) */
+extern unsigned long hc_token_change_seq;
+
+/** This process changed the token's object set: forget its fingerprint. */
+static inline void
+hc_token_changed(struct hc_token *t)
+{
+	t->fp_valid = 0;
+	t->changes = ++hc_token_change_seq;
+}
+
+/*
+ * An object that was there may have changed or gone (a destroy, an
+ * attribute set on an object this process did not just make).
+ */
+static inline void
+hc_token_rewritten(struct hc_token *t)
+{
+	hc_token_changed(t);
+	t->rewrites = t->changes;
+}
 
 /** A size_t length as a CK_ULONG. Returns 0, or -1 (HC_E_FAIL, internal). */
 static inline int

@@ -107,8 +107,15 @@ ossl:
 			   "cannot read the public key from the token");
 }
 
-EVP_PKEY *
-hc_token_read_pubkey(struct hc_token *t, unsigned long handle, hc_err *err)
+/*
+ * The public key of object handle. kt: its CKK_ type when the caller knows
+ * it (a key just generated), so that one C_GetAttributeValue asks only
+ * what that type has; (CK_KEY_TYPE)-1: unknown, both types' attributes
+ * are asked and the missing ones come back unavailable.
+ */
+static EVP_PKEY *
+read_pubkey(struct hc_token *t, unsigned long handle, CK_KEY_TYPE kt,
+	    hc_err *err)
 {
 	CK_ATTRIBUTE a[] = {
 		{ CKA_KEY_TYPE, NULL, sizeof(CK_ULONG) },
@@ -117,7 +124,9 @@ hc_token_read_pubkey(struct hc_token *t, unsigned long handle, hc_err *err)
 		{ CKA_EC_PARAMS, NULL, 64 },
 		{ CKA_EC_POINT, NULL, 160 },
 	};
-	size_t na = sizeof(a) / sizeof(a[0]);
+	CK_ATTRIBUTE q[sizeof(a) / sizeof(a[0])];
+	size_t map[sizeof(a) / sizeof(a[0])];
+	size_t na = sizeof(a) / sizeof(a[0]), nq = 0, i;
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
@@ -127,8 +136,24 @@ hc_token_read_pubkey(struct hc_token *t, unsigned long handle, hc_err *err)
 	ASN1_OBJECT *curve = NULL;
 	long type;
 
-	if (hc_attr_get(t, handle, a, na, err) != 0)
+	/* a known type: the other type's attributes are not asked for */
+	for (i = 0; i < na; i++) {
+		map[i] = (size_t)-1;
+		if (i > 0 && kt != (CK_KEY_TYPE)-1 && (kt == CKK_RSA) != (i <= 2))
+			continue;
+		map[i] = nq;
+		q[nq++] = a[i];
+	}
+	if (hc_attr_get(t, handle, q, nq, err) != 0) {
+		hc_attr_release(q, nq);
 		goto out;
+	}
+	for (i = 0; i < na; i++) {
+		if (map[i] != (size_t)-1)
+			a[i] = q[map[i]];
+		else
+			a[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+	}
 	type = hc_attr_ulong(&a[0], -1);
 	bld = OSSL_PARAM_BLD_new();
 	if (bld == NULL)
@@ -172,16 +197,34 @@ out:
 	return ret;
 }
 
+EVP_PKEY *
+hc_token_read_pubkey(struct hc_token *t, unsigned long handle, hc_err *err)
+{
+	return read_pubkey(t, handle, (CK_KEY_TYPE)-1, err);
+}
+
 static int
 set_id(struct hc_token *t, CK_OBJECT_HANDLE h, const unsigned char *id,
        size_t len, hc_err *err)
 {
 	struct hc_attrs a;
-	int ret;
+	CK_RV rv;
+	int ret = -1;
 
+	/* a key this process just made: no object that was there changes */
 	hc_attrs_init(&a);
 	hc_attrs_add_bytes(&a, CKA_ID, id, len);
-	ret = hc_attr_set(t, h, &a, err, "cannot set the key id on the token");
+	if (hc_attrs_check(&a, err) != 0)
+		goto out;
+	hc_token_changed(t);
+	rv = t->f->C_SetAttributeValue(t->sess, h, a.v, a.n);
+	if (rv != CKR_OK) {
+		hc_err_ckr(err, HC_E_FAIL, rv,
+			   "cannot set the key id on the token");
+		goto out;
+	}
+	ret = 0;
+out:
 	hc_attrs_release(&a);
 	return ret;
 }
@@ -272,6 +315,7 @@ hc_token_generate_keypair(struct hc_token *t, const struct hc_keyspec *k,
 	if (hc_attrs_check(&pubt, err) != 0 ||
 	    hc_attrs_check(&privt, err) != 0)
 		goto out;
+	hc_token_changed(t);
 	rv = t->f->C_GenerateKeyPair(t->sess, &mech, pubt.v, pubt.n, privt.v,
 				     privt.n, &pub, &priv);
 	if (rv != CKR_OK) {
@@ -283,7 +327,7 @@ hc_token_generate_keypair(struct hc_token *t, const struct hc_keyspec *k,
 	}
 	kp.pub = pub;
 	kp.priv = priv;
-	kp.pubkey = hc_token_read_pubkey(t, pub, err);
+	kp.pubkey = read_pubkey(t, pub, kt, err);
 	if (kp.pubkey == NULL)
 		goto out;
 	if (hc_x509_key_id(kp.pubkey, kp.id, err) != 0)

@@ -199,6 +199,8 @@ hc_token_open(const char *module, const char *selector, struct hc_token **out,
 		return hc_err_set(err, HC_E_USAGE,
 				  "no PKCS#11 module configured ([token] module or --module)");
 	t = calloc(1, sizeof(*t));
+	if (t != NULL)
+		hc_token_rewritten(t);
 	if (t == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
 	t->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);

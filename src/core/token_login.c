@@ -119,6 +119,7 @@ hc_token_login_flags(struct hc_token *t, const hc_secret *pin,
 		}
 	}
 	t->logged_in = 1;
+	hc_token_changed(t);	/* private objects are seen from now on */
 	return 0;
 }
 

@@ -29,6 +29,20 @@ hc_obj_class_of(enum hc_obj_class cls)
 	return CKO_DATA;
 }
 
+unsigned long hc_token_change_seq;
+
+unsigned long
+hc_token_changes(const struct hc_token *t)
+{
+	return t->changes;
+}
+
+unsigned long
+hc_token_rewrites(const struct hc_token *t)
+{
+	return t->rewrites;
+}
+
 int
 hc_obj_create(struct hc_token *t, struct hc_attrs *tmpl,
 	      CK_OBJECT_HANDLE *handle, const char *what, hc_err *err)
@@ -38,6 +52,7 @@ hc_obj_create(struct hc_token *t, struct hc_attrs *tmpl,
 
 	if (hc_attrs_check(tmpl, err) != 0)
 		return -1;
+	hc_token_changed(t);
 	rv = t->f->C_CreateObject(t->sess, tmpl->v, tmpl->n, &h);
 	if (rv != CKR_OK)
 		return hc_err_ckr(err, HC_E_FAIL, rv,
@@ -50,8 +65,10 @@ hc_obj_create(struct hc_token *t, struct hc_attrs *tmpl,
 int
 hc_token_destroy(struct hc_token *t, unsigned long handle, hc_err *err)
 {
-	CK_RV rv = t->f->C_DestroyObject(t->sess, handle);
+	CK_RV rv;
 
+	hc_token_rewritten(t);
+	rv = t->f->C_DestroyObject(t->sess, handle);
 	if (rv != CKR_OK)
 		return hc_err_ckr(err, HC_E_FAIL, rv,
 				  "cannot destroy object %lu", handle);

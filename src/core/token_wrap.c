@@ -71,6 +71,7 @@ hc_token_wrap_export(struct hc_token *t, unsigned long priv,
 	hc_attrs_add_bytes(&tmpl, CKA_VALUE, kek, sizeof(kek));
 	if (hc_attrs_check(&tmpl, err) != 0)
 		goto out;
+	hc_token_changed(t);
 	rv = t->f->C_CreateObject(t->sess, tmpl.v, tmpl.n, &wk);
 	if (rv != CKR_OK) {
 		wk = CK_INVALID_HANDLE;

@@ -15,12 +15,11 @@ hc_chain_ctx_init(struct hc_chain_ctx *c, const char *trust_anchors,
 		  STACK_OF(X509) *token_cas, hc_err *err)
 {
 	memset(c, 0, sizeof(*c));
-	c->system = X509_STORE_new();
-	if (c->system == NULL || X509_STORE_set_default_paths(c->system) != 1) {
-		hc_err_ossl(err, HC_E_FAIL,
-			    "cannot load the system trust store");
-		goto fail;
-	}
+	/*
+	 * The system store is loaded when a chain first needs it (system_store):
+	 * parsing the whole CA bundle costs about 40 ms, and self-signed
+	 * certificates and requests never need it.
+	 */
 	if (trust_anchors != NULL && *trust_anchors != '\0') {
 		c->private = X509_STORE_new();
 		if (c->private == NULL ||
@@ -93,6 +92,23 @@ out:
 	return ret;
 }
 
+/* The OpenSSL default paths, loaded on first use. */
+static X509_STORE *
+system_store(struct hc_chain_ctx *c, hc_err *err)
+{
+	if (c->system != NULL)
+		return c->system;
+	c->system = X509_STORE_new();
+	if (c->system == NULL || X509_STORE_set_default_paths(c->system) != 1) {
+		X509_STORE_free(c->system);
+		c->system = NULL;
+		hc_err_ossl(err, HC_E_FAIL, "cannot load the system trust store");
+		return NULL;
+	}
+	ERR_clear_error();
+	return c->system;
+}
+
 /* The last certificate of a partial chain names who must be installed. */
 static char *
 missing_issuer_of(X509 *leaf, STACK_OF(X509) *chain)
@@ -142,6 +158,8 @@ hc_chain_build(struct hc_chain_ctx *c, X509 *leaf, struct hc_chain_result *r,
 		sk_X509_pop_free(ch, X509_free);
 		ch = NULL;
 	}
+	if (system_store(c, err) == NULL)
+		return -1;
 	rc = chain_try(c, c->system, leaf, &ch, &verr);
 	if (rc < 0)
 		return hc_err_ossl(err, HC_E_FAIL, "chain building failed");

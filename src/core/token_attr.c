@@ -216,7 +216,7 @@ attr_reread(struct hc_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *a,
 		q[nq].pValue = NULL;
 		q[nq++].ulValueLen = 0;
 	}
-	rv = t->f->C_GetAttributeValue(t->sess, h, q, (CK_ULONG)nq);
+	rv = t->f->C_GetAttributeValue(t->sess, h, q, range_count(nq));
 	if (!rv_readable(rv))
 		goto fail;
 	for (i = 0, k = 0; i < nq; i++)
@@ -228,7 +228,7 @@ attr_reread(struct hc_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *a,
 		hc_attr_release(q, k);
 		return -1;
 	}
-	rv = t->f->C_GetAttributeValue(t->sess, h, q, (CK_ULONG)k);
+	rv = t->f->C_GetAttributeValue(t->sess, h, q, range_count(k));
 	if (!rv_readable(rv)) {
 		hc_attr_release(q, k);
 		goto fail;

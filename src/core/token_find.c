@@ -221,7 +221,7 @@ find_handles(struct hc_token *t, struct hc_attrs *tmpl,
 		return hc_err_ckr(err, HC_E_FAIL, rv,
 				  "cannot search the token");
 	for (;;) {
-		/* room for as many again as were found: few calls (round trips) */
+		/* room for as many again as were found: few round trips */
 		if (cap - n < (n > 256 ? n : 256)) {
 			cap = n > 256 ? 2 * n : 512;
 			nv = realloc(v, cap * sizeof(*v));
@@ -233,7 +233,7 @@ find_handles(struct hc_token *t, struct hc_attrs *tmpl,
 			}
 			v = nv;
 		}
-		rv = t->f->C_FindObjects(t->sess, v + n, (CK_ULONG)(cap - n),
+		rv = t->f->C_FindObjects(t->sess, v + n, range_count(cap - n),
 					 &got);
 		if (rv != CKR_OK) {
 			free(v);
@@ -389,7 +389,7 @@ scan_object(struct hc_token *t, CK_OBJECT_HANDLE h, int *cls,
 	CK_ATTRIBUTE c[A_NATTR], q[A_NATTR];
 	size_t map[A_NATTR], qmap[A_NATTR];
 	size_t i, n = 0, nq = 0;
-	CK_ULONG oc;
+	long oc;
 	CK_RV rv;
 
 	*cls = -1;
@@ -409,20 +409,21 @@ scan_object(struct hc_token *t, CK_OBJECT_HANDLE h, int *cls,
 			return hc_err_set(err, HC_E_FAIL, "out of memory");
 		}
 	}
-	rv = t->f->C_GetAttributeValue(t->sess, h, c, (CK_ULONG)n);
+	rv = t->f->C_GetAttributeValue(t->sess, h, c, range_count(n));
 	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID &&
 	    rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_BUFFER_TOO_SMALL) {
 		hc_attr_release(c, n);
 		return hc_err_ckr(err, HC_E_FAIL, rv,
-				  "cannot read the attributes of object %lu", h);
+				  "cannot read the attributes of object %lu",
+				  h);
 	}
 	for (i = 0; i < A_NATTR; i++)
 		if (map[i] != (size_t)-1)
 			a[i] = c[map[i]];
-	oc = (CK_ULONG)hc_attr_ulong(&a[A_CLASS], -1);
-	*cls = oc == CKO_PRIVATE_KEY ? HC_OBJ_PRIVKEY :
-	       oc == CKO_PUBLIC_KEY ? HC_OBJ_PUBKEY :
-	       oc == CKO_DATA ? HC_OBJ_DATA : -1;
+	oc = hc_attr_ulong(&a[A_CLASS], -1);
+	*cls = oc == (long)CKO_PRIVATE_KEY ? HC_OBJ_PRIVKEY :
+	       oc == (long)CKO_PUBLIC_KEY ? HC_OBJ_PUBKEY :
+	       oc == (long)CKO_DATA ? HC_OBJ_DATA : -1;
 	if (*cls < 0)
 		return 0;
 	/* what this class has and did not fit: its length, then its value */

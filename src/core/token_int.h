@@ -80,6 +80,18 @@ range_ulong(size_t v, CK_ULONG *out, hc_err *err)
 	return 0;
 }
 
+/**
+ * A count of template entries or handles (bounded by an array in hand) as
+ * a CK_ULONG, clamped: on every platform hsmcert builds on a CK_ULONG
+ * holds any size_t, so the clamp never applies.
+ */
+static inline CK_ULONG
+range_count(size_t v)
+{
+	return (unsigned long long)v > (unsigned long long)(CK_ULONG)-1 ?
+	       (CK_ULONG)-1 : (CK_ULONG)v;
+}
+
 /** A CK_ULONG length as an int (for OpenSSL). 0, or -1 (HC_E_FAIL). */
 static inline int
 range_int(CK_ULONG v, int *out, hc_err *err)

@@ -139,7 +139,8 @@ read_pubkey(struct hc_token *t, unsigned long handle, CK_KEY_TYPE kt,
 	/* a known type: the other type's attributes are not asked for */
 	for (i = 0; i < na; i++) {
 		map[i] = (size_t)-1;
-		if (i > 0 && kt != (CK_KEY_TYPE)-1 && (kt == CKK_RSA) != (i <= 2))
+		if (i > 0 && kt != (CK_KEY_TYPE)-1 &&
+		    (kt == CKK_RSA) != (i <= 2))
 			continue;
 		map[i] = nq;
 		q[nq++] = a[i];

@@ -16,9 +16,9 @@ hc_chain_ctx_init(struct hc_chain_ctx *c, const char *trust_anchors,
 {
 	memset(c, 0, sizeof(*c));
 	/*
-	 * The system store is loaded when a chain first needs it (system_store):
-	 * parsing the whole CA bundle costs about 40 ms, and self-signed
-	 * certificates and requests never need it.
+	 * The system store is loaded when a chain first needs it
+	 * (system_store): parsing the whole CA bundle costs about 40 ms,
+	 * and self-signed certificates and requests never need it.
 	 */
 	if (trust_anchors != NULL && *trust_anchors != '\0') {
 		c->private = X509_STORE_new();
@@ -102,7 +102,8 @@ system_store(struct hc_chain_ctx *c, hc_err *err)
 	if (c->system == NULL || X509_STORE_set_default_paths(c->system) != 1) {
 		X509_STORE_free(c->system);
 		c->system = NULL;
-		hc_err_ossl(err, HC_E_FAIL, "cannot load the system trust store");
+		hc_err_ossl(err, HC_E_FAIL,
+			    "cannot load the system trust store");
 		return NULL;
 	}
 	ERR_clear_error();

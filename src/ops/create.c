@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -104,6 +106,34 @@ store_cert(hc_ctx *ctx, const struct hc_create *c, struct hc_token *tok,
 	return 0;
 }
 
+/*
+ * The renewal link (SPEC section 9 Renews/RenewedBy): a data object named
+ * after the new key id whose value names the certificate renewed, made
+ * and kept or destroyed with the new objects.
+ */
+static int
+store_renewal_link(struct hc_txn *tx, const unsigned char id[20],
+		   const char *old_thumb, hc_err *err)
+{
+	char label[41], *val;
+	unsigned long h;
+	json_t *j;
+	int r = -1;
+
+	hc_hex(id, 20, label);
+	j = json_pack("{s:s}", "Renews", old_thumb);
+	val = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (val == NULL)
+		return hc_err_set(err, HC_E_FAIL, "out of memory");
+	if (hc_token_store_data(tx->tok, HC_RENEWAL_APP, label,
+				(const unsigned char *)val, strlen(val), &h,
+				err) == 0)
+		r = hc_txn_add(tx, h, err);
+	free(val);
+	return r;
+}
+
 int
 hc_create_begin(hc_ctx *ctx, const struct hc_create *c,
 		struct hc_create_txn *t, hc_err *err)
@@ -124,6 +154,11 @@ hc_create_begin(hc_ctx *ctx, const struct hc_create *c,
 		goto out;
 	if (hc_txn_add(&t->tx, kp.pub, err) != 0 ||
 	    hc_txn_add(&t->tx, kp.priv, err) != 0)
+		goto out;
+	/* the renewal link before the certificate: a token lost in between
+	 * leaves an orphan key whose remove takes the link too */
+	if (c->renews != NULL &&
+	    store_renewal_link(&t->tx, kp.id, c->renews, err) != 0)
 		goto out;
 	signer = hc_token_signer_for(tok, kp.priv, kp.pubkey, err);
 	if (signer == NULL)

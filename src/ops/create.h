@@ -25,6 +25,9 @@ struct hc_create {
 	int exportable;
 	long days;			/* self-signed validity */
 	int request;			/* a pending request, not a cert */
+	const char *renews;		/* renew: the old thumbprint, stored
+					   as the key's renewal link before
+					   the certificate or request */
 	X509_NAME *owned_name;		/* freed by the caller */
 };
 

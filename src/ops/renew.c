@@ -107,32 +107,7 @@ tell_changes(hc_ctx *ctx, const char *thumb, const struct hc_keyspec *oldk,
 #undef HEAD
 }
 
-/*
- * The renewal link (SPEC section 9 Renews/RenewedBy): a data object named
- * after the new key id, kept or destroyed with the new objects.
- */
-static int
-store_link(struct hc_create_txn *t, const char *old_thumb, hc_err *err)
-{
-	char label[41], *val;
-	unsigned long h;
-	json_t *j;
-	int r = -1;
-
-	hc_hex(t->made.id, sizeof(t->made.id), label);
-	j = json_pack("{s:s}", "Renews", old_thumb);
-	val = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (val == NULL)
-		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	if (hc_token_store_data(t->tx.tok, HC_RENEWAL_APP, label,
-				(const unsigned char *)val, strlen(val), &h,
-				err) == 0)
-		r = hc_txn_add(&t->tx, h, err);
-	free(val);
-	return r;
-}
-
+/* The directory an ACME-issued certificate came from, or NULL. */
 char *
 hc_renew_acme_directory(const struct hc_store_item *it)
 {
@@ -338,11 +313,11 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	c.label = label;
 	c.exportable = it->priv != NULL && it->priv->extractable == 1;
 	c.request = !self_signed;
+	c.renews = thumb;
 	if (c.exportable && !ctx->cfg.policy.allow_export)
 		hc_ctx_warn(ctx,
 			    "the new key is exportable like the old one, but the policy forbids export (allow-export = false)");
 	if (hc_create_begin(ctx, &c, &t, err) != 0 ||
-	    store_link(&t, thumb, err) != 0 ||
 	    hc_describe_made(ctx, t.tx.tok, &t.made, out, err) != 0)
 		goto out;
 	if (dir != NULL) {

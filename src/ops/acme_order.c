@@ -295,7 +295,7 @@ hc_acme_order_pending(hc_ctx *ctx, const char *id, const char *dir,
 	tok = hc_acme_account_token(ctx, dir, 1, &rec, err);
 	if (tok == NULL)
 		goto out;
-	if (hc_store_open(ctx, tok, id, &s, &it, err) != 0)
+	if (hc_lookup_open(ctx, tok, id, &s, &it, err) != 0)
 		goto out;
 	snprintf(target, sizeof(target), "%s", it->ident);
 	if (it->kind != HC_KIND_REQUEST) {

@@ -514,7 +514,7 @@ do_enable(hc_ctx *ctx, const char *id, const char *services,
 	if (hc_services_parse(&ctx->cfg, services, &svc, err) != 0)
 		goto done;
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_open(ctx, tok, id, &s, &it, err) != 0)
+	if (tok == NULL || hc_lookup_open(ctx, tok, id, &s, &it, err) != 0)
 		goto done;
 	if (hc_bind_services(ctx, tok, &s, it, &svc, 0, changed, err) == 0)
 		ret = 0;

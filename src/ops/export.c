@@ -210,7 +210,7 @@ do_export(hc_ctx *ctx, const hc_export_req *req, hc_blob *data, hc_err *err)
 	if (hc_store_parse_id(req->id, norm, err) != 0)
 		return -1;
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_open(ctx, tok, req->id, &s, &it, err) != 0)
+	if (tok == NULL || hc_lookup_open(ctx, tok, req->id, &s, &it, err) != 0)
 		return -1;
 	switch (it->kind) {
 	case HC_KIND_REQUEST:

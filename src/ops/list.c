@@ -186,7 +186,7 @@ hc_show(hc_ctx *ctx, const char *id, hc_entry *out, hc_err *err)
 	tok = hc_ctx_token(ctx, 1, err);
 	if (tok == NULL)
 		return -1;
-	if (hc_store_open(ctx, tok, id, &s, &it, err) != 0) {
+	if (hc_lookup_open(ctx, tok, id, &s, &it, err) != 0) {
 		/* a CA certificate is shown too, when the ID names one */
 		hc_err cerr = { 0 };
 

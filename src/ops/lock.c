@@ -26,7 +26,7 @@ do_lock(hc_ctx *ctx, const char *id, hc_entry *entry, int *changed,
 	if (hc_store_parse_id(id, norm, err) != 0)
 		return -1;
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_open(ctx, tok, id, &s, &it, err) != 0)
+	if (tok == NULL || hc_lookup_open(ctx, tok, id, &s, &it, err) != 0)
 		return -1;
 	if (it->priv == NULL) {
 		hc_err_set(err, HC_E_NOTFOUND,

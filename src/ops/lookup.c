@@ -226,7 +226,7 @@ index_find(hc_ctx *ctx, struct hc_token *tok, const char *norm,
 }
 
 int
-hc_store_open(hc_ctx *ctx, struct hc_token *tok, const char *arg,
+hc_lookup_open(hc_ctx *ctx, struct hc_token *tok, const char *arg,
 	      struct hc_store *s, struct hc_store_item **it, hc_err *err)
 {
 	unsigned char id[HC_ID_MAX];

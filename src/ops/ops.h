@@ -211,7 +211,7 @@ int hc_audit_guard(hc_ctx *ctx, struct hc_token *tok, hc_err *err);
  * when the index knows it (else everything, and the index is rebuilt).
  * On success the caller releases *s; *it points into it.
  */
-int hc_store_open(hc_ctx *ctx, struct hc_token *tok, const char *arg,
+int hc_lookup_open(hc_ctx *ctx, struct hc_token *tok, const char *arg,
 		  struct hc_store *s, struct hc_store_item **it, hc_err *err);
 
 /**

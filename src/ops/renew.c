@@ -164,7 +164,7 @@ hc_renew_acme_finish(hc_ctx *ctx, const char *dir, const char *key_id,
 	if (bound->n == 0)
 		return 0;
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_open(ctx, tok, out->thumbprint, &s, &it,
+	if (tok == NULL || hc_lookup_open(ctx, tok, out->thumbprint, &s, &it,
 					 err) != 0)
 		goto fail;
 	ret = hc_bind_services(ctx, tok, &s, it, bound, HC_BIND_ASSUME_YES,
@@ -204,7 +204,7 @@ do_renew(hc_ctx *ctx, const hc_renew_req *req, hc_entry *out, hc_blob *csr,
 	if (req->key != NULL && hc_key_choice(ctx, req->key, &newk, err) != 0)
 		return -1;
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_open(ctx, tok, req->id, &s, &it, err) != 0)
+	if (tok == NULL || hc_lookup_open(ctx, tok, req->id, &s, &it, err) != 0)
 		goto out;
 	have_store = 1;
 	if (it->kind != HC_KIND_CERT) {

@@ -437,7 +437,7 @@ hc_verify(hc_ctx *ctx, const hc_verify_req *req, hc_entry *entry,
 	if (req->plan != NULL && hc_plan_load(req->plan, &plan, err) != 0)
 		return -1;
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_open(ctx, tok, req->id, &s, &it, err) != 0)
+	if (tok == NULL || hc_lookup_open(ctx, tok, req->id, &s, &it, err) != 0)
 		goto out;
 	have_store = 1;
 	if (hc_chain_ctx_init(&chain, ctx->cfg.trust_anchors, s.ca_stack,

@@ -79,9 +79,11 @@ plan_of(hc_ctx *ctx, struct hc_store *s, struct hc_store_item *it,
 	memset(p, 0, sizeof(*p));
 	memcpy(p->item.thumbprint, it->ident, sizeof(p->item.thumbprint));
 	p->dir = hc_renew_acme_directory(it);
+	/* issuer = subject is enough to say how; the renewal itself (due
+	 * ones only) checks the self-signature, as renew does */
 	p->item.enrollment = p->dir != NULL ? "acme" :
-			     hc_x509_is_self_signed(it->x509) ? "self-signed" :
-			     "manual";
+			     hc_x509_claims_self_signed(it->x509) ?
+			     "self-signed" : "manual";
 	if (hc_x509_time(nb, &tb) != 0 || hc_x509_time(na, &ta) != 0)
 		return hc_err_set(err, HC_E_FAIL,
 				  "the validity of %s cannot be read",
@@ -179,6 +181,10 @@ handle_due(hc_ctx *ctx, int dry_run, struct plan *p)
 		(void)set_reason(d, err.msg, &err);
 	} else {
 		memcpy(d->new_id, e.thumbprint, sizeof(d->new_id));
+		/* a "self-signed" one whose signature does not verify was
+		 * renewed as a request, as renew ID would */
+		if (e.kind == HC_KIND_REQUEST)
+			d->state = HC_DUE_REQUESTED;
 	}
 	hc_blob_release(&csr);
 	hc_entry_release(&e);

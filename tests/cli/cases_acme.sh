@@ -138,6 +138,19 @@ test_acme_bad_nonce_retried() {
 	check_issued
 }
 
+# acme_evidence ARGS...: hc ARGS, kept with its output in
+# $HSMCERT_CLI_EVIDENCE/acme-failed-order.txt when that directory exists
+acme_evidence() {
+	hc "$@"
+	if [ -n "${HSMCERT_CLI_EVIDENCE:-}" ] && [ -d "$HSMCERT_CLI_EVIDENCE" ]; then
+		{
+			echo "\$ hsmcert $*   [exit $RC]"
+			cat "$T/out" "$T/err"
+			echo
+		} >>"$HSMCERT_CLI_EVIDENCE/acme-failed-order.txt"
+	fi
+}
+
 test_acme_failed_order_then_complete() {
 	fresh_case
 	start_pebble 0
@@ -146,18 +159,19 @@ test_acme_failed_order_then_complete() {
 	sed -i "s/^http-listen = .*/http-listen = 127.0.0.1:$(free_port)/" "$CONF"
 	hc acme register --agree-tos
 	expect_rc 0
-	hc request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
+	acme_evidence request --acme --subject CN=a.acme.test --domain "$ACME_NAMES" --key ec:p256
 	expect_rc 1
 	expect_err "urn:ietf:params:acme:error:"
 	expect_err "stays pending"
 	grep -q '"command":"complete".*"result":"error"' "$T/state/audit.log" ||
 		fail "the failed order is not audited as error"
+	acme_evidence list
 	hc list --format json
 	python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))
 assert len(l)==1 and l[0]["Status"]=="PendingRequest", l
 print(l[0]["KeyId"])' "$T/out" >"$T/keyid" || fail "pending request not kept" "$(cat "$T/out")"
 	sed -i "s/^http-listen = .*/http-listen = $good/" "$CONF"
-	hc complete "$(cat "$T/keyid")" --acme
+	acme_evidence complete "$(cat "$T/keyid")" --acme
 	expect_rc 0 "$ERR"
 	check_issued
 }

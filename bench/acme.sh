@@ -85,10 +85,19 @@ eval "$(uacme_ns -a "$PEBBLE_DIR" -c "$T/uacme" -y new bench@bench.test)" >"$T/u
 	fail "uacme new:" "$(cat "$T/uacme-new.log")"
 uacme_cmd=$(uacme_ns -o -a "$PEBBLE_DIR" -c "$T/uacme" -h "$T/uacme-hook" -f -y issue "$T/req.pem")
 
+# one run first, so that a failing uacme shows why
+eval "$uacme_cmd" >"$T/uacme-first.log" 2>&1 ||
+	fail "uacme issue:" "$(tail -20 "$T/uacme-first.log")"
+
 # hsmcert: the whole thing (key pair + request on the token, order, chain stored)
 hs_cmd="$HSMCERT --config $CONF request --acme --subject CN=${NAMES[0]} --domain ${NAMES[1]},${NAMES[2]} --key ec:p256"
 
+# uacme writes the certificate beside the CSR as req-cert-NOTAFTER.pem
+# and links req-cert.pem to it: two issuances within one second would
+# collide, so its files go before each of its runs
 hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$T/bench.json" \
+	--prepare true --prepare true \
+	--prepare "sh -c 'rm -f $T/req-cert.pem $T/req-cert-*.pem'" \
 	-n "hsmcert request --acme (http-root)" "$hs_cmd" \
 	-n "lego --csr (http-01 webroot)" "$lego_cmd" \
 	-n "uacme issue CSR (http-01 hook)" "$uacme_cmd" >"$T/hyperfine.log" 2>&1 ||

@@ -328,16 +328,16 @@ test_nginx_renew_due_serves_the_renewed_certificates() {
 	ngx_setup
 	export HSMCERT_TEST_DUE_SHIFT=$DUE_SHIFT
 	new_cert --subject "CN=localhost" --domain localhost --key ec:p256 --days 2
-	ss=$THUMB
-	hc enable "$ss" --services https
+	selfsigned=$THUMB
+	hc enable "$selfsigned" --services https
 	expect_rc 0 "enable --services https (starts nginx): $ERR"
-	ngx_expect_serves "$ss" tls1_3
+	ngx_expect_serves "$selfsigned" tls1_3
 	ngx_log "before renew --due: nginx serves the 2-day self-signed $SEEN"
 	hc renew --due
 	expect_rc 0 "renew --due: $ERR"
-	ss2=$(sed -n "s/^renewed $ss -> //p" "$T/out")
-	[ -n "$ss2" ] || fail "renew --due did not renew $ss" "$OUT"
-	ngx_expect_serves "$ss2" tls1_3 10
+	selfsigned2=$(sed -n "s/^renewed $selfsigned -> //p" "$T/out")
+	[ -n "$selfsigned2" ] || fail "renew --due did not renew $selfsigned" "$OUT"
+	ngx_expect_serves "$selfsigned2" tls1_3 10
 	ngx_log "after renew --due: nginx serves the renewed self-signed $SEEN"
 
 	# pebble's throwaway CA is made by openssl without nginx's engine

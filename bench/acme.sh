@@ -14,18 +14,9 @@ RUNS=${BENCH_RUNS:-5}
 MODULE=/usr/lib/softhsm/libsofthsm2.so
 export LC_ALL=C
 T=$(mktemp -d "${TMPDIR:-/tmp}/hsmcert-bench-acme.XXXXXX")
-AT_EXIT='rm -rf "$T"'
-trap "$AT_EXIT" EXIT
-at_exit() { AT_EXIT="$1 || true; $AT_EXIT"; trap "$AT_EXIT" EXIT; }
-fail() { printf 'bench/acme.sh: %s\n' "$@" >&2; exit 1; }
-conf_set() { # SECTION KEY VALUE
-	if grep -qxF "[$1]" "$CONF"; then
-		awk -v s="[$1]" -v l="$2 = $3" '{ print } $0 == s { print l }' "$CONF" >"$CONF.new"
-		mv "$CONF.new" "$CONF"
-	else
-		printf '\n[%s]\n%s = %s\n' "$1" "$2" "$3" >>"$CONF"
-	fi
-}
+WHO=bench/acme.sh
+# shellcheck source=../hsm/pebble-host.sh
+. "$TOP/hsm/pebble-host.sh"
 # shellcheck source=../tests/cli/pebble.sh
 . "$TOP/tests/cli/pebble.sh"
 

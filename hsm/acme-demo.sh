@@ -12,18 +12,9 @@ top=$(cd "$here/.." && pwd)
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 module=/usr/lib/softhsm/libsofthsm2.so
 T=$(mktemp -d)
-AT_EXIT='rm -rf "$T"'
-trap "$AT_EXIT" EXIT
-at_exit() { AT_EXIT="$1 || true; $AT_EXIT"; trap "$AT_EXIT" EXIT; }
-fail() { printf 'acme-demo: %s\n' "$@" >&2; exit 1; }
-conf_set() { # SECTION KEY VALUE
-	if grep -qxF "[$1]" "$CONF"; then
-		awk -v s="[$1]" -v l="$2 = $3" '{ print } $0 == s { print l }' "$CONF" >"$CONF.new"
-		mv "$CONF.new" "$CONF"
-	else
-		printf '\n[%s]\n%s = %s\n' "$1" "$2" "$3" >>"$CONF"
-	fi
-}
+WHO=acme-demo
+# shellcheck source=pebble-host.sh
+. "$top/hsm/pebble-host.sh"
 # shellcheck source=../tests/cli/pebble.sh
 . "$top/tests/cli/pebble.sh"
 

@@ -25,7 +25,7 @@ OPT      = -O2 -g -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong
 LDOPT    =
 endif
 
-CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
+CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread
 WARN     = -Wall -Wextra -Werror -Wformat=2 -Werror=format-security -Wshadow \
            -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough
 HARDEN   = -fPIE
@@ -39,7 +39,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(HARDEN) $(DEPS) -fvisibility=hidden \
            -Iinclude -Isrc $(PKG_CFLAGS)
 LDFLAGS += $(LDOPT) $(LDHARDEN)
-LIBS    += $(PKG_LIBS) -ldl
+LIBS    += $(PKG_LIBS) -ldl -pthread
 
 LIB_SRC  = $(wildcard src/core/*.c src/ops/*.c)
 CLI_SRC  = $(wildcard src/cli/*.c)

@@ -11,6 +11,8 @@
 #include "core/range.h"
 #include "core/store.h"
 #include "core/store_int.h"
+#include "core/x509_brief.h"
+#include "core/x509_pool.h"
 #include "core/util.h"
 #include "core/x509.h"
 
@@ -183,26 +185,68 @@ push_ca(struct hc_store *s, struct hc_tobj *o, X509 *x, hc_err *err)
  * basicConstraints CA without a key on the token) are chain material and
  * go to s->cas.
  */
+/*
+ * A parse the pool made, or one made here (pool NULL, or a certificate
+ * that must be a full X509: chain material).
+ */
 static int
-attach_certs(struct hc_store *s, hc_err *err)
+parsed_x509(struct hc_tobj *o, struct hc_x509_parsed *r)
 {
-	X509 **xs = calloc(s->certs.n ? s->certs.n : 1, sizeof(*xs));
-	size_t i, nitems = s->nitems;
+	if (r->x == NULL && r->b != NULL) {
+		r->x = hc_x509_from_der(o->value, o->value_len, NULL);
+		hc_x509_brief_free(r->b);
+		r->b = NULL;
+	}
+	ERR_clear_error();
+	return r->x != NULL;
+}
+
+/* Move a parse into an item. */
+static void
+take_parsed(struct hc_store_item *it, struct hc_tobj *o,
+	    struct hc_x509_parsed *r)
+{
+	it->cert = o;
+	it->x509 = r->x;
+	it->brief = r->b;
+	r->x = NULL;
+	r->b = NULL;
+}
+
+static int
+attach_certs(struct hc_store *s, struct hc_x509_pool *pool, hc_err *err)
+{
+	struct hc_x509_parsed *xs = NULL;
+	size_t i, nitems = s->nitems, nxs = 0;
 	int ret = -1;
 
+	/* what the pool parsed while the token was read, else parse here */
+	if (pool != NULL &&
+	    (hc_x509_pool_finish(pool, &xs, &nxs) != 0 || nxs != s->certs.n)) {
+		for (i = 0; xs != NULL && i < nxs; i++)
+			hc_x509_parsed_release(&xs[i]);
+		free(xs);
+		xs = NULL;
+		pool = NULL;
+	}
+	if (xs == NULL)
+		xs = calloc(s->certs.n ? s->certs.n : 1, sizeof(*xs));
 	if (xs == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
 	for (i = 0; i < s->certs.n; i++) {
 		struct hc_tobj *o = &s->certs.v[i];
 
-		xs[i] = hc_x509_from_der(o->value, o->value_len, NULL);
-		if (xs[i] == NULL) {
+		if (pool == NULL)
+			xs[i].x = hc_x509_from_der(o->value, o->value_len,
+						   NULL);
+		if (xs[i].x == NULL && xs[i].b == NULL) {
 			ERR_clear_error();
 			continue;	/* not ours to judge: skip garbage */
 		}
+		/* a brief parse is a leaf (x509_brief.h) */
 		if (o->cert_category == HC_CAT_AUTHORITY || o->id_len == 0 ||
 		    hc_store_find_id(s, o->id, o->id_len) != NULL ||
-		    hc_x509_is_ca(xs[i]))
+		    (xs[i].x != NULL && hc_x509_is_ca(xs[i].x)))
 			continue;
 		if (add_item(s, o->id, o->id_len, err) == NULL)
 			goto out;
@@ -212,16 +256,13 @@ attach_certs(struct hc_store *s, hc_err *err)
 	for (i = 0; i < s->certs.n; i++) {
 		struct hc_tobj *o = &s->certs.v[i];
 		struct hc_store_item *it = NULL;
-		X509 *x = xs[i];
 
-		if (x == NULL)
+		if (xs[i].x == NULL && xs[i].b == NULL)
 			continue;
 		if (o->cert_category != HC_CAT_AUTHORITY && o->id_len > 0)
 			it = hc_store_find_id(s, o->id, o->id_len);
 		if (it != NULL && it->cert == NULL) {
-			it->cert = o;
-			it->x509 = x;
-			xs[i] = NULL;
+			take_parsed(it, o, &xs[i]);
 			continue;
 		}
 		if (it != NULL) {
@@ -239,24 +280,24 @@ attach_certs(struct hc_store *s, hc_err *err)
 			s->items[s->nitems] = *it;
 			s->items[s->nitems].req = NULL;
 			s->items[s->nitems].x509_req = NULL;
-			s->items[s->nitems].cert = o;
-			s->items[s->nitems].x509 = x;
+			take_parsed(&s->items[s->nitems], o, &xs[i]);
 			s->nitems++;
-			xs[i] = NULL;
 			continue;
 		}
-		if (push_ca(s, o, x, err) != 0) {
+		if (!parsed_x509(o, &xs[i]))
+			continue;
+		if (push_ca(s, o, xs[i].x, err) != 0) {
 			/* push_ca keeps x when it is in s->cas already */
-			if (s->ncas > 0 && s->cas[s->ncas - 1].x509 == x)
-				xs[i] = NULL;
+			if (s->ncas > 0 && s->cas[s->ncas - 1].x509 == xs[i].x)
+				xs[i].x = NULL;
 			goto out;
 		}
-		xs[i] = NULL;
+		xs[i].x = NULL;
 	}
 	ret = 0;
 out:
 	for (i = 0; i < s->certs.n; i++)
-		X509_free(xs[i]);
+		hc_x509_parsed_release(&xs[i]);
 	free(xs);
 	return ret;
 }
@@ -318,31 +359,70 @@ tobj_append(struct hc_tobj_list *a, struct hc_tobj_list *b, hc_err *err)
 	return 0;
 }
 
-static int store_join(struct hc_token *t, struct hc_store *s, hc_err *err);
+static int store_join(struct hc_token *t, struct hc_store *s,
+		      struct hc_x509_pool *pool, hc_err *err);
+
+static void
+to_pool(void *arg, const unsigned char *der, size_t len)
+{
+	(void)hc_x509_pool_add(arg, der, len);	/* finish says if it failed */
+}
 
 /* The scan's data objects into requests and ACME records (data emptied). */
-int
-hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
+static int
+store_load(struct hc_token *t, struct hc_store *s, int brief, hc_err *err)
 {
 	static const char *const apps[] = { HC_REQUEST_APP, HC_ACME_CERT_APP,
 					    HC_RENEWAL_APP };
 	struct hc_tobj_list data = { NULL, 0 };
+	struct hc_scan_want want = { apps, 3, NULL, NULL };
+	struct hc_x509_pool *pool;
 
 	memset(s, 0, sizeof(*s));
 	s->ca_stack = sk_X509_new_null();
 	if (s->ca_stack == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
-	/* two passes over the token, one read per object (hc_token_scan) */
-	if (hc_token_scan(t, apps, 3, &s->privs, &s->pubs, &s->certs, &data,
+	/* certificates are parsed on a second thread as they are read */
+	pool = hc_x509_pool_start(brief);
+	if (pool != NULL) {
+		want.on_cert = to_pool;
+		want.arg = pool;
+	}
+	/* one pass over the token, one read per object (hc_token_scan) */
+	if (hc_token_scan(t, &want, &s->privs, &s->pubs, &s->certs, &data,
 			  err) != 0 ||
 	    hc_store_split_data(&data, s, err) != 0)
 		goto fail;
-	if (store_join(t, s, err) != 0)
+	if (store_join(t, s, pool, err) != 0) {
+		pool = NULL;	/* attach_certs took it */
 		goto fail;
+	}
 	return 0;
 fail:
+	hc_x509_pool_discard(pool);
 	hc_store_release(s);
 	return -1;
+}
+
+int
+hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
+{
+	return store_load(t, s, 0, err);
+}
+
+int
+hc_store_load_brief(struct hc_token *t, struct hc_store *s, hc_err *err)
+{
+	return store_load(t, s, 1, err);
+}
+
+X509 *
+hc_store_item_x509(struct hc_store_item *it, hc_err *err)
+{
+	if (it->x509 == NULL && it->cert != NULL)
+		it->x509 = hc_x509_from_der(it->cert->value,
+					    it->cert->value_len, err);
+	return it->x509;
 }
 
 int
@@ -401,7 +481,7 @@ hc_store_load_id(struct hc_token *t, const unsigned char *id, size_t len,
 		cas.n = k;
 	}
 	if (tobj_append(&s->certs, &cas, err) != 0 ||
-	    store_join(t, s, err) != 0)
+	    store_join(t, s, NULL, err) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -466,19 +546,30 @@ out:
 }
 
 static int
-store_join(struct hc_token *t, struct hc_store *s, hc_err *err)
+store_join(struct hc_token *t, struct hc_store *s, struct hc_x509_pool *pool,
+	   hc_err *err)
 {
 	size_t i;
 
-	if (build_items(t, s, err) != 0 || attach_certs(s, err) != 0 ||
+	if (build_items(t, s, err) != 0) {
+		hc_x509_pool_discard(pool);
+		return -1;
+	}
+	if (attach_certs(s, pool, err) != 0 ||
 	    attach_requests(s) != 0)
 		return -1;
 	for (i = 0; i < s->nitems; i++) {
 		struct hc_store_item *it = &s->items[i];
 
-		if (it->x509 != NULL) {
+		if (it->x509 != NULL || it->brief != NULL) {
+			struct hc_cert_view v;
+
+			if (it->x509 != NULL)
+				hc_x509_view(it->x509, &v);
+			else
+				hc_x509_brief_view(it->brief, &v);
 			it->kind = HC_KIND_CERT;
-			hc_x509_thumbprint(it->x509, it->ident);
+			hc_x509_view_thumbprint(&v, it->ident);
 		} else {
 			it->kind = it->req != NULL ? HC_KIND_REQUEST :
 				   HC_KIND_ORPHAN;
@@ -499,6 +590,7 @@ hc_store_release(struct hc_store *s)
 		return;
 	for (i = 0; i < s->nitems; i++) {
 		X509_free(s->items[i].x509);
+		hc_x509_brief_free(s->items[i].brief);
 		X509_REQ_free(s->items[i].x509_req);
 	}
 	for (i = 0; i < s->ncas; i++)

@@ -12,6 +12,8 @@
 #include "hsmcert.h"
 #include "core/token.h"
 
+struct hc_x509_brief;
+
 #define HC_REQUEST_APP "hsmcert-request"
 /** CKA_APPLICATION of the ACME account record; CKA_LABEL of its key */
 #define HC_ACME_ACCOUNT_APP "hsmcert-acme-account"
@@ -44,7 +46,10 @@ struct hc_store_item {
 	char renews[41];		/* from renewal: the old thumbprint */
 	char renewed_by[41];		/* the newest item renewing this one
 					   (its ident), or "" */
-	X509 *x509;			/* owned: parsed cert */
+	X509 *x509;			/* owned: parsed cert (NULL in a
+					   brief load: hc_store_item_x509) */
+	struct hc_x509_brief *brief;	/* owned: a brief load's parse of a
+					   self-signed leaf (x509_brief.h) */
 	X509_REQ *x509_req;		/* owned: parsed request */
 	char ident[41];			/* thumbprint, or key id */
 };
@@ -68,6 +73,16 @@ struct hc_store {
 
 /** Read every object of the token and join them. */
 int hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err);
+
+/**
+ * The same for list and renew --due: a plain self-signed leaf may be read
+ * briefly (it->brief, it->x509 NULL: x509_brief.h), with its signature
+ * checked; hc_store_item_x509 gives its X509 where one is needed.
+ */
+int hc_store_load_brief(struct hc_token *t, struct hc_store *s, hc_err *err);
+
+/** The item's certificate as an X509, parsed now if it was read briefly. */
+X509 *hc_store_item_x509(struct hc_store_item *it, hc_err *err);
 
 /**
  * Read only what one key id needs: its private and public keys and

@@ -202,17 +202,28 @@ int hc_token_find_id(struct hc_token *t, const unsigned char *id, size_t len,
 int hc_token_fingerprint(struct hc_token *t, char out[64], hc_err *err);
 
 /**
- * Every object the session sees, in two C_FindObjects passes (the
- * certificates, then all objects) and one C_GetAttributeValue per object
- * for what hc_token_find reads of its class (a private key's value is
- * never asked for): private keys, public keys and certificates into their
- * lists, data objects whose CKA_APPLICATION is one of apps (napps of them)
- * with their values into data (others are skipped, as are other classes).
+ * Every object the session sees, in one unfiltered C_FindObjects pass and
+ * one C_GetAttributeValue per object for what hc_token_find reads of its
+ * class (a private key's value is never asked for), plus one for the value
+ * of a certificate or a wanted data object: private keys, public keys and
+ * certificates into their lists, data objects whose CKA_APPLICATION is one
+ * of want->apps with their values into data (others are skipped, as are
+ * other classes).
+ * Each certificate is handed to want->on_cert (when set) as soon as it is
+ * read, so its parsing can start while the rest is read.
  * The unfiltered pass also sets the fingerprint hc_token_fingerprint
  * answers until this process changes the token. On error every list is
  * released.
  */
-int hc_token_scan(struct hc_token *t, const char *const *apps, size_t napps,
+struct hc_scan_want {
+	const char *const *apps;	/* data objects of these applications */
+	size_t napps;
+	/* called with each certificate's value, in list order */
+	void (*on_cert)(void *arg, const unsigned char *der, size_t len);
+	void *arg;
+};
+
+int hc_token_scan(struct hc_token *t, const struct hc_scan_want *want,
 		  struct hc_tobj_list *privs, struct hc_tobj_list *pubs,
 		  struct hc_tobj_list *certs, struct hc_tobj_list *data,
 		  hc_err *err);

@@ -363,18 +363,9 @@ hc_token_fingerprint(struct hc_token *t, char out[64], hc_err *err)
 	return 0;
 }
 
-static int
-handle_cmp(const void *a, const void *b)
-{
-	CK_OBJECT_HANDLE x = *(const CK_OBJECT_HANDLE *)a;
-	CK_OBJECT_HANDLE y = *(const CK_OBJECT_HANDLE *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
- * One object of any class but a certificate in one C_GetAttributeValue:
- * the class and every attribute of read_tmpl but the value (a private
+ * One object of any class in one C_GetAttributeValue: the class and
+ * every attribute of read_tmpl but the value (a private
  * key's CKA_VALUE is never asked for, not even in a batch). Attributes
  * the object's class lacks come back unavailable and the call says
  * CKR_ATTRIBUTE_TYPE_INVALID, having processed all of them (PKCS#11
@@ -398,7 +389,7 @@ scan_object(struct hc_token *t, CK_OBJECT_HANDLE h, int *cls,
 		a[i].pValue = NULL;
 		a[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
 		map[i] = (size_t)-1;
-		if (i == A_VALUE || i == A_CATEGORY)
+		if (i == A_VALUE)
 			continue;
 		map[i] = n;
 		c[n].type = read_tmpl[i].type;
@@ -423,6 +414,7 @@ scan_object(struct hc_token *t, CK_OBJECT_HANDLE h, int *cls,
 	oc = hc_attr_ulong(&a[A_CLASS], -1);
 	*cls = oc == (long)CKO_PRIVATE_KEY ? HC_OBJ_PRIVKEY :
 	       oc == (long)CKO_PUBLIC_KEY ? HC_OBJ_PUBKEY :
+	       oc == (long)CKO_CERTIFICATE ? HC_OBJ_CERT :
 	       oc == (long)CKO_DATA ? HC_OBJ_DATA : -1;
 	if (*cls < 0)
 		return 0;
@@ -450,22 +442,25 @@ scan_object(struct hc_token *t, CK_OBJECT_HANDLE h, int *cls,
 }
 
 /*
- * The value of a data object whose application is one of apps, else
- * 0 with nothing read.
+ * The value of a certificate, or of a data object whose application is one
+ * of apps, in a second read: 0 with the value in a[A_VALUE], 1 with nothing
+ * read for a data object of another application.
  */
 static int
-scan_data_value(struct hc_token *t, CK_OBJECT_HANDLE h,
-		CK_ATTRIBUTE a[A_NATTR], const char *const *apps,
-		size_t napps, hc_err *err)
+scan_value(struct hc_token *t, CK_OBJECT_HANDLE h, int cls,
+	   CK_ATTRIBUTE a[A_NATTR], const char *const *apps, size_t napps,
+	   hc_err *err)
 {
 	size_t i;
 
-	for (i = 0; i < napps; i++)
+	if (cls == HC_OBJ_PRIVKEY || cls == HC_OBJ_PUBKEY)
+		return 0;
+	for (i = 0; cls == HC_OBJ_DATA && i < napps; i++)
 		if (hc_attr_ok(&a[A_APP]) &&
 		    a[A_APP].ulValueLen == strlen(apps[i]) &&
 		    memcmp(a[A_APP].pValue, apps[i], strlen(apps[i])) == 0)
 			break;
-	if (i == napps)
+	if (cls == HC_OBJ_DATA && i == napps)
 		return 1;
 	a[A_VALUE].pValue = NULL;
 	a[A_VALUE].ulValueLen = read_tmpl[A_VALUE].guess;
@@ -473,30 +468,21 @@ scan_data_value(struct hc_token *t, CK_OBJECT_HANDLE h,
 }
 
 int
-hc_token_scan(struct hc_token *t, const char *const *apps, size_t napps,
+hc_token_scan(struct hc_token *t, const struct hc_scan_want *want,
 	      struct hc_tobj_list *privs, struct hc_tobj_list *pubs,
 	      struct hc_tobj_list *certs, struct hc_tobj_list *data,
 	      hc_err *err)
 {
-	CK_OBJECT_HANDLE *h = NULL, *ch = NULL;
-	struct hc_attrs tmpl;
+	CK_OBJECT_HANDLE *h = NULL;
 	size_t nh = 0, i;
 	int ret = -1;
 
-	/* the certificates with their class's own read: they have a value */
-	hc_attrs_init(&tmpl);
-	hc_attrs_add_ulong(&tmpl, CKA_CLASS, CKO_CERTIFICATE);
-	if (find_objects(t, &tmpl, HC_OBJ_CERT, certs, err) != 0)
-		return -1;
-	ch = malloc((certs->n ? certs->n : 1) * sizeof(*ch));
-	if (ch == NULL) {
-		hc_err_set(err, HC_E_FAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < certs->n; i++)
-		ch[i] = certs->v[i].handle;
-	qsort(ch, certs->n, sizeof(*ch), handle_cmp);
-	/* everything else in one pass, which also gives the fingerprint */
+	/*
+	 * One unfiltered pass: a search costs the module a look at every
+	 * object whatever the template (SoftHSM2 checks each object's file),
+	 * so a second, per-class pass costs more than the value reads of the
+	 * certificates it would save. It also gives the fingerprint.
+	 */
 	if (find_handles(t, NULL, &h, &nh, err) != 0 ||
 	    fingerprint_of(t, h, nh, err) != 0)
 		goto out;
@@ -506,14 +492,13 @@ hc_token_scan(struct hc_token *t, const char *const *apps, size_t napps,
 		struct hc_tobj_list *l;
 		int cls, r;
 
-		if (bsearch(&h[i], ch, certs->n, sizeof(*ch), handle_cmp))
-			continue;
 		if (scan_object(t, h[i], &cls, a, err) != 0)
 			goto out;
 		l = cls == HC_OBJ_PRIVKEY ? privs : cls == HC_OBJ_PUBKEY ?
-		    pubs : cls == HC_OBJ_DATA ? data : NULL;
-		r = l == NULL ? 1 : cls != HC_OBJ_DATA ? 0 :
-		    scan_data_value(t, h[i], a, apps, napps, err);
+		    pubs : cls == HC_OBJ_CERT ? certs :
+		    cls == HC_OBJ_DATA ? data : NULL;
+		r = l == NULL ? 1 : scan_value(t, h[i], cls, a, want->apps,
+					       want->napps, err);
 		if (r != 0) {
 			hc_attr_release(a, A_NATTR);
 			if (r < 0)
@@ -526,6 +511,8 @@ hc_token_scan(struct hc_token *t, const char *const *apps, size_t napps,
 			tobj_release(&o);
 			goto out;
 		}
+		if (cls == HC_OBJ_CERT && want->on_cert != NULL)
+			want->on_cert(want->arg, o.value, o.value_len);
 	}
 	ret = 0;
 out:
@@ -536,7 +523,6 @@ out:
 		hc_tobj_list_release(data);
 	}
 	free(h);
-	free(ch);
 	return ret;
 }
 

@@ -17,6 +17,8 @@
 #include "core/error.h"
 #include "core/range.h"
 #include "core/x509.h"
+#include "core/x509_brief.h"
+#include "core/x509_pool.h"
 
 int
 hc_x509_key_id(EVP_PKEY *pk, unsigned char out[20], hc_err *err)
@@ -437,9 +439,13 @@ hc_x509_claims_self_signed(X509 *x)
 int
 hc_x509_self_signature_ok(X509 *x)
 {
-	EVP_PKEY *pk = X509_get0_pubkey(x);
-	int ok = pk != NULL && X509_verify(x, pk) == 1;
+	EVP_PKEY *pk;
+	int ok = hc_x509_pool_memo(x);
 
+	if (ok >= 0)
+		return ok;	/* checked while the token was read */
+	pk = X509_get0_pubkey(x);
+	ok = pk != NULL && X509_verify(x, pk) == 1;
 	ERR_clear_error();
 	return ok;
 }
@@ -511,10 +517,10 @@ push_domain(hc_entry *e, const char *s, size_t len, hc_err *err)
 }
 
 static int
-fill_domains(X509 *x, hc_entry *e, hc_err *err)
+fill_domains(const STACK_OF(X509_EXTENSION) *exts, hc_entry *e, hc_err *err)
 {
-	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
-					       NULL);
+	GENERAL_NAMES *gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL,
+					     NULL);
 	int i, ret = 0;
 
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
@@ -581,27 +587,35 @@ hc_x509_fill_key(EVP_PKEY *pk, hc_entry *e, hc_err *err)
 int
 hc_x509_fill_entry(X509 *x, hc_entry *e, hc_err *err)
 {
-	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
+	struct hc_cert_view v;
+
+	hc_x509_view(x, &v);
+	return hc_x509_view_fill_entry(&v, e, err);
+}
+
+int
+hc_x509_view_fill_entry(const struct hc_cert_view *v, hc_entry *e,
+			hc_err *err)
+{
 	BIGNUM *bn = NULL;
 	char *hex = NULL;
-	EVP_PKEY *pk;
 	int ret = -1;
 	size_t i;
 
-	e->subject = hc_x509_name_text(X509_get_subject_name(x));
-	e->issuer = hc_x509_name_text(X509_get_issuer_name(x));
+	e->subject = hc_x509_name_text(v->subject);
+	e->issuer = hc_x509_name_text(v->issuer);
 	if (e->subject == NULL || e->issuer == NULL) {
 		hc_err_set(err, HC_E_FAIL, "out of memory");
 		goto out;
 	}
-	e->not_before = asn1_time_t(X509_get0_notBefore(x));
-	e->not_after = asn1_time_t(X509_get0_notAfter(x));
+	e->not_before = asn1_time_t(v->not_before);
+	e->not_after = asn1_time_t(v->not_after);
 	e->has_dates = 1;
 	/* as claimed: hc_describe checks the signature (once, with chains) */
-	e->is_self_signed = hc_x509_claims_self_signed(x) ? HC_TRUE : HC_FALSE;
-	hc_x509_thumbprint(x, e->thumbprint);
-	hc_x509_sha256(x, e->sha256);
-	bn = ASN1_INTEGER_to_BN(sn, NULL);
+	e->is_self_signed = v->claims_self_signed ? HC_TRUE : HC_FALSE;
+	hc_x509_view_thumbprint(v, e->thumbprint);
+	hc_x509_view_sha256(v, e->sha256);
+	bn = ASN1_INTEGER_to_BN(v->serial, NULL);
 	hex = bn != NULL ? BN_bn2hex(bn) : NULL;
 	if (hex == NULL) {
 		hc_err_ossl(err, HC_E_FAIL, "cannot read the serial number");
@@ -615,12 +629,10 @@ hc_x509_fill_entry(X509 *x, hc_entry *e, hc_err *err)
 	for (i = 0; e->serial[i] != '\0'; i++)
 		if (e->serial[i] >= 'A' && e->serial[i] <= 'F')
 			e->serial[i] = (char)(e->serial[i] - 'A' + 'a');
-	e->signature_algorithm =
-		strdup(OBJ_nid2ln(X509_get_signature_nid(x)));
-	if (fill_domains(x, e, err) != 0)
+	e->signature_algorithm = strdup(OBJ_nid2ln(v->sig_nid));
+	if (fill_domains(v->exts, e, err) != 0)
 		goto out;
-	pk = X509_get0_pubkey(x);
-	if (pk != NULL && hc_x509_fill_key(pk, e, err) != 0)
+	if (v->pk != NULL && hc_x509_fill_key(v->pk, e, err) != 0)
 		goto out;
 	ret = 0;
 out:

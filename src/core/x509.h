@@ -112,6 +112,11 @@ int hc_x509_is_ca(X509 *x);
  */
 int hc_x509_fill_entry(X509 *x, hc_entry *e, hc_err *err);
 
+/** The same from a view (x509_brief.h): an X509 or a brief parse. */
+struct hc_cert_view;
+int hc_x509_view_fill_entry(const struct hc_cert_view *v, hc_entry *e,
+			    hc_err *err);
+
 /** Key algorithm name and size of a public key into the entry. */
 int hc_x509_fill_key(EVP_PKEY *pk, hc_entry *e, hc_err *err);
 

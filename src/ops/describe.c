@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/x509.h"
+#include "core/x509_brief.h"
 #include "ops/ops.h"
 
 const char *
@@ -172,12 +173,17 @@ describe_cert(struct hc_token *tok, struct hc_store_item *it,
 	      struct hc_chain_ctx *chain, time_t now, hc_entry *e, hc_err *err)
 {
 	struct hc_chain_result cr;
-	EVP_PKEY *pk = X509_get0_pubkey(it->x509);
+	struct hc_cert_view v;
 	unsigned char kid[20];
+	unsigned int kidlen = 0;
 	int ret = -1, forged = 0;
 
 	memset(&cr, 0, sizeof(cr));
-	if (hc_x509_fill_entry(it->x509, e, err) != 0)
+	if (it->x509 != NULL)
+		hc_x509_view(it->x509, &v);
+	else
+		hc_x509_brief_view(it->brief, &v);
+	if (hc_x509_view_fill_entry(&v, e, err) != 0)
 		goto out;
 	e->cert_uri = hc_token_object_uri(tok, HC_OBJ_CERT, it->id, it->id_len,
 					  it->cert->label, err);
@@ -186,9 +192,13 @@ describe_cert(struct hc_token *tok, struct hc_store_item *it,
 	e->status = HC_STATUS_VALID;
 	/*
 	 * fill_entry took issuer = subject at its word; the signature is
-	 * checked once, by the chain building or here.
+	 * checked once, by the chain building or here. A brief parse is a
+	 * self-signed leaf whose signature was checked as it was read.
 	 */
-	if (chain != NULL) {
+	if (it->x509 == NULL) {
+		forged = !hc_x509_brief_self_signature_ok(it->brief);
+		e->root_ca_type = forged ? HC_ROOT_UNKNOWN : HC_ROOT_SELFSIGNED;
+	} else if (chain != NULL) {
 		if (hc_chain_build(chain, it->x509, &cr, err) != 0)
 			goto out;
 		e->root_ca_type = cr.root;
@@ -218,7 +228,10 @@ describe_cert(struct hc_token *tok, struct hc_store_item *it,
 		e->status_reason = strdup(
 			"issuer = subject, but the self-signature does not verify with the certificate's own public key (forged or damaged)");
 	}
-	if (pk == NULL || hc_x509_cert_key_id(it->x509, NULL, kid, NULL) != 0 ||
+	/* the key id is the SHA-1 of the key bits (hc_x509_cert_key_id) */
+	if (v.pk == NULL || v.key_bits == NULL || v.key_len <= 0 ||
+	    EVP_Digest(v.key_bits, (size_t)v.key_len, kid, &kidlen,
+		       EVP_sha1(), NULL) != 1 ||
 	    it->id_len != sizeof(kid) ||
 	    memcmp(kid, it->id, sizeof(kid)) != 0) {
 		ERR_clear_error();

@@ -1,5 +1,6 @@
-/* test_scan.c - hc_token_scan (two passes, one read per object) and the
- * fingerprint it leaves, against a fresh SoftHSM2 token per test */
+/* test_scan.c - hc_token_scan (one pass, one read per object and one per
+ * value) and the fingerprint it leaves, against a fresh SoftHSM2 token per
+ * test */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,6 +82,20 @@ assert_same_objects(const struct hc_tobj_list *a, const struct hc_tobj_list *b)
  * a label longer than the first buffer (128 bytes) included; data objects
  * of other applications are left out, those asked for come with values.
  */
+struct seen {
+	size_t n, len;
+};
+
+static void
+count_cert(void *arg, const unsigned char *der, size_t len)
+{
+	struct seen *s = arg;
+
+	assert_non_null(der);
+	s->n++;
+	s->len = len;
+}
+
 static void
 test_scan_reads_what_find_reads(void **state)
 {
@@ -94,6 +109,8 @@ test_scan_reads_what_find_reads(void **state)
 	X509 *x = fixture_make_cert("scan.example.com", 30, NULL);
 	char longlabel[301];
 	unsigned long h;
+	struct hc_scan_want want;
+	struct seen seen = { 0, 0 };
 	hc_err err = { 0 };
 
 	memset(longlabel, 'L', 300);
@@ -112,8 +129,15 @@ test_scan_reads_what_find_reads(void **state)
 	assert_int_equal(hc_token_store_data(t, "app-other", "d3",
 					     (const unsigned char *)"v3", 2,
 					     &h, &err), 0);
-	assert_int_equal(hc_token_scan(t, apps, 2, &privs, &pubs, &certs,
+	want.apps = apps;
+	want.napps = 2;
+	want.on_cert = count_cert;
+	want.arg = &seen;
+	assert_int_equal(hc_token_scan(t, &want, &privs, &pubs, &certs,
 				       &data, &err), 0);
+	/* each certificate reached the hook once, with its value */
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.len, certs.v[0].value_len);
 
 	assert_int_equal(hc_token_find(t, HC_OBJ_PRIVKEY, NULL, 0, NULL, &f,
 				       &err), 0);
@@ -159,9 +183,10 @@ test_scan_empty_token(void **state)
 	struct hc_tobj_list privs = { NULL, 0 }, pubs = { NULL, 0 };
 	struct hc_tobj_list certs = { NULL, 0 }, data = { NULL, 0 };
 	static const char *const apps[] = { "app-one" };
+	const struct hc_scan_want one = { apps, 1, NULL, NULL };
 	hc_err err = { 0 };
 
-	assert_int_equal(hc_token_scan(t, apps, 1, &privs, &pubs, &certs,
+	assert_int_equal(hc_token_scan(t, &one, &privs, &pubs, &certs,
 				       &data, &err), 0);
 	assert_int_equal(privs.n + pubs.n + certs.n + data.n, 0);
 	hc_tobj_list_release(&privs);
@@ -183,6 +208,7 @@ test_scan_fingerprint_follows_changes(void **state)
 	struct hc_tobj_list privs = { NULL, 0 }, pubs = { NULL, 0 };
 	struct hc_tobj_list certs = { NULL, 0 }, data = { NULL, 0 };
 	static const char *const apps[] = { "app-one" };
+	const struct hc_scan_want one = { apps, 1, NULL, NULL };
 	struct hc_keypair a;
 	char fp1[64], fp2[64], fp3[64], fp4[64];
 	unsigned long h, c0, c1;
@@ -190,7 +216,7 @@ test_scan_fingerprint_follows_changes(void **state)
 
 	gen(t, "ec:p256", "fp", 0, &a);
 	assert_int_equal(hc_token_fingerprint(t, fp1, &err), 0);
-	assert_int_equal(hc_token_scan(t, apps, 1, &privs, &pubs, &certs,
+	assert_int_equal(hc_token_scan(t, &one, &privs, &pubs, &certs,
 				       &data, &err), 0);
 	assert_int_equal(hc_token_fingerprint(t, fp2, &err), 0);
 	assert_string_equal(fp1, fp2);

@@ -16,6 +16,7 @@
 #include "core/lock.h"
 #include "core/store.h"
 #include "core/x509.h"
+#include "core/x509_brief.h"
 #include "ops/ops.h"
 
 /* How long a second run waits for the first (SPEC section 9: 60 s). */
@@ -67,14 +68,25 @@ struct plan {
 	enum hc_kind by_kind;		/* of the item RenewedBy names */
 };
 
+/* The view of a certificate item, read in full or briefly. */
+static void
+view_of(const struct hc_store_item *it, struct hc_cert_view *v)
+{
+	if (it->x509 != NULL)
+		hc_x509_view(it->x509, v);
+	else
+		hc_x509_brief_view(it->brief, v);
+}
+
 static int
 plan_of(hc_ctx *ctx, struct hc_store *s, struct hc_store_item *it,
 	struct plan *p, hc_err *err)
 {
-	const ASN1_TIME *nb = X509_get0_notBefore(it->x509);
-	const ASN1_TIME *na = X509_get0_notAfter(it->x509);
+	struct hc_cert_view v;
 	time_t tb = 0, ta = 0;
 	size_t k;
+
+	view_of(it, &v);
 
 	memset(p, 0, sizeof(*p));
 	memcpy(p->item.thumbprint, it->ident, sizeof(p->item.thumbprint));
@@ -82,9 +94,9 @@ plan_of(hc_ctx *ctx, struct hc_store *s, struct hc_store_item *it,
 	/* issuer = subject is enough to say how; the renewal itself (due
 	 * ones only) checks the self-signature, as renew does */
 	p->item.enrollment = p->dir != NULL ? "acme" :
-			     hc_x509_claims_self_signed(it->x509) ?
-			     "self-signed" : "manual";
-	if (hc_x509_time(nb, &tb) != 0 || hc_x509_time(na, &ta) != 0)
+			     v.claims_self_signed ? "self-signed" : "manual";
+	if (hc_x509_time(v.not_before, &tb) != 0 ||
+	    hc_x509_time(v.not_after, &ta) != 0)
 		return hc_err_set(err, HC_E_FAIL,
 				  "the validity of %s cannot be read",
 				  it->ident);
@@ -93,16 +105,19 @@ plan_of(hc_ctx *ctx, struct hc_store *s, struct hc_store_item *it,
 	p->by_kind = HC_KIND_ORPHAN;
 	for (k = 0; p->by[0] != '\0' && k < s->nitems; k++) {
 		const struct hc_store_item *n = &s->items[k];
+		struct hc_cert_view nv;
 		time_t nnb = 0, nna = 0;
 
 		if (strcmp(n->ident, p->by) != 0)
 			continue;
+		if (n->kind == HC_KIND_CERT)
+			view_of(n, &nv);
 		/* a renewal certificate is not older than the old one (made
 		 * in the same second it has the same dates): a link to an
 		 * older certificate supersedes nothing */
 		if (n->kind == HC_KIND_CERT &&
-		    (hc_x509_time(X509_get0_notBefore(n->x509), &nnb) != 0 ||
-		     hc_x509_time(X509_get0_notAfter(n->x509), &nna) != 0 ||
+		    (hc_x509_time(nv.not_before, &nnb) != 0 ||
+		     hc_x509_time(nv.not_after, &nna) != 0 ||
 		     nnb < tb || nna < ta))
 			continue;
 		if (n->kind == HC_KIND_CERT || n->kind == HC_KIND_REQUEST)
@@ -228,7 +243,7 @@ hc_renew_due(hc_ctx *ctx, int dry_run, hc_due_result *out, hc_err *err)
 		return -1;
 	}
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_load(tok, &s, err) != 0)
+	if (tok == NULL || hc_store_load_brief(tok, &s, err) != 0)
 		goto out;
 	plans = calloc(s.nitems ? s.nitems : 1, sizeof(*plans));
 	if (plans == NULL) {
@@ -237,7 +252,7 @@ hc_renew_due(hc_ctx *ctx, int dry_run, hc_due_result *out, hc_err *err)
 		goto out;
 	}
 	for (i = 0; i < s.nitems; i++) {
-		if (s.items[i].kind != HC_KIND_CERT || s.items[i].x509 == NULL)
+		if (s.items[i].kind != HC_KIND_CERT)
 			continue;
 		if (plan_of(ctx, &s, &s.items[i], &plans[n], err) != 0) {
 			free(plans[n].dir);

@@ -341,12 +341,13 @@ check-faults: $(BIN) $(FAULT_SHIM)
 # tests/cli/cases_pin.sh plays a counting token through the same shim
 check-cli check-remote: $(FAULT_SHIM)
 
--include $(B)/bench/mkbench.d $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOKEN_BIN:=.d) $(COMMON_OBJ:.o=.d)
+-include $(B)/bench/mkbench.d $(B)/bench/p11floor.d $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOKEN_BIN:=.d) $(COMMON_OBJ:.o=.d)
 
 # Benchmarks (bench/): hsmcert against pkcs11-tool and p11tool
 bench: deps
-	@$(MAKE) --no-print-directory $(BIN) $(B)/bench/mkbench
-	@HSMCERT=$(abspath $(BIN)) MKBENCH=$(abspath $(B)/bench/mkbench) bench/run.sh
+	@$(MAKE) --no-print-directory $(BIN) $(B)/bench/mkbench $(B)/bench/p11floor
+	@HSMCERT=$(abspath $(BIN)) MKBENCH=$(abspath $(B)/bench/mkbench) \
+		P11FLOOR=$(abspath $(B)/bench/p11floor) bench/run.sh
 
 # one 3-name ACME issuance: hsmcert, lego --csr, uacme against pebble
 bench-acme: deps
@@ -362,6 +363,11 @@ bench-remote: deps
 $(B)/bench/mkbench: $(B)/bench/mkbench.o $(LIB)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+# the PKCS#11 floor of a listing: raw calls, no parsing (bench/p11floor.c)
+$(B)/bench/p11floor: $(B)/bench/p11floor.o
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< -ldl
 
 $(B)/bench/%.o: bench/%.c
 	@mkdir -p $(@D)

@@ -10,7 +10,9 @@
 # times, side by side, with hyperfine (medians of BENCH_RUNS runs):
 #   hsmcert list, list --format json, show ID, verify ID
 #   pkcs11-tool --login --list-objects, pkcs11-tool -T (module load + token
-#   info: the floor of any command), p11tool --list-all-certs (100 and 1,000
+#   info: the floor of any command), bench/p11floor (module load, login,
+#   one search, one read per object and one per certificate value, no
+#   parsing: the floor of any listing), p11tool --list-all-certs (100 and 1,000
 #   only: it is quadratic)
 #   hsmcert request --key ec:p256 against pkcs11-tool --keypairgen EC +
 #   openssl req -engine pkcs11 (the two-process peer pipeline), and
@@ -22,6 +24,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 HSMCERT=${HSMCERT:-$TOP/build/hsmcert}
 MKBENCH=${MKBENCH:-$TOP/build/bench/mkbench}
+P11FLOOR=${P11FLOOR:-$TOP/build/bench/p11floor}
 SIZES=${BENCH_SIZES:-100 1000 3000}
 RUNS=${BENCH_RUNS:-5}
 MODULE=/usr/lib/softhsm/libsofthsm2.so
@@ -74,6 +77,7 @@ for n in $SIZES; do
 	R[$n,p11objs]=$(bench "p11objs$n" "pkcs11-tool --module $MODULE --login --pin env:BENCH_PIN --list-objects --type cert" )
 	R[$n,p11objsall]=$(bench "p11all$n" "pkcs11-tool --module $MODULE --login --pin env:BENCH_PIN --list-objects")
 	R[$n,T]=$(bench "T$n" "pkcs11-tool --module $MODULE -T")
+	R[$n,floor]=$(bench "floor$n" "$P11FLOOR $MODULE bench $d/user.pin")
 	if [ "$n" -le 1000 ] && [ "${BENCH_P11TOOL:-1}" = 1 ]; then
 		R[$n,p11tool]=$(BENCH_RUNS=1 bench "p11tool$n" "p11tool --provider $MODULE --login --list-all-certs pkcs11:token=bench")
 	else
@@ -129,13 +133,14 @@ R[new,hsmcert]=$(bench newh "$HSMCERT --config $d/hc.conf new --subject CN=bench
 R[new,peer]=$(bench newp "$W/peer-new.sh")
 
 ratio() { python3 -c "import sys; a,b=sys.argv[1:]; print('-' if '-' in (a,b) else '%.2f' % (float(a)/float(b)))" "$1" "$2"; }
-printf '\n| token | hsmcert list | list --format json | show ID | verify ID | pkcs11-tool --list-objects (all) | (certs only) | pkcs11-tool -T | p11tool --list-all-certs | list / pkcs11-tool | list / -T | show / -T | verify / -T |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '\n| token | hsmcert list | list --format json | show ID | verify ID | pkcs11-tool --list-objects (all) | (certs only) | pkcs11-tool -T | p11floor | p11tool --list-all-certs | list / pkcs11-tool | list / -T | floor / -T | show / -T | verify / -T |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for n in $SIZES; do
-	printf '| %s pairs | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" \
+	printf '| %s pairs | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" \
 		"${R[$n,list]}" "${R[$n,json]}" "${R[$n,show]}" "${R[$n,verify]}" "${R[$n,p11objsall]}" \
-		"${R[$n,p11objs]}" "${R[$n,T]}" "${R[$n,p11tool]}" \
+		"${R[$n,p11objs]}" "${R[$n,T]}" "${R[$n,floor]}" "${R[$n,p11tool]}" \
 		"$(ratio "${R[$n,list]}" "${R[$n,p11objsall]}")" "$(ratio "${R[$n,list]}" "${R[$n,T]}")" \
+		"$(ratio "${R[$n,floor]}" "${R[$n,T]}")" \
 		"$(ratio "${R[$n,show]}" "${R[$n,T]}")" "$(ratio "${R[$n,verify]}" "${R[$n,T]}")"
 done
 case " $SIZES " in

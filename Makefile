@@ -190,6 +190,10 @@ check-layering:
 	@! grep -rnE '\b(exit|_exit|abort)\(' src | grep -v '^src/cli/main\.c:'
 	@! grep -rnE '\b(printf|fprintf|puts|fputs|perror)\(' src/core src/ops
 	@! grep -rnE '\b(atoi|atol|sprintf|vsprintf|strcpy|strcat|gets|strtok|system|popen)\(' src include
+	@# threads besides main: the parse pool and the http-01 listener,
+	@# which see no token (every PKCS#11 call is made on the main thread)
+	@! grep -rlE '\bpthread_create\(' src | grep -vE '^src/core/(x509_pool|acme_http)\.c$$'
+	@! grep -nE '#include [<"](core/)?(token|store)[a-z_]*\.h' src/core/x509_pool.c src/core/x509_brief.c src/core/acme_http.c
 	@echo "check-layering: ok"
 
 # every program the tests, demos and benches run is installed by hsm/deps.sh

@@ -370,7 +370,8 @@ to_pool(void *arg, const unsigned char *der, size_t len)
 
 /* The scan's data objects into requests and ACME records (data emptied). */
 static int
-store_load(struct hc_token *t, struct hc_store *s, int brief, hc_err *err)
+store_load(struct hc_token *t, struct hc_store *s, enum hc_pool_mode mode,
+	   hc_err *err)
 {
 	static const char *const apps[] = { HC_REQUEST_APP, HC_ACME_CERT_APP,
 					    HC_RENEWAL_APP };
@@ -383,7 +384,7 @@ store_load(struct hc_token *t, struct hc_store *s, int brief, hc_err *err)
 	if (s->ca_stack == NULL)
 		return hc_err_set(err, HC_E_FAIL, "out of memory");
 	/* certificates are parsed on a second thread as they are read */
-	pool = hc_x509_pool_start(brief);
+	pool = hc_x509_pool_start(mode);
 	if (pool != NULL) {
 		want.on_cert = to_pool;
 		want.arg = pool;
@@ -407,13 +408,14 @@ fail:
 int
 hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err)
 {
-	return store_load(t, s, 0, err);
+	return store_load(t, s, HC_POOL_FULL, err);
 }
 
 int
-hc_store_load_brief(struct hc_token *t, struct hc_store *s, hc_err *err)
+hc_store_load_brief(struct hc_token *t, struct hc_store *s, int check,
+		    hc_err *err)
 {
-	return store_load(t, s, 1, err);
+	return store_load(t, s, check ? HC_POOL_BRIEF : HC_POOL_DATES, err);
 }
 
 X509 *

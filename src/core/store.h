@@ -77,9 +77,11 @@ int hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err);
 /**
  * The same for list and renew --due: a plain self-signed leaf may be read
  * briefly (it->brief, it->x509 NULL: x509_brief.h), with its signature
- * checked; hc_store_item_x509 gives its X509 where one is needed.
+ * checked when check is set (list; renew --due reads names and dates only);
+ * hc_store_item_x509 gives its X509 where one is needed.
  */
-int hc_store_load_brief(struct hc_token *t, struct hc_store *s, hc_err *err);
+int hc_store_load_brief(struct hc_token *t, struct hc_store *s, int check,
+			hc_err *err);
 
 /** The item's certificate as an X509, parsed now if it was read briefly. */
 X509 *hc_store_item_x509(struct hc_store_item *it, hc_err *err);

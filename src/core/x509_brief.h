@@ -45,8 +45,12 @@ struct hc_cert_view {
 	X509 *x;			/* the X509, or NULL */
 };
 
-/** A per-thread context (its key decoder), or NULL when out of memory. */
-struct hc_x509_brief_ctx *hc_x509_brief_ctx_new(void);
+/**
+ * A per-thread context (its key decoder), or NULL when out of memory.
+ * Without check, parses read no key and check no signature (pk NULL,
+ * hc_x509_brief_self_signature_ok -1): for readers of names and dates.
+ */
+struct hc_x509_brief_ctx *hc_x509_brief_ctx_new(int check);
 void hc_x509_brief_ctx_free(struct hc_x509_brief_ctx *c);
 
 /**
@@ -57,7 +61,8 @@ struct hc_x509_brief *hc_x509_brief_parse(struct hc_x509_brief_ctx *c,
 					  const unsigned char *der,
 					  size_t len);
 
-/** Did the self-signature verify with the certificate's own key? */
+/** Did the self-signature verify with the certificate's own key? 1 yes,
+ * 0 no, -1 not checked (a context without check). */
 int hc_x509_brief_self_signature_ok(const struct hc_x509_brief *b);
 
 /** Free. NULL-safe. */

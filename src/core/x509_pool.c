@@ -25,7 +25,7 @@ struct hc_x509_pool {
 	size_t next;		/* the first the worker has not taken */
 	int closed;		/* no more will be added */
 	int failed;		/* an add ran out of memory */
-	int brief;		/* self-signed leaves parsed briefly */
+	enum hc_pool_mode mode;
 };
 
 /*
@@ -61,11 +61,12 @@ hc_x509_pool_memo(X509 *x)
 }
 
 /*
- * Parse one job: briefly when it can be (bc set), else in full, with a
- * self-signed claim's signature checked and the answer kept on the X509.
+ * Parse one job: briefly when it can be (bc set), else in full; in a
+ * checking pool a self-signed claim's signature is checked and the answer
+ * kept on the X509 too.
  */
 static void
-parse(struct job *j, struct hc_x509_brief_ctx *bc)
+parse(struct job *j, struct hc_x509_brief_ctx *bc, int check)
 {
 	X509 *x = NULL;
 
@@ -73,7 +74,9 @@ parse(struct job *j, struct hc_x509_brief_ctx *bc)
 		j->out.b = hc_x509_brief_parse(bc, j->der, j->len);
 	if (j->out.b == NULL)
 		x = hc_x509_from_der(j->der, j->len, NULL);
-	if (x != NULL && hc_x509_claims_self_signed(x) && memo_ready())
+	/* a checking pool is list's: every status will be computed */
+	if (x != NULL && check && hc_x509_claims_self_signed(x) &&
+	    memo_ready())
 		X509_set_ex_data(x, memo_index,
 				 hc_x509_self_signature_ok(x) ? &memo_ok :
 				 &memo_bad);
@@ -81,6 +84,14 @@ parse(struct job *j, struct hc_x509_brief_ctx *bc)
 	ERR_clear_error();
 	free(j->der);
 	j->der = NULL;
+}
+
+/* This thread's brief context, or NULL for a pool of full parses. */
+static struct hc_x509_brief_ctx *
+brief_ctx(const struct hc_x509_pool *p)
+{
+	return p->mode == HC_POOL_FULL ? NULL :
+	       hc_x509_brief_ctx_new(p->mode == HC_POOL_BRIEF);
 }
 
 /*
@@ -104,7 +115,7 @@ drain(struct hc_x509_pool *p, struct hc_x509_brief_ctx *bc, int wait)
 		j = p->v[at];
 		/* the array may move while the lock is free: work on a copy */
 		pthread_mutex_unlock(&p->mu);
-		parse(&j, bc);
+		parse(&j, bc, p->mode == HC_POOL_BRIEF);
 		pthread_mutex_lock(&p->mu);
 		p->v[at] = j;
 	}
@@ -115,8 +126,7 @@ static void *
 worker(void *arg)
 {
 	struct hc_x509_pool *p = arg;
-	struct hc_x509_brief_ctx *bc = p->brief ? hc_x509_brief_ctx_new() :
-				       NULL;
+	struct hc_x509_brief_ctx *bc = brief_ctx(p);
 
 	drain(p, bc, 1);
 	hc_x509_brief_ctx_free(bc);
@@ -125,13 +135,13 @@ worker(void *arg)
 }
 
 struct hc_x509_pool *
-hc_x509_pool_start(int brief)
+hc_x509_pool_start(enum hc_pool_mode mode)
 {
 	struct hc_x509_pool *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return NULL;
-	p->brief = brief;
+	p->mode = mode;
 	if (pthread_mutex_init(&p->mu, NULL) != 0) {
 		free(p);
 		return NULL;
@@ -201,8 +211,7 @@ hc_x509_pool_finish(struct hc_x509_pool *p, struct hc_x509_parsed **out,
 	pthread_mutex_unlock(&p->mu);
 	/* what the worker has not reached yet is shared with this thread */
 	if (!p->failed) {
-		struct hc_x509_brief_ctx *bc =
-			p->brief ? hc_x509_brief_ctx_new() : NULL;
+		struct hc_x509_brief_ctx *bc = brief_ctx(p);
 
 		drain(p, bc, 0);
 		hc_x509_brief_ctx_free(bc);

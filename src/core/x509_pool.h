@@ -27,11 +27,16 @@ struct hc_x509_parsed {
 /** Free both and clear them. */
 void hc_x509_parsed_release(struct hc_x509_parsed *r);
 
-/**
- * A started pool, or NULL (no thread: the caller parses itself). With
- * brief set, a plain self-signed leaf is parsed briefly (x509_brief.h).
- */
-struct hc_x509_pool *hc_x509_pool_start(int brief);
+enum hc_pool_mode {
+	HC_POOL_FULL,	/* every certificate an X509 */
+	HC_POOL_BRIEF,	/* a plain self-signed leaf parsed briefly with its
+			   signature checked (x509_brief.h), the others'
+			   self-signatures checked too: list */
+	HC_POOL_DATES	/* briefly, no key, no check: renew --due */
+};
+
+/** A started pool, or NULL (no thread: the caller parses itself). */
+struct hc_x509_pool *hc_x509_pool_start(enum hc_pool_mode mode);
 
 /**
  * Queue a copy of one certificate's DER. 0, or -1 when out of memory

@@ -243,7 +243,7 @@ hc_renew_due(hc_ctx *ctx, int dry_run, hc_due_result *out, hc_err *err)
 		return -1;
 	}
 	tok = hc_ctx_token(ctx, 1, err);
-	if (tok == NULL || hc_store_load_brief(tok, &s, err) != 0)
+	if (tok == NULL || hc_store_load_brief(tok, &s, 0, err) != 0)
 		goto out;
 	plans = calloc(s.nitems ? s.nitems : 1, sizeof(*plans));
 	if (plans == NULL) {

@@ -101,7 +101,7 @@ load(hc_ctx *ctx, struct hc_store *s, struct hc_chain_ctx *chain, hc_err *err)
 
 	if (tok == NULL)
 		return NULL;
-	if (hc_store_load_brief(tok, s, err) != 0)
+	if (hc_store_load_brief(tok, s, 1, err) != 0)
 		return NULL;
 	if (hc_index_save(ctx, tok, s, err) != 0) {
 		hc_store_release(s);

@@ -98,7 +98,7 @@ assert_same_entry(const hc_entry *a, const hc_entry *b)
 static int
 check_same(X509 *x)
 {
-	struct hc_x509_brief_ctx *c = hc_x509_brief_ctx_new();
+	struct hc_x509_brief_ctx *c = hc_x509_brief_ctx_new(1);
 	struct hc_x509_brief *b;
 	struct hc_cert_view v;
 	hc_entry e1, e2;
@@ -136,7 +136,7 @@ check_same(X509 *x)
 static int
 is_brief(X509 *x)
 {
-	struct hc_x509_brief_ctx *c = hc_x509_brief_ctx_new();
+	struct hc_x509_brief_ctx *c = hc_x509_brief_ctx_new(1);
 	struct hc_x509_brief *b;
 	unsigned char *der;
 	size_t len;
@@ -177,6 +177,37 @@ test_brief_rsa_leaf_matches_d2i(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* a context without check (renew --due) reads names and dates only */
+static void
+test_brief_without_check_reads_dates_only(void **state)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *f = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = make(k, f, "dates.example.com", NULL, NULL, 0, 0);
+	struct hc_x509_brief_ctx *c = hc_x509_brief_ctx_new(0);
+	struct hc_x509_brief *b;
+	struct hc_cert_view v;
+	unsigned char *der;
+	size_t len;
+
+	(void)state;
+	der = der_of(x, &len);
+	b = hc_x509_brief_parse(c, der, len);
+	assert_non_null(b);
+	assert_int_equal(hc_x509_brief_self_signature_ok(b), -1);
+	hc_x509_brief_view(b, &v);
+	assert_null(v.pk);
+	assert_int_equal(v.claims_self_signed, 1);
+	assert_int_equal(ASN1_TIME_compare(v.not_after, X509_get0_notAfter(x)),
+			 0);
+	hc_x509_brief_free(b);
+	hc_x509_brief_ctx_free(c);
+	OPENSSL_free(der);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(f);
+}
+
 /* issuer = subject, the key of one, signed by another: both say forged */
 static void
 test_brief_forged_self_signature_is_bad(void **state)
@@ -198,7 +229,7 @@ test_brief_tampered_tbs_is_bad(void **state)
 {
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	X509 *x = make(k, k, "tamper.example.com", NULL, NULL, 0, 0), *t;
-	struct hc_x509_brief_ctx *c = hc_x509_brief_ctx_new();
+	struct hc_x509_brief_ctx *c = hc_x509_brief_ctx_new(1);
 	struct hc_x509_brief *b;
 	unsigned char *der, *at;
 	const unsigned char *p;
@@ -233,7 +264,7 @@ test_brief_declines_what_it_does_not_cover(void **state)
 	X509 *ca = make(k, k, "Brief CA", NULL, NULL, 1, 0);
 	X509 *issued = make(k, k, "leaf.example.com", "Brief CA", NULL, 0, 0);
 	X509 *dup = make(k, k, "dup.example.com", NULL, NULL, 0, 1);
-	struct hc_x509_brief_ctx *c = hc_x509_brief_ctx_new();
+	struct hc_x509_brief_ctx *c = hc_x509_brief_ctx_new(1);
 	static const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
 	unsigned char *der;
 	size_t len;
@@ -255,8 +286,8 @@ test_brief_declines_what_it_does_not_cover(void **state)
 
 /*
  * The pool returns one result per added DER, in order: a self-signed leaf
- * briefly (brief mode) or as an X509 with its signature memoised, a CA
- * always as an X509, garbage as nothing.
+ * briefly (brief mode) or as an X509, a CA always as an X509 (in brief
+ * mode with its self-signature checked and kept), garbage as nothing.
  */
 static void
 test_pool_results_in_order(void **state)
@@ -273,7 +304,7 @@ test_pool_results_in_order(void **state)
 	d1 = der_of(leaf, &l1);
 	d2 = der_of(ca, &l2);
 	for (brief = 0; brief <= 1; brief++) {
-		struct hc_x509_pool *p = hc_x509_pool_start(brief);
+		struct hc_x509_pool *p = hc_x509_pool_start(brief ? HC_POOL_BRIEF : HC_POOL_FULL);
 		struct hc_x509_parsed *r;
 
 		assert_non_null(p);
@@ -289,9 +320,12 @@ test_pool_results_in_order(void **state)
 			if (brief) {
 				assert_non_null(r[i].b);
 				assert_null(r[i].x);
+				/* the self-signed CA: checked, kept on it */
+				assert_int_equal(hc_x509_pool_memo(r[i + 1].x),
+						 1);
 			} else {
 				assert_non_null(r[i].x);
-				assert_int_equal(hc_x509_pool_memo(r[i].x), 1);
+				assert_int_equal(hc_x509_pool_memo(r[i].x), -1);
 			}
 			assert_non_null(r[i + 1].x);
 			assert_null(r[i + 2].x);
@@ -303,13 +337,13 @@ test_pool_results_in_order(void **state)
 	}
 	/* a pool closed with nothing added, and one discarded */
 	{
-		struct hc_x509_pool *p = hc_x509_pool_start(1);
+		struct hc_x509_pool *p = hc_x509_pool_start(HC_POOL_BRIEF);
 		struct hc_x509_parsed *r;
 
 		assert_int_equal(hc_x509_pool_finish(p, &r, &n), 0);
 		assert_int_equal(n, 0);
 		free(r);
-		p = hc_x509_pool_start(1);
+		p = hc_x509_pool_start(HC_POOL_BRIEF);
 		assert_int_equal(hc_x509_pool_add(p, d1, l1), 0);
 		hc_x509_pool_discard(p);
 	}
@@ -326,6 +360,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_brief_ec_leaf_matches_d2i),
 		cmocka_unit_test(test_brief_rsa_leaf_matches_d2i),
+		cmocka_unit_test(test_brief_without_check_reads_dates_only),
 		cmocka_unit_test(test_brief_forged_self_signature_is_bad),
 		cmocka_unit_test(test_brief_tampered_tbs_is_bad),
 		cmocka_unit_test(test_brief_declines_what_it_does_not_cover),

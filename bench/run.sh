@@ -3,6 +3,7 @@
 #
 #   make bench            (or: HSMCERT=build/hsmcert MKBENCH=build/bench/mkbench bench/run.sh)
 #   BENCH_SIZES="100 1000 3000" BENCH_RUNS=5 bench/run.sh
+#   BENCH_CA_SIZES="1000" (CA-issued tokens, "" for none)
 #   (BENCH_P11TOOL=0 leaves p11tool out: a minute per run at 1,000 pairs)
 #
 # Builds SoftHSM2 tokens of N certificate + key pairs in one process each
@@ -19,6 +20,9 @@
 #   hsmcert new --key ec:p256 against the same with openssl req -x509 and
 #   pkcs11-tool --write-object storing the certificate (three processes)
 # and prints a table of medians, ratios and the growth from 1,000 to 3,000.
+# Then the same list against its peers on tokens of CA-issued pairs
+# (mkbench with a CA: every certificate's chain is built to the configured
+# trust anchor, where a self-signed one needs only its own signature).
 # PINs reach the tools through files and environment variables only.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -132,6 +136,27 @@ R[req,peer]=$(bench reqp "$W/peer.sh")
 R[new,hsmcert]=$(bench newh "$HSMCERT --config $d/hc.conf new --subject CN=bench.example.com --key ec:p256 --quiet")
 R[new,peer]=$(bench newp "$W/peer-new.sh")
 
+# CA-issued tokens: list builds every certificate's chain
+CA_SIZES=${BENCH_CA_SIZES-1000}
+for n in $CA_SIZES; do
+	d=$W/c$n
+	if [ ! -f "$d/done" ]; then
+		rm -rf "$d"
+		"$TOP/hsm/mktoken.sh" "$d" bench >/dev/null
+		printf '[token]\nlabel = bench\npin-source = file:%s/user.pin\nsofthsm2-conf = %s/softhsm2.conf\n[paths]\nstate-dir = %s/state\ntrust-anchors = %s/ca.pem\n' \
+			"$d" "$d" "$d" "$d" >"$d/hc.conf"
+		env -u SOFTHSM2_CONF "$MKBENCH" "$d/hc.conf" "$n" "$d/ca.pem" 2>/dev/null
+		touch "$d/done"
+	fi
+	export SOFTHSM2_CONF=$d/softhsm2.conf BENCH_PIN=$(cat "$d/user.pin")
+	H="$HSMCERT --config $d/hc.conf"
+	$H list >/dev/null
+	R[c$n,list]=$(bench "clist$n" "$H list")
+	R[c$n,p11objsall]=$(bench "cp11all$n" "pkcs11-tool --module $MODULE --login --pin env:BENCH_PIN --list-objects")
+	R[c$n,T]=$(bench "cT$n" "pkcs11-tool --module $MODULE -T")
+	R[c$n,floor]=$(bench "cfloor$n" "$P11FLOOR $MODULE bench $d/user.pin")
+done
+
 ratio() { python3 -c "import sys; a,b=sys.argv[1:]; print('-' if '-' in (a,b) else '%.2f' % (float(a)/float(b)))" "$1" "$2"; }
 printf '\n| token | hsmcert list | list --format json | show ID | verify ID | pkcs11-tool --list-objects (all) | (certs only) | pkcs11-tool -T | p11floor | p11tool --list-all-certs | list / pkcs11-tool | list / -T | floor / -T | show / -T | verify / -T |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
@@ -148,6 +173,12 @@ case " $SIZES " in
 	printf '\ngrowth 1,000 -> 3,000: hsmcert list %s, pkcs11-tool --list-objects %s\n' \
 		"$(ratio "${R[3000,list]}" "${R[1000,list]}")" "$(ratio "${R[3000,p11objsall]}" "${R[1000,p11objsall]}")" ;;
 esac
+for n in $CA_SIZES; do
+	printf '\nCA-issued, %s pairs: hsmcert list %s s, pkcs11-tool --list-objects %s s (%s), -T %s s (list / -T %s), p11floor %s s (floor / -T %s)\n' "$n" \
+		"${R[c$n,list]}" "${R[c$n,p11objsall]}" "$(ratio "${R[c$n,list]}" "${R[c$n,p11objsall]}")" \
+		"${R[c$n,T]}" "$(ratio "${R[c$n,list]}" "${R[c$n,T]}")" \
+		"${R[c$n,floor]}" "$(ratio "${R[c$n,floor]}" "${R[c$n,T]}")"
+done
 printf '\n'
 for n in $SIZES; do
 	printf 'renew --due with nothing due, %s pairs: %s s, list %s s, ratio %s\n' "$n" \

@@ -418,15 +418,6 @@ hc_store_load_brief(struct hc_token *t, struct hc_store *s, int check,
 	return store_load(t, s, check ? HC_POOL_BRIEF : HC_POOL_DATES, err);
 }
 
-X509 *
-hc_store_item_x509(struct hc_store_item *it, hc_err *err)
-{
-	if (it->x509 == NULL && it->cert != NULL)
-		it->x509 = hc_x509_from_der(it->cert->value,
-					    it->cert->value_len, err);
-	return it->x509;
-}
-
 int
 hc_store_load_id(struct hc_token *t, const unsigned char *id, size_t len,
 		 struct hc_store *s, hc_err *err)

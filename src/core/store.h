@@ -46,8 +46,8 @@ struct hc_store_item {
 	char renews[41];		/* from renewal: the old thumbprint */
 	char renewed_by[41];		/* the newest item renewing this one
 					   (its ident), or "" */
-	X509 *x509;			/* owned: parsed cert (NULL in a
-					   brief load: hc_store_item_x509) */
+	X509 *x509;			/* owned: parsed cert (NULL for one
+					   read briefly: brief below) */
 	struct hc_x509_brief *brief;	/* owned: a brief load's parse of a
 					   self-signed leaf (x509_brief.h) */
 	X509_REQ *x509_req;		/* owned: parsed request */
@@ -77,14 +77,11 @@ int hc_store_load(struct hc_token *t, struct hc_store *s, hc_err *err);
 /**
  * The same for list and renew --due: a plain self-signed leaf may be read
  * briefly (it->brief, it->x509 NULL: x509_brief.h), with its signature
- * checked when check is set (list; renew --due reads names and dates only);
- * hc_store_item_x509 gives its X509 where one is needed.
+ * checked when check is set (list; renew --due reads names and dates only).
+ * Nothing that needs an X509 of such an item may take this load.
  */
 int hc_store_load_brief(struct hc_token *t, struct hc_store *s, int check,
 			hc_err *err);
-
-/** The item's certificate as an X509, parsed now if it was read briefly. */
-X509 *hc_store_item_x509(struct hc_store_item *it, hc_err *err);
 
 /**
  * Read only what one key id needs: its private and public keys and
